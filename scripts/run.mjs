@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Entry point for the README's quick start. A fresh clone has no pnpm and no node_modules, so
+// each command first makes sure the workspace is installed (pnpm through npx, pinned by the root
+// package.json's `packageManager`), then hands over to turbo or the app.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmSpec = rootPkg.packageManager; // e.g. "pnpm@10.34.9"
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw r.error;
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function pnpm(args) {
+  run('npx', ['-y', pnpmSpec, ...args], { env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
+function ensureInstalled() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  const lock = join(root, 'pnpm-lock.yaml');
+  const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (!fresh) pnpm(['install', existsSync(lock) ? '--frozen-lockfile' : '--no-frozen-lockfile']);
+}
+
+const turbo = join(root, 'node_modules', '.bin', 'turbo');
+const [command, ...rest] = process.argv.slice(2);
+ensureInstalled();
+const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+switch (command) {
+  case 'test':
+    run(turbo, ['run', 'test', '--concurrency=1', ...rest], { env: turboEnv });
+    break;
+  case 'train':
+  case 'fashion': {
+    run(turbo, ['run', 'build', '--filter=@tapegrad/fashion...', '--output-logs=errors-only'], { env: turboEnv });
+    const args = command === 'train' ? ['train', ...rest] : rest;
+    run(process.execPath, [join(root, 'apps', 'fashion', 'dist', 'cli.js'), ...args]);
+    break;
+  }
+  case 'bench':
+    run(turbo, ['run', 'build', '--filter=@tapegrad/bench...', '--output-logs=errors-only'], { env: turboEnv });
+    run(process.execPath, [join(root, 'apps', 'bench', 'dist', 'cli.js'), ...rest]);
+    break;
+  default:
+    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion or bench)`);
+    process.exit(2);
+}
