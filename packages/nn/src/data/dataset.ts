@@ -1,0 +1,109 @@
+import { Rng } from '../random.js';
+import type { ImageShape } from '../transforms/transform.js';
+
+/** One example: an image `[C, H, W]` and its class index. */
+export interface Example {
+  image: Float32Array;
+  label: number;
+}
+
+/**
+ * A random-access collection of labelled images of one shape.
+ * `get(i)` may return a view into shared storage: treat the image as read-only.
+ */
+export interface Dataset {
+  readonly length: number;
+  /** `[C, H, W]` of every image. */
+  readonly shape: ImageShape;
+  get(i: number): Example;
+}
+
+/**
+ * A dataset over one contiguous `[N, C, H, W]` Float32Array and `[N]` labels. `get(i).image` is a
+ * view (no copy).
+ *
+ * @example
+ * const { images, labels } = loadFashionMnist({ split: 'test' });
+ * const ds = new ArrayDataset(images, labels, [1, 28, 28]); // ds.length = 10000
+ */
+export class ArrayDataset implements Dataset {
+  readonly length: number;
+  readonly shape: ImageShape;
+  private readonly imageSize: number;
+
+  constructor(
+    readonly images: Float32Array,
+    readonly labels: Int32Array | ArrayLike<number>,
+    shape: ImageShape,
+  ) {
+    const [c, h, w] = shape;
+    if (![c, h, w].every((d) => Number.isInteger(d) && d > 0)) {
+      throw new RangeError(`ArrayDataset: shape must be [C, H, W] positive integers, got [${shape.join(', ')}]`);
+    }
+    this.imageSize = c * h * w;
+    if (images.length !== labels.length * this.imageSize) {
+      throw new RangeError(
+        `ArrayDataset: images has ${images.length} values but ${labels.length} labels x [${shape.join(', ')}] needs ${labels.length * this.imageSize}`,
+      );
+    }
+    this.length = labels.length;
+    this.shape = [c, h, w];
+  }
+
+  get(i: number): Example {
+    checkIndex('ArrayDataset', i, this.length);
+    const s = this.imageSize;
+    return { image: this.images.subarray(i * s, (i + 1) * s), label: this.labels[i]! };
+  }
+}
+
+/** A dataset restricted to `indices` of a parent dataset (views, no copies). */
+export class Subset implements Dataset {
+  readonly length: number;
+  readonly shape: ImageShape;
+
+  constructor(
+    readonly parent: Dataset,
+    readonly indices: Int32Array,
+  ) {
+    for (let k = 0; k < indices.length; k++) checkIndex('Subset', indices[k]!, parent.length);
+    this.length = indices.length;
+    this.shape = parent.shape;
+  }
+
+  get(i: number): Example {
+    checkIndex('Subset', i, this.length);
+    return this.parent.get(this.indices[i]!);
+  }
+}
+
+/**
+ * Splits a dataset into disjoint random subsets of the given sizes (a seeded permutation, so the
+ * same seed gives the same split). Sizes may sum to less than `dataset.length`; the rest is unused.
+ *
+ * @example const [train, val] = randomSplit(ds, [50000, 10000], 0);
+ */
+export function randomSplit(dataset: Dataset, sizes: readonly number[], seed: number): Subset[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (!sizes.every((s) => Number.isInteger(s) && s >= 0) || total > dataset.length) {
+    throw new RangeError(
+      `randomSplit: sizes [${sizes.join(', ')}] must be non-negative integers summing to at most the dataset length ${dataset.length}`,
+    );
+  }
+  const perm = new Int32Array(dataset.length);
+  for (let i = 0; i < perm.length; i++) perm[i] = i;
+  new Rng(seed).shuffle(perm);
+  const out: Subset[] = [];
+  let start = 0;
+  for (const s of sizes) {
+    out.push(new Subset(dataset, perm.slice(start, start + s)));
+    start += s;
+  }
+  return out;
+}
+
+function checkIndex(op: string, i: number, length: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= length) {
+    throw new RangeError(`${op}.get: index ${i} out of range [0, ${length})`);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * An expected failure caused by data or files outside the program: a missing dataset, a
+ * truncated IDX file, a malformed safetensors header. A CLI catches `DataError` and prints only
+ * its message (which names the file and the problem), without a stack trace; any other error is
+ * a bug and keeps its stack.
+ *
+ * @example
+ * try { loadFashionMnist({ split: 'test' }); }
+ * catch (e) { if (e instanceof DataError) { console.error(e.message); process.exit(1); } throw e; }
+ */
+export class DataError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DataError';
+  }
+}
