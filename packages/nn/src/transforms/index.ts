@@ -1,0 +1,12 @@
+export { compose, checkImage, sampleBilinear, type Transform, type ImageShape } from './transform.js';
+export { rotate, randomRotation } from './rotate.js';
+export { rot90, rotate90, randomRot90 } from './rot90.js';
+export { hflip, randomHorizontalFlip } from './flip.js';
+export { cropResize, randomResizedCrop } from './random-resized-crop.js';
+export { colorJitter, type ColorJitterOptions } from './color-jitter.js';
+export { gaussianNoise } from './gaussian-noise.js';
+export { gaussianBlur, gaussianBlurImage, gaussianKernel1d, borderIndex, type BorderMode } from './gaussian-blur.js';
+export { cutout, cutoutAt } from './cutout.js';
+export { sobel, sobelMagnitude } from './sobel.js';
+export { applyFilter, SHARPEN, EDGE_DETECT, SOBEL_X, SOBEL_Y, BOX_BLUR } from './filters.js';
+export { parseAugmentations, AUGMENTATIONS } from './parse-augmentations.js';
