@@ -1,0 +1,51 @@
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DataError } from '../errors.js';
+
+/**
+ * Writes `bytes` to `path` atomically (node only): a temp file in the same directory (so the
+ * rename stays on one filesystem), fsync, rename over `path`, then fsync the directory
+ * (best-effort) so the rename itself survives a crash. Readers see the old file or the new one,
+ * never a half-written checkpoint.
+ *
+ * @throws DataError naming `path` when the directory is missing or not writable.
+ * @example writeFileAtomic('ckpt/epoch-3.safetensors', bytes)
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already failing; keep the first error */
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* the temp file may not exist */
+    }
+    throw new DataError(`${path}: cannot write file atomically (via ${tmp}): ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // NOTE: directory fsync is unsupported on some platforms (Windows); the data itself is synced.
+  }
+}

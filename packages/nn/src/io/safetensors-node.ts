@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type SafetensorsTensor } from './safetensors.js';
+
+/**
+ * Writes float32 tensors to a safetensors file atomically (node only).
+ * @example writeSafetensorsFile('model.safetensors', { 'fc.bias': { shape: [10], data: b } })
+ */
+export function writeSafetensorsFile(
+  path: string,
+  tensors: Record<string, SafetensorsTensor>,
+  metadata?: Record<string, string>,
+): void {
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/**
+ * Reads a safetensors file (node only); errors name `path`.
+ * @example const { tensors } = readSafetensorsFile('model.safetensors');
+ */
+export function readSafetensorsFile(path: string): DecodedSafetensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(`${path}: cannot read safetensors file: ${(e as Error).message}`, { cause: e });
+  }
+  return decodeSafetensors(bytes, path);
+}

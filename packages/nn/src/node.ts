@@ -1,0 +1,14 @@
+// Node-only parts of @tapegrad/nn (node:fs, node:zlib), exported as `@tapegrad/nn/node`.
+// Browser-safe barrels (data/, io/, transforms/, metrics/) must never import from here.
+export { readIdxFile, maybeGunzip } from './data/idx-node.js';
+export {
+  loadFashionMnist,
+  findFashionMnistFiles,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_SYSTEM_DIR,
+  type FashionMnist,
+  type LoadFashionMnistOptions,
+} from './data/fashion-mnist.js';
+export { writeFileAtomic } from './io/atomic-write.js';
+export { writeSafetensorsFile, readSafetensorsFile } from './io/safetensors-node.js';
+export { DataError } from './errors.js';
