@@ -1,0 +1,132 @@
+import type { Backend, Storage } from './backend.js';
+import { createRefBackend } from './backend-ref/index.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * Global engine state: the active backend, whether ops record onto the tape, the scope stack of
+ * `tidy`, and the count of live tensors. Kept in one object so tests can inspect it.
+ */
+interface EngineState {
+  backend: Backend | null;
+  gradEnabled: boolean;
+  /** Each open `tidy` scope collects the tensors created inside it; `null` marks an untracked region. */
+  scopes: Array<Set<Tensor> | null>;
+  liveTensors: number;
+}
+
+export const engine: EngineState = { backend: null, gradEnabled: true, scopes: [], liveTensors: 0 };
+
+export function setBackend(b: Backend): void {
+  engine.backend = b;
+}
+
+export function getBackend(): Backend {
+  // The reference backend until setBackend picks another.
+  if (!engine.backend) engine.backend = createRefBackend();
+  return engine.backend;
+}
+
+/** Runs fn with `b` as the active backend, restoring the previous one afterwards. */
+export function withBackend<T>(b: Backend, fn: () => T): T {
+  const prev = engine.backend;
+  engine.backend = b;
+  try {
+    return fn();
+  } finally {
+    engine.backend = prev;
+  }
+}
+
+/** Runs fn without recording anything on the tape (inference, optimizer updates, metrics). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = engine.gradEnabled;
+  engine.gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    engine.gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return engine.gradEnabled;
+}
+
+/** A storage shared by every tensor that views it (reshape, detach, saved tensors). */
+export class StorageRef {
+  refs = 1;
+  constructor(readonly backend: Backend, readonly storage: Storage) {}
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+  release(): void {
+    if (--this.refs === 0) this.backend.free(this.storage);
+  }
+}
+
+export function trackTensor(t: Tensor): void {
+  engine.liveTensors++;
+  const top = engine.scopes[engine.scopes.length - 1];
+  if (top) top.add(t);
+}
+
+export function untrackTensor(t: Tensor): void {
+  engine.liveTensors--;
+  for (const s of engine.scopes) s?.delete(t);
+}
+
+/** Runs fn with tensor creation untracked by any enclosing scope (gradients, saved tensors). */
+export function untracked<T>(fn: () => T): T {
+  engine.scopes.push(null);
+  try {
+    return fn();
+  } finally {
+    engine.scopes.pop();
+  }
+}
+
+type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | number | string | boolean | null | undefined | void;
+
+function collect(x: unknown, out: Set<Tensor>): void {
+  if (x instanceof Tensor) out.add(x);
+  else if (Array.isArray(x)) for (const v of x) collect(v, out);
+  else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, out);
+}
+
+/**
+ * Runs fn in a scope: every tensor created inside and not returned (directly, or in an array or
+ * plain object) or passed to `keep` is disposed when fn returns. Returned tensors move to the
+ * enclosing scope. Parameters, gradients and optimizer state live outside scopes.
+ * @example const loss = tidy(() => crossEntropy(model.forward(x), y));
+ */
+export function tidy<T extends TensorContainer>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  engine.scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    engine.scopes.pop();
+  }
+  const keepSet = new Set<Tensor>();
+  collect(result, keepSet);
+  const parent = engine.scopes[engine.scopes.length - 1];
+  for (const t of scope) {
+    if (keepSet.has(t)) {
+      if (parent) parent.add(t);
+    } else if (!t.isDisposed) t.dispose();
+  }
+  return result;
+}
+
+/** Exempts t from disposal by the enclosing `tidy` scopes. Returns t. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of engine.scopes) s?.delete(t);
+  return t;
+}
+
+/** Live tensors and the bytes the active backend holds: a step that leaks nothing leaves both flat. */
+export function memory(): { tensors: number; bytes: number } {
+  return { tensors: engine.liveTensors, bytes: getBackend().bytesInUse() };
+}

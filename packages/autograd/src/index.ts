@@ -1,0 +1,13 @@
+/**
+ * @tapegrad/autograd: tensors, reverse-mode tape differentiation, the typed Backend interface and
+ * the pure-TypeScript reference backend.
+ */
+export type * from './backend.js';
+export { createRefBackend, type RefBackendOptions } from './backend-ref/index.js';
+export { Tensor } from './tensor.js';
+export { setBackend, getBackend, withBackend, noGrad, isGradEnabled, tidy, keep, memory } from './engine.js';
+export { tensor, scalar, full, zeros, ones, randn, rand, arange, type CreateOptions, type RandomOptions } from './creation.js';
+export { Generator, manualSeed, defaultGenerator } from './random.js';
+export { sizeOf, shapesEqual, broadcastShapes, broadcastStrides, stridesOf, fmt as formatShape } from './shape.js';
+export * from './ops/index.js';
+

@@ -1,0 +1,54 @@
+import type { Conv2dGeometry } from '../backend.js';
+import { getBackend } from '../engine.js';
+import { fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { record } from '../tape.js';
+import { checkBackend, pair, wrap } from './util.js';
+
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+}
+
+/** Validates shapes and works out the output size of a convolution, with errors naming both shapes. */
+export function conv2dGeometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): Conv2dGeometry {
+  if (xShape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${fmt(xShape)}`);
+  if (wShape.length !== 4) throw new Error(`${op}: weight must be [O, C, KH, KW], got ${fmt(wShape)}`);
+  const [n, c, h, w] = xShape as [number, number, number, number];
+  const [o, wc, kh, kw] = wShape as [number, number, number, number];
+  if (c !== wc) throw new Error(`${op}: input has ${c} channels but weight expects ${wc} (x=${fmt(xShape)}, w=${fmt(wShape)})`);
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1);
+  const [ph, pw] = pair(op, 'padding', opts.padding, 0);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1);
+  if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || ph < 0 || pw < 0) throw new Error(`${op}: stride and dilation must be ≥ 1 and padding ≥ 0 (stride=[${sh},${sw}], padding=[${ph},${pw}], dilation=[${dh},${dw}])`);
+  const effH = dh * (kh - 1) + 1;
+  const effW = dw * (kw - 1) + 1;
+  if (effH > h + 2 * ph || effW > w + 2 * pw) {
+    throw new Error(`${op}: kernel ${kh}×${kw} (dilated ${effH}×${effW}) is larger than the padded input ${h + 2 * ph}×${w + 2 * pw} (x=${fmt(xShape)}, w=${fmt(wShape)}, padding=[${ph},${pw}])`);
+  }
+  const oh = Math.floor((h + 2 * ph - effH) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - effW) / sw) + 1;
+  return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch) of x [N, C, H, W] with w [O, C, KH, KW],
+ * plus b [O]. Forward and both backward passes are im2col/col2im + GEMM in the backend.
+ * @example conv2d(x, w, b, { stride: 2, padding: 1 }) // [8,3,28,28] * [16,3,3,3] -> [8,16,14,14]
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  const inputs = b ? [x, w, b] : [x, w];
+  checkBackend('conv2d', ...inputs);
+  const g = conv2dGeometry('conv2d', x.shape, w.shape, opts);
+  if (b && (b.ndim !== 1 || b.shape[0] !== g.o)) throw new Error(`conv2d: bias must be [${g.o}], got ${fmt(b.shape)} (w=${fmt(w.shape)})`);
+  const y = wrap(getBackend().conv2d(x.storage, w.storage, b ? b.storage : null, g), [g.n, g.o, g.oh, g.ow]);
+  return record('conv2d', y, inputs, (dy, [xs, ws], needs) => {
+    const be = getBackend();
+    return [
+      needs[0] ? wrap(be.conv2dBackwardInput(dy.storage, ws!.storage, g), xs!.shape) : null,
+      needs[1] ? wrap(be.conv2dBackwardWeight(dy.storage, xs!.storage, g), ws!.shape) : null,
+      needs[2] ? wrap(be.sum(dy.storage, dy.shape, [0, 2, 3]), [g.o]) : null,
+    ];
+  }, [x, w]);
+}

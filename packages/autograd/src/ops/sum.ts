@@ -1,0 +1,36 @@
+import { getBackend, tidy } from '../engine.js';
+import { normalizeAxes, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { record } from '../tape.js';
+import { broadcastTo } from './broadcast-to.js';
+import { mul } from './mul.js';
+import { checkBackend, wrap } from './util.js';
+
+export interface ReduceOptions {
+  keepdim?: boolean;
+}
+
+/** Shape after reducing `axes`, with or without kept singleton dims. */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
+  return keepdim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * Sum over `dim` (a dim, a list, or all when omitted).
+ * @example sum(x, 1, { keepdim: true }) // [N, C] -> [N, 1]
+ */
+export function sum(x: Tensor, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+  checkBackend('sum', x);
+  const axes = normalizeAxes('sum', dim, x.ndim);
+  const keepShape = reducedShape(x.shape, axes, true);
+  const out = wrap(getBackend().sum(x.storage, x.shape, axes), reducedShape(x.shape, axes, opts.keepdim ?? false));
+  // d sum / dx: the gradient broadcast back over the summed axes.
+  return record('sum', out, [x], (g) => [tidy(() => broadcastTo(g.share(keepShape), x.shape))]);
+}
+
+/** Mean over `dim` (all when omitted). */
+export function mean(x: Tensor, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+  const axes = normalizeAxes('mean', dim, x.ndim);
+  const count = sizeOf(axes.map((a) => x.shape[a]!));
+  return tidy(() => mul(sum(x, axes, opts), 1 / count));
+}

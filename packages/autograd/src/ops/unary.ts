@@ -1,0 +1,64 @@
+import type { Backend, Storage } from '../backend.js';
+import { getBackend, tidy } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+import { record, type Vjp } from '../tape.js';
+import { div } from './div.js';
+import { mul } from './mul.js';
+import { sub } from './sub.js';
+import { checkBackend, wrap } from './util.js';
+
+/** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
+function unaryOp(op: string, x: Tensor, kernel: (b: Backend, s: Storage) => Storage, vjp: Vjp): Tensor {
+  checkBackend(op, x);
+  const out = wrap(kernel(getBackend(), x.storage), x.shape);
+  return record(op, out, [x], vjp, [x, out]);
+}
+
+/** −x */
+export function neg(x: Tensor): Tensor {
+  return unaryOp('neg', x, (b, s) => b.neg(s), (g) => [neg(g)]);
+}
+
+/** eˣ */
+export function exp(x: Tensor): Tensor {
+  return unaryOp('exp', x, (b, s) => b.exp(s), (g, [, y]) => [mul(g, y!)]);
+}
+
+/** Natural logarithm. */
+export function log(x: Tensor): Tensor {
+  return unaryOp('log', x, (b, s) => b.log(s), (g, [x0]) => [tidy(() => div(g, x0!))]);
+}
+
+/** √x */
+export function sqrt(x: Tensor): Tensor {
+  // d√x = 1 / (2√x)
+  return unaryOp('sqrt', x, (b, s) => b.sqrt(s), (g, [, y]) => [tidy(() => div(mul(g, 0.5), y!))]);
+}
+
+/** |x| (subgradient 0 at 0, as in PyTorch). */
+export function abs(x: Tensor): Tensor {
+  return unaryOp('abs', x, (b, s) => b.abs(s), (g, [x0]) => [tidy(() => mul(g, sign(x0!)))]);
+}
+
+/** −1, 0 or 1 (not differentiable: no tape entry). */
+export function sign(x: Tensor): Tensor {
+  checkBackend('sign', x);
+  return wrap(getBackend().sign(x.storage), x.shape);
+}
+
+/** max(x, 0). NOTE: the gradient at exactly 0 is 0, as in PyTorch. */
+export function relu(x: Tensor): Tensor {
+  return unaryOp('relu', x, (b, s) => b.relu(s), (g, [x0]) => [wrap(getBackend().reluBackward(g.storage, x0!.storage), g.shape)]);
+}
+
+/** 1 / (1 + e⁻ˣ) */
+export function sigmoid(x: Tensor): Tensor {
+  // dσ = σ(1 − σ)
+  return unaryOp('sigmoid', x, (b, s) => b.sigmoid(s), (g, [, y]) => [tidy(() => mul(g, mul(y!, sub(1, y!))))]);
+}
+
+/** tanh x */
+export function tanh(x: Tensor): Tensor {
+  // dtanh = 1 − tanh²
+  return unaryOp('tanh', x, (b, s) => b.tanh(s), (g, [, y]) => [tidy(() => mul(g, sub(1, mul(y!, y!))))]);
+}

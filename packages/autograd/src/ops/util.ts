@@ -1,0 +1,66 @@
+import type { Shape, Storage } from '../backend.js';
+import { getBackend } from '../engine.js';
+import { fmt, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** A tensor or a plain number (a scalar of shape []). */
+export type TensorLike = Tensor | number;
+
+/** Wraps storage the active backend just produced. */
+export function wrap(storage: Storage, shape: Shape): Tensor {
+  return Tensor.fromStorage(storage, shape);
+}
+
+/**
+ * Runs fn with numbers turned into scalar tensors (disposed afterwards; a tape node that saved
+ * one keeps its own share).
+ */
+export function withTensors<T>(xs: readonly TensorLike[], fn: (ts: Tensor[]) => T): T {
+  const made: Tensor[] = [];
+  const ts = xs.map((x) => {
+    if (typeof x === 'number') {
+      const t = wrap(getBackend().fill(1, x), []);
+      made.push(t);
+      return t;
+    }
+    return x;
+  });
+  try {
+    return fn(ts);
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
+/** Checks that x lives on the active backend, naming the op otherwise. */
+export function checkBackend(op: string, ...xs: Tensor[]): void {
+  const b = getBackend();
+  for (const x of xs) {
+    if (x.backend !== b) throw new Error(`${op}: tensor ${fmt(x.shape)} lives on backend ${x.backend.name} but the active backend is ${b.name}`);
+  }
+}
+
+/**
+ * Sums a broadcast gradient back to `shape` (PyTorch's `sum_to`): sums the leading axes that
+ * broadcasting added and the axes where shape has 1. Returns a new tensor (a share of g when
+ * nothing needs summing).
+ */
+export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g.share();
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const b = getBackend();
+  const summed = axes.length ? b.sum(g.storage, g.shape, axes) : null;
+  if (summed) return wrap(summed, shape);
+  return g.share(shape);
+}
+
+/** Normalises `number | [h, w]` arguments of conv and pooling. */
+export function pair(op: string, name: string, v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
+  const r: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!r.every((x) => Number.isInteger(x))) throw new Error(`${op}: ${name} must be an integer or a pair of integers, got ${JSON.stringify(v)}`);
+  return r;
+}
