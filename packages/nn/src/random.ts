@@ -106,7 +106,7 @@ export class Rng {
 
   /** The full generator state, JSON-serialisable, for checkpoints. */
   state(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
   }
 
   /** Restores a state from `state()`; the generator then continues exactly where it was. */

@@ -12,6 +12,8 @@ export interface LoadFashionMnistOptions {
   /** Searched first; then env `FASHION_MNIST_DIR`, then `FASHION_MNIST_SYSTEM_DIR`. */
   dir?: string;
   split: 'train' | 'test';
+  /** Last directory searched (default `FASHION_MNIST_SYSTEM_DIR`); tests point it elsewhere. */
+  systemDir?: string;
   /** Keep only the first `limit` examples (all when omitted or larger than the split). */
   limit?: number;
 }
@@ -49,7 +51,7 @@ export function loadFashionMnist(options: LoadFashionMnistOptions): FashionMnist
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new DataError(`loadFashionMnist: limit must be a non-negative integer, got ${limit}`);
   }
-  const files = findFashionMnistFiles(split, options.dir);
+  const files = findFashionMnistFiles(split, options.dir, options.systemDir);
   const img = readIdxFile(files.images, 3);
   const lab = readIdxFile(files.labels, 1);
   const [n, h, w] = img.dims as [number, number, number];
@@ -82,12 +84,16 @@ export function loadFashionMnist(options: LoadFashionMnistOptions): FashionMnist
  * Finds the image and label files of a split without reading them.
  * @throws DataError saying which directories were searched and how to get the data.
  */
-export function findFashionMnistFiles(split: 'train' | 'test', dir?: string): { images: string; labels: string } {
+export function findFashionMnistFiles(
+  split: 'train' | 'test',
+  dir?: string,
+  systemDir: string = FASHION_MNIST_SYSTEM_DIR,
+): { images: string; labels: string } {
   const candidates: { dir: string; from: string }[] = [];
   if (dir) candidates.push({ dir, from: 'dir option / --data-dir' });
   const env = process.env['FASHION_MNIST_DIR'];
   if (env) candidates.push({ dir: env, from: 'FASHION_MNIST_DIR' });
-  candidates.push({ dir: FASHION_MNIST_SYSTEM_DIR, from: 'system default' });
+  candidates.push({ dir: systemDir, from: 'system default' });
 
   const p = PREFIX[split];
   const imageNames = [`${p}-images-idx3-ubyte.gz`, `${p}-images-idx3-ubyte`, `${p}-images.idx3-ubyte`];

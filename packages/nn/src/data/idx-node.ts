@@ -15,7 +15,9 @@ import { parseIdx, type IdxArray } from './idx.js';
 export function readIdxFile(path: string, expectedDims?: number): IdxArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buf = readFileSync(path);
+    // A plain Uint8Array view, so callers never see Buffer-specific behaviour.
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new DataError(`${path}: cannot read IDX file: ${(e as Error).message}`, { cause: e });
   }
@@ -33,7 +35,8 @@ export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
     throw new DataError(`${path}: corrupt gzip file: expected gzip magic 1f 8b at byte offset 0, found ${found || 'an empty file'}`);
   }
   try {
-    return gunzipSync(bytes);
+    const buf = gunzipSync(bytes);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new DataError(`${path}: corrupt gzip file (${bytes.length} compressed bytes): ${(e as Error).message}`, { cause: e });
   }
