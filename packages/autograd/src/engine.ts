@@ -86,8 +86,6 @@ export function untracked<T>(fn: () => T): T {
   }
 }
 
-type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [k: string]: TensorContainer } | number | string | boolean | null | undefined | void;
-
 function collect(x: unknown, out: Set<Tensor>): void {
   if (x instanceof Tensor) out.add(x);
   else if (Array.isArray(x)) for (const v of x) collect(v, out);
@@ -100,7 +98,7 @@ function collect(x: unknown, out: Set<Tensor>): void {
  * enclosing scope. Parameters, gradients and optimizer state live outside scopes.
  * @example const loss = tidy(() => crossEntropy(model.forward(x), y));
  */
-export function tidy<T extends TensorContainer>(fn: () => T): T {
+export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
   engine.scopes.push(scope);
   let result: T;

@@ -1,0 +1,4 @@
+/** Test helpers shared by every tapegrad package: gradient checks, closeness, backend conformance. */
+export { gradcheck, float64Backend, type GradInput, type GradcheckOptions } from './gradcheck.js';
+export { expectClose, type CloseOptions } from './expect-close.js';
+export { describeBackend, CONV_CASES } from './describe-backend.js';
