@@ -1,0 +1,68 @@
+// conv2d forward, backward-input and backward-weight as im2col/col2im + GEMM, one image at a
+// time inside WASM so that the cols buffer of one image (C·KH·KW × OH·OW) stays in cache instead
+// of streaming an [N, C·KH·KW, OH·OW] buffer through memory. The TS side supplies the scratch:
+// colsPtr (C·KH·KW·OH·OW f32) and the pack buffers (sizes: gemmPackABytes / gemmPackBBytes).
+// Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
+// backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
+import { geom, G_C, G_H, G_W, G_KH, G_KW, G_OH, G_OW } from './geometry';
+import { packA, packB, gemmPacked, GEMM_ACCUMULATE, GEMM_BIAS_ROW } from './gemm';
+import { im2col, col2im } from './im2col';
+
+/** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
+export function conv2d(
+  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize,
+  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+): void {
+  const c = geom(geomPtr, G_C);
+  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
+  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const yImageBytes = <usize>(o * p) << 2;
+  packA(wPtr, packAPtr, o, ckk, false, 0, o);
+  const flags = biasPtr ? GEMM_BIAS_ROW : 0;
+  for (let n = nBegin; n < nEnd; n++) {
+    im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
+    packB(colsPtr, packBPtr, p, ckk, false);
+    gemmPacked(packAPtr, packBPtr, yPtr + <usize>n * yImageBytes, biasPtr, p, ckk, flags, 0, o);
+  }
+}
+
+/** dx[n] = col2im(wᵀ[CKK, O] · dy[n]) for n in [nBegin, nEnd). */
+export function conv2dBackwardInput(
+  dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize,
+  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+): void {
+  const c = geom(geomPtr, G_C);
+  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
+  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const yImageBytes = <usize>(o * p) << 2;
+  packA(wPtr, packAPtr, ckk, o, true, 0, ckk);
+  for (let n = nBegin; n < nEnd; n++) {
+    packB(dyPtr + <usize>n * yImageBytes, packBPtr, p, o, false);
+    gemmPacked(packAPtr, packBPtr, colsPtr, 0, p, o, 0, 0, ckk);
+    col2im(colsPtr, dxPtr + <usize>n * xImageBytes, geomPtr, 0, 1);
+  }
+}
+
+/** dw[O, CKK] = Σ_{n in [nBegin, nEnd)} dy[n] · im2col(x[n])ᵀ (overwrites dw). */
+export function conv2dBackwardWeight(
+  dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize,
+  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+): void {
+  const c = geom(geomPtr, G_C);
+  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
+  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const yImageBytes = <usize>(o * p) << 2;
+  if (nEnd <= nBegin) {
+    memory.fill(dwPtr, 0, <usize>(o * ckk) << 2);
+    return;
+  }
+  for (let n = nBegin; n < nEnd; n++) {
+    im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
+    packA(dyPtr + <usize>n * yImageBytes, packAPtr, o, p, false, 0, o);
+    packB(colsPtr, packBPtr, ckk, p, true);
+    gemmPacked(packAPtr, packBPtr, dwPtr, 0, ckk, p, n == nBegin ? 0 : GEMM_ACCUMULATE, 0, o);
+  }
+}

@@ -1,0 +1,275 @@
+// GEMM: C[b] = op(A[b]) · op(B[b]) (+ bias) (then ReLU), f32x4 register tiles over packed panels.
+//
+// Pointers are byte addresses into linear memory. Dims, leading dimensions and batch strides
+// are in ELEMENTS (f32), matching the Backend contract; only `ldcBytes` inside the microkernel
+// is in bytes.
+//
+// Scheme (as in XNNPACK / BLIS, without the cache-level K blocking):
+//   - op(B) is packed into NR-column panels laid out [k][NR] (zero-padded past n),
+//   - op(A) is packed into MR-row panels laid out [k][MR] (zero-padded past m),
+//   - gemm6x8 multiplies one A panel by one B panel into 12 f32x4 accumulators.
+// Packing reads either storage order, so a transposed operand is never materialised.
+// A batch stride of 0 broadcasts the operand, and it is packed only once.
+// NOTE: the microkernel reads (never writes) up to 28 bytes past the last bias / C element of a
+// partial tile; the TS allocator keeps a guard zone at the end of the heap so this cannot trap.
+
+export const GEMM_MR: i32 = 6;
+export const GEMM_NR: i32 = 8;
+
+/** C starts as C (beta = 1) instead of 0: accumulation across calls or across the batch. */
+export const GEMM_ACCUMULATE: i32 = 1;
+export const GEMM_RELU: i32 = 2;
+/** bias[m]: one value per row of C (conv forward, output channels). */
+export const GEMM_BIAS_ROW: i32 = 4;
+/** bias[n]: one value per column of C (Linear). */
+export const GEMM_BIAS_COL: i32 = 8;
+
+const MR: i32 = 6;
+const NR: i32 = 8;
+
+/** Bytes of pack scratch `gemm` needs for A (rows rowBegin..rowEnd) and for B. */
+export function gemmPackABytes(rows: i32, k: i32): i32 {
+  return ((rows + MR - 1) / MR) * MR * k * 4;
+}
+export function gemmPackBBytes(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k * 4;
+}
+
+/** Packs rows [rowBegin, rowEnd) of op(A) (op(A) is [m, k]) into MR-row panels [k][MR]. */
+export function packA(aPtr: usize, packPtr: usize, m: i32, k: i32, transA: bool, rowBegin: i32, rowEnd: i32): void {
+  let outPtr = packPtr;
+  for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
+    const rows = min(MR, rowEnd - i0);
+    if (transA) {
+      // A stored [k, m]: the MR values of one p are contiguous.
+      let srcPtr = aPtr + (<usize>i0 << 2);
+      const ldaBytes = <usize>m << 2;
+      if (rows == MR) {
+        for (let p = 0; p < k; p++) {
+          v128.store(outPtr, v128.load(srcPtr));
+          store<u64>(outPtr, load<u64>(srcPtr, 16), 16);
+          srcPtr += ldaBytes;
+          outPtr += MR << 2;
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          for (let r = 0; r < MR; r++) {
+            store<f32>(outPtr + (<usize>r << 2), r < rows ? load<f32>(srcPtr + (<usize>r << 2)) : 0);
+          }
+          srcPtr += ldaBytes;
+          outPtr += MR << 2;
+        }
+      }
+    } else {
+      // A stored [m, k]: gather one value from each of MR rows.
+      const rowBytes = <usize>k << 2;
+      const a0Ptr = aPtr + <usize>i0 * rowBytes;
+      for (let r = 0; r < MR; r++) {
+        let dstPtr = outPtr + (<usize>r << 2);
+        if (r < rows) {
+          let srcPtr = a0Ptr + <usize>r * rowBytes;
+          for (let p = 0; p < k; p++) {
+            store<f32>(dstPtr, load<f32>(srcPtr));
+            srcPtr += 4;
+            dstPtr += MR << 2;
+          }
+        } else {
+          for (let p = 0; p < k; p++) {
+            store<f32>(dstPtr, 0);
+            dstPtr += MR << 2;
+          }
+        }
+      }
+      outPtr += <usize>k * (MR << 2);
+    }
+  }
+}
+
+/** Packs op(B) (op(B) is [k, n]) into NR-column panels [k][NR]. */
+export function packB(bPtr: usize, packPtr: usize, n: i32, k: i32, transB: bool): void {
+  let outPtr = packPtr;
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    const cols = min(NR, n - j0);
+    if (!transB) {
+      // B stored [k, n]: the NR values of one p are contiguous.
+      let srcPtr = bPtr + (<usize>j0 << 2);
+      const ldbBytes = <usize>n << 2;
+      if (cols == NR) {
+        for (let p = 0; p < k; p++) {
+          v128.store(outPtr, v128.load(srcPtr));
+          v128.store(outPtr, v128.load(srcPtr, 16), 16);
+          srcPtr += ldbBytes;
+          outPtr += NR << 2;
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          for (let c = 0; c < NR; c++) {
+            store<f32>(outPtr + (<usize>c << 2), c < cols ? load<f32>(srcPtr + (<usize>c << 2)) : 0);
+          }
+          srcPtr += ldbBytes;
+          outPtr += NR << 2;
+        }
+      }
+    } else {
+      // B stored [n, k]: gather one value from each of NR rows.
+      const rowBytes = <usize>k << 2;
+      const b0Ptr = bPtr + <usize>j0 * rowBytes;
+      for (let c = 0; c < NR; c++) {
+        let dstPtr = outPtr + (<usize>c << 2);
+        if (c < cols) {
+          let srcPtr = b0Ptr + <usize>c * rowBytes;
+          for (let p = 0; p < k; p++) {
+            store<f32>(dstPtr, load<f32>(srcPtr));
+            srcPtr += 4;
+            dstPtr += NR << 2;
+          }
+        } else {
+          for (let p = 0; p < k; p++) {
+            store<f32>(dstPtr, 0);
+            dstPtr += NR << 2;
+          }
+        }
+      }
+      outPtr += <usize>k * (NR << 2);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storePartial(ptr: usize, v: v128, count: i32): void {
+  if (count > 0) store<f32>(ptr, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+  if (count > 3) store<f32>(ptr, f32x4.extract_lane(v, 3), 12);
+}
+
+/** Applies beta, bias and ReLU to one accumulator row and stores its first `nr` columns. */
+// @ts-ignore: decorator
+@inline function storeRow(
+  cRowPtr: usize, vacc0123: v128, vacc4567: v128, nr: i32, flags: i32, biasRowPtr: usize, biasColPtr: usize,
+): void {
+  if (flags & GEMM_ACCUMULATE) {
+    vacc0123 = f32x4.add(vacc0123, v128.load(cRowPtr));
+    vacc4567 = f32x4.add(vacc4567, v128.load(cRowPtr, 16));
+  }
+  if (flags & GEMM_BIAS_ROW) {
+    const vbias = v128.load32_splat(biasRowPtr);
+    vacc0123 = f32x4.add(vacc0123, vbias);
+    vacc4567 = f32x4.add(vacc4567, vbias);
+  }
+  if (flags & GEMM_BIAS_COL) {
+    vacc0123 = f32x4.add(vacc0123, v128.load(biasColPtr));
+    vacc4567 = f32x4.add(vacc4567, v128.load(biasColPtr, 16));
+  }
+  if (flags & GEMM_RELU) {
+    const vzero = f32x4.splat(0);
+    vacc0123 = f32x4.max(vacc0123, vzero);
+    vacc4567 = f32x4.max(vacc4567, vzero);
+  }
+  if (nr == NR) {
+    v128.store(cRowPtr, vacc0123);
+    v128.store(cRowPtr, vacc4567, 16);
+  } else if (nr > 4) {
+    v128.store(cRowPtr, vacc0123);
+    storePartial(cRowPtr + 16, vacc4567, nr - 4);
+  } else {
+    storePartial(cRowPtr, vacc0123, nr);
+  }
+}
+
+/**
+ * The 6x8 register tile: C[0..mr, 0..nr] (op)= Apanel[k][6] · Bpanel[k][8].
+ * 12 accumulators + 2 B vectors + 1 A splat = 15 of the 16 xmm registers of x86-64.
+ * NOTE: plain WASM SIMD has no FMA, so each step is f32x4.mul + f32x4.add.
+ */
+function gemm6x8(
+  k: i32, aPackPtr: usize, bPackPtr: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
+  flags: i32, biasRowPtr: usize, biasColPtr: usize,
+): void {
+  let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0); let vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0); let vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0); let vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0); let vacc4x4567 = f32x4.splat(0);
+  let vacc5x0123 = f32x4.splat(0); let vacc5x4567 = f32x4.splat(0);
+  let aPtr = aPackPtr;
+  let bPtr = bPackPtr;
+  const aEndPtr = aPackPtr + <usize>k * (MR << 2);
+  while (aPtr < aEndPtr) {
+    const vb0123 = v128.load(bPtr);
+    const vb4567 = v128.load(bPtr, 16);
+    const va0 = v128.load32_splat(aPtr);
+    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
+    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    const va1 = v128.load32_splat(aPtr, 4);
+    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
+    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    const va2 = v128.load32_splat(aPtr, 8);
+    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
+    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+    const va3 = v128.load32_splat(aPtr, 12);
+    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
+    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+    const va4 = v128.load32_splat(aPtr, 16);
+    vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(va4, vb0123));
+    vacc4x4567 = f32x4.add(vacc4x4567, f32x4.mul(va4, vb4567));
+    const va5 = v128.load32_splat(aPtr, 20);
+    vacc5x0123 = f32x4.add(vacc5x0123, f32x4.mul(va5, vb0123));
+    vacc5x4567 = f32x4.add(vacc5x4567, f32x4.mul(va5, vb4567));
+    aPtr += MR << 2;
+    bPtr += NR << 2;
+  }
+  storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, biasRowPtr, biasColPtr);
+  if (mr > 1) storeRow(cPtr + ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
+  if (mr > 2) storeRow(cPtr + 2 * ldcBytes, vacc2x0123, vacc2x4567, nr, flags, biasRowPtr + 8, biasColPtr);
+  if (mr > 3) storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, biasRowPtr + 12, biasColPtr);
+  if (mr > 4) storeRow(cPtr + 4 * ldcBytes, vacc4x0123, vacc4x4567, nr, flags, biasRowPtr + 16, biasColPtr);
+  if (mr > 5) storeRow(cPtr + 5 * ldcBytes, vacc5x0123, vacc5x4567, nr, flags, biasRowPtr + 20, biasColPtr);
+}
+
+/**
+ * C rows [rowBegin, rowEnd) = packed A panels · packed B panels (one batch item). cPtr is C[0, 0]
+ * of this item; biasPtr as in `gemm`.
+ */
+export function gemmPacked(
+  packAPtr: usize, packBPtr: usize, cPtr: usize, biasPtr: usize, n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
+): void {
+  const ldcBytes = <usize>n << 2;
+  const panelABytes = <usize>k * (MR << 2);
+  const panelBBytes = <usize>k * (NR << 2);
+  let bPanelPtr = packBPtr;
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    const nr = min(NR, n - j0);
+    let aPanelPtr = packAPtr;
+    for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
+      const mr = min(MR, rowEnd - i0);
+      gemm6x8(
+        k, aPanelPtr, bPanelPtr, cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2), ldcBytes, mr, nr, flags,
+        biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2),
+      );
+      aPanelPtr += panelABytes;
+    }
+    bPanelPtr += panelBBytes;
+  }
+}
+
+/**
+ * Batched GEMM over rows [rowBegin, rowEnd) of every C[b] (a thread's share; the whole range
+ * [0, m) is the single-threaded default). Strides in elements; strideA/strideB 0 broadcast the
+ * operand (packed once); strideC 0 with GEMM_ACCUMULATE sums the batch into one C.
+ * packAPtr needs gemmPackABytes(rowEnd - rowBegin, k) bytes, packBPtr gemmPackBBytes(n, k).
+ * biasPtr is bias[m] (GEMM_BIAS_ROW) or bias[n] (GEMM_BIAS_COL), else ignored.
+ */
+export function gemm(
+  aPtr: usize, bPtr: usize, cPtr: usize, biasPtr: usize,
+  batch: i32, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+  strideA: i32, strideB: i32, strideC: i32, flags: i32,
+  packAPtr: usize, packBPtr: usize, rowBegin: i32, rowEnd: i32,
+): void {
+  if (rowEnd <= rowBegin || n <= 0) return;
+  for (let b = 0; b < batch; b++) {
+    if (b == 0 || strideA != 0) packA(aPtr + <usize>b * (<usize>strideA << 2), packAPtr, m, k, transA, rowBegin, rowEnd);
+    if (b == 0 || strideB != 0) packB(bPtr + <usize>b * (<usize>strideB << 2), packBPtr, n, k, transB);
+    gemmPacked(packAPtr, packBPtr, cPtr + <usize>b * (<usize>strideC << 2), biasPtr, n, k, flags, rowBegin, rowEnd);
+  }
+}

@@ -1,0 +1,109 @@
+// im2col / col2im in the layout of Note [im2col layout] (packages/autograd/src/backend.ts):
+// cols is [N, C·KH·KW, OH·OW]. Geometry comes from Note [geometry block] (geometry.ts).
+// Both take an image range [nBegin, nEnd) so a worker pool can split the batch.
+import {
+  geom, firstValid, endValid,
+  G_C, G_H, G_W, G_KH, G_KW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_OH, G_OW,
+} from './geometry';
+
+// @ts-ignore: decorator
+@inline function zeroF32(ptr: usize, count: i32): void {
+  if (count > 0) memory.fill(ptr, 0, <usize>count << 2);
+}
+
+/** Adds src[0..count) into dst[0..count) (both contiguous). */
+// @ts-ignore: decorator
+@inline function addRow(dstPtr: usize, srcPtr: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(dstPtr + off, f32x4.add(v128.load(dstPtr + off), v128.load(srcPtr + off)));
+  }
+  for (; i < count; i++) {
+    const off = <usize>i << 2;
+    store<f32>(dstPtr + off, load<f32>(dstPtr + off) + load<f32>(srcPtr + off));
+  }
+}
+
+/** cols[n] = im2col(x[n]) for n in [nBegin, nEnd). x is [N, C, H, W]. */
+export function im2col(xPtr: usize, colsPtr: usize, geomPtr: usize, nBegin: i32, nEnd: i32): void {
+  const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const kh = geom(geomPtr, G_KH), kw = geom(geomPtr, G_KW);
+  const sh = geom(geomPtr, G_SH), sw = geom(geomPtr, G_SW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const planeBytes = <usize>(h * w) << 2;
+  let dstPtr = colsPtr + <usize>nBegin * <usize>(c * kh * kw) * <usize>(oh * ow) * 4;
+  for (let n = nBegin; n < nEnd; n++) {
+    for (let ci = 0; ci < c; ci++) {
+      const planePtr = xPtr + <usize>(n * c + ci) * planeBytes;
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const xOffset = j * dw - pw;
+          const ox0 = firstValid(xOffset, sw, ow);
+          const ox1 = max(ox0, endValid(xOffset, sw, w, ow));
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) {
+              zeroF32(dstPtr, ow);
+            } else {
+              const rowPtr = planePtr + (<usize>(iy * w) << 2);
+              zeroF32(dstPtr, ox0);
+              if (sw == 1) {
+                const count = ox1 - ox0;
+                if (count > 0) memory.copy(dstPtr + (<usize>ox0 << 2), rowPtr + (<usize>(ox0 + xOffset) << 2), <usize>count << 2);
+              } else {
+                for (let ox = ox0; ox < ox1; ox++) {
+                  store<f32>(dstPtr + (<usize>ox << 2), load<f32>(rowPtr + (<usize>(ox * sw + xOffset) << 2)));
+                }
+              }
+              zeroF32(dstPtr + (<usize>ox1 << 2), ow - ox1);
+            }
+            dstPtr += <usize>ow << 2;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx[n] = col2im(cols[n]) for n in [nBegin, nEnd): the adjoint of im2col (scatter-add). */
+export function col2im(colsPtr: usize, dxPtr: usize, geomPtr: usize, nBegin: i32, nEnd: i32): void {
+  const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const kh = geom(geomPtr, G_KH), kw = geom(geomPtr, G_KW);
+  const sh = geom(geomPtr, G_SH), sw = geom(geomPtr, G_SW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const planeBytes = <usize>(h * w) << 2;
+  if (nEnd > nBegin) memory.fill(dxPtr + <usize>nBegin * <usize>c * planeBytes, 0, <usize>(nEnd - nBegin) * <usize>c * planeBytes);
+  let srcPtr = colsPtr + <usize>nBegin * <usize>(c * kh * kw) * <usize>(oh * ow) * 4;
+  for (let n = nBegin; n < nEnd; n++) {
+    for (let ci = 0; ci < c; ci++) {
+      const planePtr = dxPtr + <usize>(n * c + ci) * planeBytes;
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const xOffset = j * dw - pw;
+          const ox0 = firstValid(xOffset, sw, ow);
+          const ox1 = max(ox0, endValid(xOffset, sw, w, ow));
+          for (let oy = 0; oy < oh; oy++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy >= 0 && iy < h) {
+              const rowPtr = planePtr + (<usize>(iy * w) << 2);
+              if (sw == 1) {
+                addRow(rowPtr + (<usize>(ox0 + xOffset) << 2), srcPtr + (<usize>ox0 << 2), ox1 - ox0);
+              } else {
+                for (let ox = ox0; ox < ox1; ox++) {
+                  const p = rowPtr + (<usize>(ox * sw + xOffset) << 2);
+                  store<f32>(p, load<f32>(p) + load<f32>(srcPtr + (<usize>ox << 2)));
+                }
+              }
+            }
+            srcPtr += <usize>ow << 2;
+          }
+        }
+      }
+    }
+  }
+}

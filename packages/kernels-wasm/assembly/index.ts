@@ -1,0 +1,19 @@
+// Entry point of build/kernels.wasm: every exported kernel. One kernel family per file.
+// Memory is imported (env.memory, shared) and owned by the TS side; kernels never allocate.
+export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
+export { im2col, col2im } from './im2col';
+export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
+export { unary, reluBackward, binary, binaryRow, where } from './elementwise';
+export { reduce } from './reduce';
+export { fill, copyStrided } from './layout';
+export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';
+export { batchNorm, batchNormBackward } from './batchnorm';
+export { sgdStep, adamStep } from './optim';
+export { dropoutMask } from './random';
+
+/** First byte the TS allocator may use (after static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
+export { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
+export { copy } from './layout';

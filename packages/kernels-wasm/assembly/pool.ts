@@ -1,0 +1,128 @@
+// 2-D max and average pooling over NCHW planes. Geometry: Note [geometry block] (geometry.ts).
+// Each kernel takes a plane range [planeBegin, planeEnd) over the N·C planes (thread split).
+// Scalar kernels: pooling is a small share of a training step (performance compromise).
+import {
+  geom, G_H, G_W, G_KH, G_KW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_OH, G_OW,
+} from './geometry';
+
+/**
+ * y = max over each window (padding is −∞); argmax[i] (i32 stored in the f32 storage) is the
+ * index iy·W + ix of the first maximum within its input plane, or −1 for an empty window.
+ */
+export function maxPool2d(xPtr: usize, yPtr: usize, argmaxPtr: usize, geomPtr: usize, planeBegin: i32, planeEnd: i32): void {
+  const h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const kh = geom(geomPtr, G_KH), kw = geom(geomPtr, G_KW);
+  const sh = geom(geomPtr, G_SH), sw = geom(geomPtr, G_SW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const xPlanePtr = xPtr + (<usize>plane * <usize>(h * w) << 2);
+    let outIndex = <usize>plane * <usize>(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let best = -Infinity as f32;
+        let bestIndex = -1;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = load<f32>(xPlanePtr + (<usize>(iy * w + ix) << 2));
+            // NOTE: NaN wins, as in PyTorch (a NaN input must not be hidden by the pool).
+            if (bestIndex < 0 || v > best || (v != v && best == best)) {
+              best = v;
+              bestIndex = iy * w + ix;
+            }
+          }
+        }
+        store<f32>(yPtr + (outIndex << 2), best);
+        store<i32>(argmaxPtr + (outIndex << 2), bestIndex);
+        outIndex++;
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[argmax] += dy for every output position. */
+export function maxPool2dBackward(dyPtr: usize, argmaxPtr: usize, dxPtr: usize, geomPtr: usize, planeBegin: i32, planeEnd: i32): void {
+  const planeSize = geom(geomPtr, G_H) * geom(geomPtr, G_W);
+  const outSize = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+  if (planeEnd <= planeBegin) return;
+  memory.fill(dxPtr + (<usize>planeBegin * <usize>planeSize << 2), 0, <usize>(planeEnd - planeBegin) * <usize>planeSize << 2);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
+    const base = <usize>plane * <usize>outSize;
+    for (let o = 0; o < outSize; o++) {
+      const index = load<i32>(argmaxPtr + ((base + o) << 2));
+      if (index < 0) continue;
+      const p = dxPlanePtr + (<usize>index << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dyPtr + ((base + o) << 2)));
+    }
+  }
+}
+
+/** y = mean over each window; padding counts as zeros and the divisor is always KH·KW. */
+export function avgPool2d(xPtr: usize, yPtr: usize, geomPtr: usize, planeBegin: i32, planeEnd: i32): void {
+  const h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const kh = geom(geomPtr, G_KH), kw = geom(geomPtr, G_KW);
+  const sh = geom(geomPtr, G_SH), sw = geom(geomPtr, G_SW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const scale = <f32>1 / <f32>(kh * kw);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const xPlanePtr = xPtr + (<usize>plane * <usize>(h * w) << 2);
+    let outIndex = <usize>plane * <usize>(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        let sum: f32 = 0;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            sum += load<f32>(xPlanePtr + (<usize>(iy * w + ix) << 2));
+          }
+        }
+        store<f32>(yPtr + (outIndex << 2), sum * scale);
+        outIndex++;
+      }
+    }
+  }
+}
+
+/** dx = 0, then every window adds dy / (KH·KW) to each of its in-bounds inputs. */
+export function avgPool2dBackward(dyPtr: usize, dxPtr: usize, geomPtr: usize, planeBegin: i32, planeEnd: i32): void {
+  const h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const kh = geom(geomPtr, G_KH), kw = geom(geomPtr, G_KW);
+  const sh = geom(geomPtr, G_SH), sw = geom(geomPtr, G_SW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  if (planeEnd <= planeBegin) return;
+  const scale = <f32>1 / <f32>(kh * kw);
+  memory.fill(dxPtr + (<usize>planeBegin * <usize>(h * w) << 2), 0, <usize>(planeEnd - planeBegin) * <usize>(h * w) << 2);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const dxPlanePtr = dxPtr + (<usize>plane * <usize>(h * w) << 2);
+    let outIndex = <usize>plane * <usize>(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const g = load<f32>(dyPtr + (outIndex << 2)) * scale;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * sh - ph + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * sw - pw + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const p = dxPlanePtr + (<usize>(iy * w + ix) << 2);
+            store<f32>(p, load<f32>(p) + g);
+          }
+        }
+        outIndex++;
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Loading build/kernels.wasm and the typed view of its exports.
+ * Pointers are byte addresses into the shared memory; counts and strides are elements.
+ */
+
+/** Exports of build/kernels.wasm (see assembly/index.ts). `bool` parameters take 0/1. */
+export interface KernelExports {
+  heapBase(): number;
+  gemm(aPtr: number, bPtr: number, cPtr: number, biasPtr: number, batch: number, m: number, n: number, k: number,
+    transA: number, transB: number, strideA: number, strideB: number, strideC: number, flags: number,
+    packAPtr: number, packBPtr: number, rowBegin: number, rowEnd: number): void;
+  gemmPackABytes(rows: number, k: number): number;
+  gemmPackBBytes(n: number, k: number): number;
+  im2col(xPtr: number, colsPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
+  col2im(colsPtr: number, dxPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
+  conv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
+    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+  conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
+    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+  conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
+    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+  maxPool2d(xPtr: number, yPtr: number, argmaxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
+  maxPool2dBackward(dyPtr: number, argmaxPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
+  avgPool2d(xPtr: number, yPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
+  avgPool2dBackward(dyPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
+  unary(op: number, xPtr: number, yPtr: number, count: number): void;
+  reluBackward(dyPtr: number, xPtr: number, dxPtr: number, count: number): void;
+  binary(op: number, aPtr: number, bPtr: number, outPtr: number, ndim: number, metaPtr: number): void;
+  binaryRow(op: number, aPtr: number, aStride: number, bPtr: number, bStride: number, outPtr: number, count: number): void;
+  where(condPtr: number, aPtr: number, bPtr: number, outPtr: number, ndim: number, metaPtr: number): void;
+  reduce(op: number, xPtr: number, yPtr: number, outer: number, r: number, inner: number): void;
+  fill(ptr: number, count: number, value: number): void;
+  copy(dstPtr: number, srcPtr: number, count: number): void;
+  copyStrided(srcPtr: number, dstPtr: number, ndim: number, metaPtr: number): void;
+  logSoftmax(xPtr: number, yPtr: number, rows: number, cols: number): void;
+  logSoftmaxBackward(dyPtr: number, yPtr: number, dxPtr: number, rows: number, cols: number): void;
+  crossEntropy(logitsPtr: number, targetsPtr: number, lossPtr: number, logpPtr: number, rows: number, cols: number, smoothing: number): void;
+  crossEntropyBackward(dlossPtr: number, logpPtr: number, targetsPtr: number, dxPtr: number, rows: number, cols: number, smoothing: number): void;
+  batchNorm(xPtr: number, yPtr: number, runningMeanPtr: number, runningVarPtr: number, weightPtr: number, biasPtr: number,
+    savedPtr: number, n: number, c: number, spatial: number, eps: number, momentum: number, training: number): void;
+  batchNormBackward(dyPtr: number, xPtr: number, savedPtr: number, weightPtr: number, dxPtr: number, dweightPtr: number,
+    dbiasPtr: number, n: number, c: number, spatial: number, training: number): void;
+  sgdStep(paramPtr: number, gradPtr: number, bufPtr: number, count: number, lr: number, momentum: number,
+    dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
+  adamStep(paramPtr: number, gradPtr: number, mPtr: number, vPtr: number, count: number, lr: number, beta1: number,
+    beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;
+  dropoutMask(outPtr: number, begin: number, end: number, p: number, seed: number): void;
+}
+
+// Flags and op codes, mirrored from assembly/gemm.ts, elementwise.ts and reduce.ts.
+export const GEMM_ACCUMULATE = 1;
+export const GEMM_RELU = 2;
+export const GEMM_BIAS_ROW = 4;
+export const GEMM_BIAS_COL = 8;
+
+export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8 } as const;
+export type UnaryOp = keyof typeof UNARY;
+export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, greater: 7, equal: 8 } as const;
+export type BinaryOp = keyof typeof BINARY;
+export const RED_SUM = 0;
+export const RED_MAX = 1;
+
+/** 64 KiB WebAssembly pages; 16384 pages = 1 GiB, the maximum declared by asconfig.json. */
+export const PAGE_BYTES = 65536;
+export const MAX_PAGES = 16384;
+
+async function wasmBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
+  const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  if (nodeVersion !== undefined && url.protocol === 'file:') {
+    // Node's fetch cannot read file: URLs; everywhere else (browsers, bundlers) fetch does.
+    const fs = await import('node:fs/promises');
+    const buf = await fs.readFile(url);
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`kernels-wasm: cannot fetch ${url.href} (HTTP ${response.status})`);
+  return response;
+}
+
+/** Instantiates build/kernels.wasm over `memory` (a shared WebAssembly.Memory). */
+export async function loadKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
+  const url = new URL('../build/kernels.wasm', import.meta.url);
+  const imports = { env: { memory } };
+  const source = await wasmBytesOrResponse(url);
+  let instance: WebAssembly.Instance;
+  if (source instanceof ArrayBuffer) {
+    instance = (await WebAssembly.instantiate(source, imports)).instance;
+  } else if (typeof WebAssembly.instantiateStreaming === 'function') {
+    instance = (await WebAssembly.instantiateStreaming(source, imports)).instance;
+  } else {
+    instance = (await WebAssembly.instantiate(await source.arrayBuffer(), imports)).instance;
+  }
+  return instance.exports as unknown as KernelExports;
+}
