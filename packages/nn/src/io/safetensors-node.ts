@@ -22,7 +22,8 @@ export function writeSafetensorsFile(
 export function readSafetensorsFile(path: string): DecodedSafetensors {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buf = readFileSync(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new DataError(`${path}: cannot read safetensors file: ${(e as Error).message}`, { cause: e });
   }

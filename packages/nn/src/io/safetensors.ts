@@ -188,7 +188,12 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
 
 /** Converts the little-endian elements in `bytes[begin, end)` of `dtype` to a fresh Float32Array. */
 function toFloat32(bytes: Uint8Array, begin: number, end: number, dtype: string): Float32Array {
-  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice(begin, end).buffer);
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    // NOTE: copy via set(), not bytes.slice(): on a node Buffer slice() is a view into a pool.
+    const out = new Float32Array((end - begin) / 4);
+    new Uint8Array(out.buffer).set(bytes.subarray(begin, end));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, end - begin);
   const size = DTYPE_SIZES[dtype]!;
   const out = new Float32Array((end - begin) / size);
