@@ -1,4 +1,4 @@
-import { borderIndex } from './gaussian-blur.js';
+import { borderIndex } from './border.js';
 
 /**
  * Fixed 3x3 kernels for the lecture's "what does a convolution do" demonstration, row-major.

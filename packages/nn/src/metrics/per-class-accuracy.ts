@@ -1,0 +1,13 @@
+/**
+ * Recall per class: `cm[c][c] / sum(cm[c])` -> `[numClasses]`; NaN for a class with no examples.
+ * @example perClassAccuracy([[1, 1], [0, 1]]) // [0.5, 1]
+ */
+export function perClassAccuracy(cm: readonly (readonly number[])[]): number[] {
+  return cm.map((row, c) => {
+    if (row.length !== cm.length) {
+      throw new RangeError(`perClassAccuracy: confusion matrix must be square, row ${c} has ${row.length} entries for ${cm.length} rows`);
+    }
+    const total = row.reduce((a, b) => a + b, 0);
+    return total === 0 ? NaN : row[c]! / total;
+  });
+}
