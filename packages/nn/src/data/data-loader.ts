@@ -115,14 +115,15 @@ export class DataLoader implements Iterable<Batch> {
     this.fillOrder(this.order, epoch);
     const n = this.dataset.length;
     const batches = this.length;
-    const [c, h, w] = this.dataset.shape;
+    const shape = this.dataset.shape;
+    const [c, h, w] = shape;
     for (let b = this.nextBatch; b < batches; b++) {
       const start = b * this.batchSize;
       const size = Math.min(this.batchSize, n - start);
       if (this.transform) this.rng.seed(mixSeed(this.seed, epoch, b, 1));
       for (let k = 0; k < size; k++) {
         const ex = this.dataset.get(this.order[start + k]!);
-        const image = this.transform ? this.transform(ex.image, [c, h, w], this.rng) : ex.image;
+        const image = this.transform ? this.transform(ex.image, shape, this.rng) : ex.image;
         if (image.length !== this.imageSize) {
           throw new RangeError(
             `DataLoader: example ${this.order[start + k]} has ${image.length} values, expected ${this.imageSize} for [${c}, ${h}, ${w}]`,
