@@ -7,7 +7,7 @@ export { createRefBackend, type RefBackendOptions } from './backend-ref/index.js
 export { Tensor } from './tensor.js';
 export { setBackend, getBackend, withBackend, noGrad, isGradEnabled, tidy, keep, memory } from './engine.js';
 export { tensor, scalar, full, zeros, ones, randn, rand, arange, type CreateOptions, type RandomOptions } from './creation.js';
-export { Generator, manualSeed, defaultGenerator } from './random.js';
+export { Generator, manualSeed, defaultGenerator, mixSeed, type GeneratorState } from './random.js';
 export { sizeOf, shapesEqual, broadcastShapes, broadcastStrides, stridesOf, fmt as formatShape } from './shape.js';
 export * from './ops/index.js';
 

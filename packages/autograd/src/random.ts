@@ -1,89 +1,167 @@
 /**
- * A small seedable generator (xoshiro128**, seeded through splitmix32) whose whole state can be
- * saved and restored, so a resumed run draws exactly the numbers an uninterrupted one would.
+ * A small seedable PRNG: xoshiro128** (Blackman & Vigna), 128 bits of state, period 2^128 - 1.
+ * Seeded through splitmix32 so that nearby seeds (0, 1, 2, ...) give unrelated streams.
+ * Used for every random choice in tapegrad (shuffling, augmentation, init) so that a run is
+ * reproducible from one seed, and its `state()` can be stored in a checkpoint.
+ *
+ * @example
+ * const rng = new Generator(42);
+ * rng.nextFloat(); // in [0, 1)
+ * const saved = rng.state(); rng.normal(); rng.setState(saved); // replays the same normal
  */
 export class Generator {
-  private s = new Uint32Array(4);
-  private spareNormal: number | null = null;
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  /** Second Box-Muller output, kept so that two normals cost one pair of uniforms. */
+  private spare: number | null = null;
 
   constructor(seed = 0) {
-    this.manualSeed(seed);
+    this.seed(seed);
   }
 
+  /** Resets the generator to the stream of `seed` (like `torch.Generator.manual_seed`). */
   manualSeed(seed: number): this {
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      // splitmix32
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
-    this.spareNormal = null;
+    this.seed(seed);
     return this;
+  }
+
+  /** Resets the generator to the stream of `seed` (any finite number; fractions are truncated). */
+  seed(seed: number): void {
+    if (!Number.isFinite(seed)) throw new RangeError(`Generator.seed: seed must be finite, got ${seed}`);
+    // Fold seeds beyond 32 bits in, so 2^32 + 1 and 1 differ.
+    const t = Math.trunc(seed);
+    let x = (t >>> 0) ^ Math.imul(Math.floor(t / 4294967296) >>> 0, 0x9e3779b9);
+    const next = (): number => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    // NOTE: xoshiro must not start from the all-zero state.
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    this.spare = null;
   }
 
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
-    const t = s[1]! << 9;
-    s[2]! ^= s[0]!;
-    s[3]! ^= s[1]!;
-    s[1]! ^= s[2]!;
-    s[0]! ^= s[3]!;
-    s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11);
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
     return result;
   }
 
-  /** Uniform in [0, 1) with 32 random bits. */
+  /** A uniform float in [0, 1) with 32 bits of randomness. */
   nextFloat(): number {
     return this.nextU32() / 4294967296;
   }
 
-  /** An integer in [0, n). */
+  /** A uniform integer in [0, n), without modulo bias. `n` must be an integer in [1, 2^32]. */
   nextInt(n: number): number {
-    return Math.floor(this.nextFloat() * n);
+    if (!Number.isInteger(n) || n < 1 || n > 4294967296) {
+      throw new RangeError(`Generator.nextInt: n must be an integer in [1, 2^32], got ${n}`);
+    }
+    // Rejection sampling: discard the top partial block of the 2^32 range.
+    const limit = 4294967296 - (4294967296 % n);
+    let x = this.nextU32();
+    while (x >= limit) x = this.nextU32();
+    return x % n;
   }
 
-  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
-  normal(): number {
-    if (this.spareNormal !== null) {
-      const v = this.spareNormal;
-      this.spareNormal = null;
-      return v;
+  /** A uniform float in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.nextFloat();
+  }
+
+  /** A standard normal sample (Box-Muller), times `std`, plus `mean`. */
+  normal(mean = 0, std = 1): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return mean + std * z;
     }
-    let u = 0;
-    while (u === 0) u = this.nextFloat();
+    // 1 - u is in (0, 1], so the log is finite.
+    const u = 1 - this.nextFloat();
     const v = this.nextFloat();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
-  /** The full state, for checkpoints. */
-  state(): number[] {
-    return [...this.s, this.spareNormal === null ? NaN : this.spareNormal];
+  /** Shuffles `a` in place (Fisher-Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.nextInt(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
   }
 
-  setState(state: readonly number[]): this {
-    if (state.length !== 5) throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);
-    for (let i = 0; i < 4; i++) this.s[i] = state[i]! >>> 0;
-    this.spareNormal = Number.isNaN(state[4]) ? null : state[4]!;
-    return this;
+  /** The full generator state, JSON-serialisable, for checkpoints. */
+  state(): GeneratorState {
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
   }
+
+  /** Restores a state from `state()`; the generator then continues exactly where it was. */
+  setState(state: GeneratorState): void {
+    const s = state?.s;
+    if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 4294967296)) {
+      throw new RangeError(`Generator.setState: expected {s: four uint32}, got ${JSON.stringify(state)}`);
+    }
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new RangeError('Generator.setState: the all-zero state is invalid');
+    [this.s0, this.s1, this.s2, this.s3] = s.map((x) => x | 0) as [number, number, number, number];
+    this.spare = typeof state.spare === 'number' ? state.spare : null;
+  }
+}
+
+/** Serialisable state of an `Rng`. */
+export interface GeneratorState {
+  s: number[];
+  spare: number | null;
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
-/** The generator behind `randn`, `rand`, dropout seeds and default initialisation. */
+
+/** The generator behind `randn`, `rand`, dropout masks and default initialisation. */
 export const defaultGenerator = new Generator(0);
 
 /** Seeds the default generator (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
-  defaultGenerator.manualSeed(seed);
+  defaultGenerator.seed(seed);
+}
+
+/**
+ * Mixes several integers (a seed, an epoch, a batch index, ...) into one 32-bit seed, so that
+ * derived streams are unrelated to each other and to the parent seed. Deterministic.
+ *
+ * @example new Generator(mixSeed(seed, epoch)) // a different, reproducible shuffle per epoch
+ */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    const t = Math.trunc(p);
+    for (const w of [t >>> 0, Math.floor(t / 4294967296) >>> 0]) {
+      h = Math.imul(h ^ w, 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x2c1b3c6d);
+      h ^= h >>> 12;
+    }
+  }
+  return h >>> 0;
 }

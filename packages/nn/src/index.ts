@@ -1,0 +1,14 @@
+/**
+ * @tapegrad/nn: modules, layers, losses, optimizers, data, augmentation, metrics and weights I/O.
+ * Browser-safe; file and dataset helpers that need Node live in `@tapegrad/nn/node`.
+ */
+export { Module, type StateValue, type ForwardHook } from './module.js';
+export { uniform, fanIn, defaultInit } from './init.js';
+export * from './layers/index.js';
+export * from './optim/index.js';
+export { crossEntropy, mseLoss, l1Penalty, l2Penalty } from './losses.js';
+export * from './data/index.js';
+export * from './transforms/index.js';
+export * from './metrics/index.js';
+export * from './io/index.js';
+export { DataError } from './errors.js';

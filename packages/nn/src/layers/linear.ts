@@ -1,0 +1,23 @@
+import { linear, type Tensor } from '@tapegrad/autograd';
+import { defaultInit } from '../init.js';
+import { Module } from '../module.js';
+
+/**
+ * y = x·Wᵀ + b with weight [out, in] and bias [out], initialised as torch.nn.Linear.
+ * @example new Linear(784, 128).forward(x) // [N, 784] -> [N, 128]
+ */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    const { weight, bias } = defaultInit([outFeatures, inFeatures], opts.bias ?? true);
+    this.weight = this.registerParameter('weight', weight);
+    this.bias = bias ? this.registerParameter('bias', bias) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
