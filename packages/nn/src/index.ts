@@ -12,3 +12,5 @@ export * from './transforms/index.js';
 export * from './metrics/index.js';
 export * from './io/index.js';
 export { DataError } from './errors.js';
+export * from './train/index.js';
+export { Rng, mixSeed, type RngState } from './random.js';

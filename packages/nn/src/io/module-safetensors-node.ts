@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import type { Module } from '../module.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { loadSafetensorsInto, moduleToSafetensors } from './module-safetensors.js';
+
+/** Writes a module's weights as a .safetensors file, atomically. */
+export function saveSafetensors(module: Module, path: string, metadata?: Record<string, string>): void {
+  writeFileAtomic(path, moduleToSafetensors(module, metadata));
+}
+
+/** Reads a .safetensors file into a module; errors name the file and the problem. */
+export function loadSafetensors(module: Module, path: string): Record<string, string> | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(`${path}: cannot read weights file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return loadSafetensorsInto(module, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
+  }
+}

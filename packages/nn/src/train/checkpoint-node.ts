@@ -1,0 +1,25 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { DataError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import type { Module } from '../module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { type CheckpointInfo, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+
+/**
+ * Writes a checkpoint atomically (temp file, fsync, rename): a run killed at any moment leaves
+ * either the previous checkpoint or the new one, never a torn file.
+ */
+export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>, info: Omit<CheckpointInfo, 'rng'>): void {
+  writeFileAtomic(path, encodeCheckpoint(model, optimizer, info));
+}
+
+/** Restores a checkpoint into model and optimizer; null when there is none at `path`. */
+export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>): CheckpointInfo | null {
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  try {
+    return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer);
+  } catch (e) {
+    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
+
+export interface EarlyStoppingOptions {
+  /** The validation metric to watch (default valAccuracy; valLoss is minimised). */
+  monitor?: 'valAccuracy' | 'valLoss';
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement. */
+  minDelta?: number;
+  /** Put back the weights of the best epoch when training ends. */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Stops training when the monitored validation metric has not improved for `patience` epochs,
+ * optionally restoring the best weights (Keras EarlyStopping).
+ * @example fit(model, opt, { ..., callbacks: [new EarlyStopping({ patience: 2, restoreBestWeights: true })] })
+ */
+export class EarlyStopping implements Callback {
+  readonly monitor: 'valAccuracy' | 'valLoss';
+  best = NaN;
+  bestEpoch = 0;
+  stoppedEpoch = 0;
+  private wait = 0;
+  private bestWeights: Map<string, { shape: readonly number[]; data: Float32Array }> | null = null;
+
+  constructor(readonly opts: EarlyStoppingOptions) {
+    this.monitor = opts.monitor ?? 'valAccuracy';
+    if (!Number.isInteger(opts.patience) || opts.patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${opts.patience}`);
+  }
+
+  onEpochEnd(logs: EpochLogs, ctx: TrainContext): void | 'stop' {
+    const value = logs[this.monitor];
+    if (value === undefined) throw new Error(`EarlyStopping: ${this.monitor} is not available; pass a validation set to fit`);
+    const delta = this.opts.minDelta ?? 0;
+    const better = Number.isNaN(this.best) || (this.monitor === 'valLoss' ? value < this.best - delta : value > this.best + delta);
+    if (better) {
+      this.best = value;
+      this.bestEpoch = logs.epoch;
+      this.wait = 0;
+      if (this.opts.restoreBestWeights) {
+        this.bestWeights = new Map([...ctx.model.stateDict()].map(([k, t]) => [k, { shape: t.shape, data: t.toFloat32Array() }]));
+      }
+      return;
+    }
+    if (++this.wait > this.opts.patience) {
+      this.stoppedEpoch = logs.epoch;
+      return 'stop';
+    }
+  }
+
+  onTrainEnd(ctx: TrainContext): void {
+    if (this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
+  }
+}
