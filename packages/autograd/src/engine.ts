@@ -104,9 +104,14 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (err) {
+    // A throwing fn still owns what it made: without this, every tensor created before the throw
+    // would leak (tracked by no scope any more).
     engine.scopes.pop();
+    for (const t of scope) if (!t.isDisposed) t.dispose();
+    throw err;
   }
+  engine.scopes.pop();
   const keepSet = new Set<Tensor>();
   collect(result, keepSet);
   const parent = engine.scopes[engine.scopes.length - 1];
