@@ -21,7 +21,7 @@ export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tenso
   const kb = transB ? b2 : b1;
   const n = transB ? b1 : b2;
   if (k !== kb) throw new Error(`matmul: inner dimensions differ (${k} vs ${kb}) for ${fmt(a.shape)}${transA ? 'ᵀ' : ''} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''}`);
-  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} cannot broadcast`);
+  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} cannot broadcast for ${fmt(a.shape)} · ${fmt(b.shape)}`);
   const batch = Math.max(ba, bb);
   const out = wrap(
     getBackend().gemm(a.storage, b.storage, { batch, m, n, k, transA, transB, strideA: ba === 1 ? 0 : m * k, strideB: bb === 1 ? 0 : k * n }),
@@ -56,7 +56,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (k !== kb) throw new Error(`matmul: cannot multiply ${fmt(a.shape)} by ${fmt(b.shape)}: inner dimensions differ (${k} vs ${kb})`);
     const batchA = a2.shape.slice(0, -2);
     const batchB = b2.shape.slice(0, -2);
-    const batch = broadcastShapes('matmul', batchA, batchB);
+    let batch: number[];
+    try {
+      batch = broadcastShapes('matmul', batchA, batchB);
+    } catch {
+      throw new Error(`matmul: cannot multiply ${fmt(a.shape)} by ${fmt(b.shape)}: batch dimensions ${fmt(batchA)} and ${fmt(batchB)} cannot be broadcast together`);
+    }
     const B = sizeOf(batch);
     const as3 = (t: Tensor, tb: readonly number[], r: number, c: number): Tensor =>
       sizeOf(tb) === 1 ? reshape(t, [1, r, c]) : shapesEqual(tb, batch) ? reshape(t, [B, r, c]) : reshape(broadcastTo(t, [...batch, r, c]), [B, r, c]);

@@ -36,6 +36,7 @@ export function withTensors<T>(xs: readonly TensorLike[], fn: (ts: Tensor[]) => 
 export function checkBackend(op: string, ...xs: Tensor[]): void {
   const b = getBackend();
   for (const x of xs) {
+    if (x.isDisposed) throw new Error(`${op}: input ${fmt(x.shape)} was used after dispose()`);
     if (x.backend !== b) throw new Error(`${op}: tensor ${fmt(x.shape)} lives on backend ${x.backend.name} but the active backend is ${b.name}`);
   }
 }
