@@ -25,13 +25,13 @@ function gemmRef(
   return c;
 }
 
-const MR = 6;
+const MR = 4;
 const NR = 8;
 const MS = [1, MR - 1, MR, MR + 1, 2 * MR + 1, 13];
 const NS = [1, NR - 1, NR, NR + 1, 2 * NR + 1, 4, 17];
 const KS = [1, 3, 7, 16, 37];
 
-describe('gemm (6x8 tiles)', () => {
+describe('gemm (4x8 tiles)', () => {
   let backend: WasmBackend;
   beforeAll(async () => { backend = await createWasmBackend(); });
 
