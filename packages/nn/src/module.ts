@@ -111,8 +111,10 @@ export abstract class Module {
     const strict = opts.strict ?? true;
     const problems: string[] = [];
     const missing = [...own.keys()].filter((k) => !entries.has(k));
-    // PyTorch's batch-norm step counter has no counterpart here (see BatchNorm2d).
-    const unexpected = [...entries.keys()].filter((k) => !own.has(k) && !k.endsWith('.num_batches_tracked'));
+    // PyTorch's batch-norm step counter has no counterpart here (see BatchNorm2d); it is
+    // 'num_batches_tracked' itself when the batch norm is the root module.
+    const isCounter = (k: string) => k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked');
+    const unexpected = [...entries.keys()].filter((k) => !own.has(k) && !isCounter(k));
     if (strict && missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
     for (const [k, t] of own) {
