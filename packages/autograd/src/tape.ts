@@ -117,40 +117,45 @@ export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tens
       const order = topoOrder(root.gradFn);
       const grads = new Map<Node, Tensor>();
       grads.set(order[0]!, seed.share());
-      for (const node of order) {
-        const g = grads.get(node);
-        if (!g) continue;
-        grads.delete(node);
-        if (!shapesEqual(g.shape, node.outShape)) {
-          throw new Error(`backward: ${node.op} received a gradient of shape ${fmt(g.shape)} but its output has shape ${fmt(node.outShape)}`);
+      // The finally frees pending gradients when a vjp throws (e.g. a second backward through a
+      // consumed node); each gradient stays in `grads` until its vjp has returned.
+      try {
+        for (const node of order) {
+          const g = grads.get(node);
+          if (!g) continue;
+          if (!shapesEqual(g.shape, node.outShape)) {
+            throw new Error(`backward: ${node.op} received a gradient of shape ${fmt(g.shape)} but its output has shape ${fmt(node.outShape)}`);
+          }
+          const needs = node.inputs.map((i) => i.needsGrad);
+          const results = node.vjp(g, node.savedTensors(), needs);
+          grads.delete(node);
+          g.dispose();
+          node.freeSaved();
+          node.consumed = true;
+          node.inputs.forEach((inp, i) => {
+            const r = results[i] ?? null;
+            if (!inp.needsGrad) {
+              r?.dispose();
+              return;
+            }
+            if (!r) throw new Error(`backward: the vjp of ${node.op} returned no gradient for input ${i}`);
+            if (!shapesEqual(r.shape, inp.shape)) {
+              throw new Error(`backward: the vjp of ${node.op} returned a gradient of shape ${fmt(r.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
+            }
+            if (inp.node) {
+              const prev = grads.get(inp.node);
+              if (prev) {
+                grads.set(inp.node, add(prev, r));
+                prev.dispose();
+                r.dispose();
+              } else grads.set(inp.node, r);
+            } else if (inp.leaf) accumulateLeaf(inp.leaf, r, add);
+            else r.dispose();
+          });
         }
-        const needs = node.inputs.map((i) => i.needsGrad);
-        const results = node.vjp(g, node.savedTensors(), needs);
-        g.dispose();
-        node.freeSaved();
-        node.consumed = true;
-        node.inputs.forEach((inp, i) => {
-          const r = results[i] ?? null;
-          if (!inp.needsGrad) {
-            r?.dispose();
-            return;
-          }
-          if (!r) throw new Error(`backward: the vjp of ${node.op} returned no gradient for input ${i}`);
-          if (!shapesEqual(r.shape, inp.shape)) {
-            throw new Error(`backward: the vjp of ${node.op} returned a gradient of shape ${fmt(r.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
-          }
-          if (inp.node) {
-            const prev = grads.get(inp.node);
-            if (prev) {
-              grads.set(inp.node, add(prev, r));
-              prev.dispose();
-              r.dispose();
-            } else grads.set(inp.node, r);
-          } else if (inp.leaf) accumulateLeaf(inp.leaf, r, add);
-          else r.dispose();
-        });
+      } finally {
+        for (const g of grads.values()) g.dispose();
       }
-      for (const g of grads.values()) g.dispose();
     }),
   );
 }
