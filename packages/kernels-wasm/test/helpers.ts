@@ -1,6 +1,6 @@
 import type { Storage } from '@tapegrad/autograd';
 import { expect } from 'vitest';
-import type { WasmBackend } from '../src/index.js';
+import type { WasmBackend, WasmStorage } from '../src/index.js';
 
 /** Deterministic uniform values in [-1, 1) (xorshift32), so failures reproduce. */
 export function randomArray(size: number, seed: number): Float32Array {
@@ -36,3 +36,19 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 
 /** float32 machine epsilon. */
 export const EPS32 = 2 ** -23;
+
+/**
+ * Runs `call` so that its freshly allocated output lands on a block that was just filled with NaN:
+ * the allocator's free lists are LIFO, so freeing a NaN block of the output's size class right
+ * before the call hands that block to the kernel. An element the kernel fails to write stays NaN.
+ */
+export function withNanOutput<R>(
+  backend: WasmBackend, size: number, call: () => R, output: (result: R) => Storage = (r) => r as Storage,
+): R {
+  const bait = backend.fill(size, Number.NaN) as WasmStorage;
+  const ptr = bait.ptr;
+  backend.free(bait);
+  const result = call();
+  expect((output(result) as WasmStorage).ptr, 'output did not reuse the NaN-filled block').toBe(ptr);
+  return result;
+}
