@@ -31,7 +31,9 @@ function ensureInstalled() {
 const turbo = join(root, 'node_modules', '.bin', 'turbo');
 const [command, ...rest] = process.argv.slice(2);
 ensureInstalled();
-const turboEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+// turbo looks for the package manager on PATH; the workspace installs pnpm itself (root devDependency).
+const binDir = join(root, 'node_modules', '.bin');
+const turboEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ''}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 switch (command) {
   case 'test':
     run(turbo, ['run', 'test', '--concurrency=1', ...rest], { env: turboEnv });

@@ -1,4 +1,4 @@
-import { add, getBackend, mul, noGrad, sign, type Tensor, tidy, zeros } from '@tapegrad/autograd';
+import { add, getBackend, keep, mul, noGrad, sign, type Tensor, tidy, zeros } from '@tapegrad/autograd';
 
 /** A group of parameters sharing options; any option may be overridden per group. */
 export type ParamGroup<O> = { params: Tensor[] } & O;
@@ -54,7 +54,8 @@ export abstract class Optimizer<O extends { lr: number; l1?: number }> {
   protected buffer(st: { buffers: Map<string, Tensor> }, name: string, p: Tensor): Tensor {
     let b = st.buffers.get(name);
     if (!b) {
-      b = zeros(p.shape);
+      // Optimizer state outlives any tidy scope the step runs in.
+      b = keep(zeros(p.shape));
       st.buffers.set(name, b);
     }
     return b;

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TrainingError } from '@tapegrad/nn';
+import { DataError } from '@tapegrad/nn/node';
+import { CliError } from './errors.js';
+import { runEval } from './eval.js';
+import { MODEL_KINDS, type ModelKind } from './models.js';
+import type { TrainSettings } from './recipes.js';
+import { runTrain } from './train.js';
+
+const int = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} expects an integer, got "${v}"`);
+  return n;
+};
+const num = (flag: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${flag} expects a number, got "${v}"`);
+  return n;
+};
+
+const program = new Command('fashion')
+  .description("tapegrad's Fashion-MNIST case study (the MIT lecture on CNNs): train, evaluate, analyse, report")
+  .showHelpAfterError();
+
+program
+  .command('train')
+  .description('train the CNN and/or the fully connected network and print the lecture\'s comparison')
+  .addOption(new Option('--model <kind>', 'which network').choices(['cnn', 'fnn', 'both']).default('both'))
+  .addOption(new Option('--recipe <name>', 'default: the lecture (Adam 1e-3, 10 epochs, batch 128); improved: + batch norm, augmentation, dropout, weight decay').choices(['default', 'improved']).default('default'))
+  .option('--epochs <n>', 'epochs', int('--epochs'))
+  .option('--batch-size <n>', 'mini-batch size', int('--batch-size'))
+  .option('--lr <x>', 'Adam learning rate', num('--lr'))
+  .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', int('--seed'))
+  .option('--train-limit <n>', 'use only the first N training images', int('--train-limit'))
+  .option('--test-limit <n>', 'use only the first N test images', int('--test-limit'))
+  .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
+  .option('--threads <n>', 'kernel threads (this build: 1)', int('--threads'))
+  .option('--augment <list>', 'augmentations, e.g. rotate:15,flip,crop:0.8,noise:0.05,jitter:0.2,blur:1,cutout:8,rot90,sobel')
+  .option('--weight-decay <w>', 'decoupled weight decay (AdamW)', num('--weight-decay'))
+  .option('--dropout <p>', 'dropout before the classifier', num('--dropout'))
+  .option('--batch-norm', 'batch normalisation after each convolution (CNN)')
+  .option('--label-smoothing <e>', 'label smoothing of the cross-entropy', num('--label-smoothing'))
+  .option('--cosine', 'cosine learning-rate decay')
+  .option('--early-stopping <patience>', 'stop after PATIENCE epochs without validation improvement (holds out 10% of the training set)', int('--early-stopping'))
+  .option('--resume', 'continue from DIR/<run>/checkpoint.safetensors')
+  .option('--out <dir>', 'output directory', 'runs')
+  .option('--name <run>', 'run name (directory under --out)')
+  .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist)')
+  .option('--no-progress', 'no progress bars')
+  .action(async (o) => {
+    const overrides: Partial<TrainSettings> = {};
+    if (o.epochs !== undefined) overrides.epochs = o.epochs;
+    if (o.batchSize !== undefined) overrides.batchSize = o.batchSize;
+    if (o.lr !== undefined) overrides.lr = o.lr;
+    if (o.seed !== undefined) overrides.seed = o.seed;
+    if (o.augment !== undefined) overrides.augment = o.augment;
+    if (o.weightDecay !== undefined) overrides.weightDecay = o.weightDecay;
+    if (o.dropout !== undefined) overrides.dropout = o.dropout;
+    if (o.batchNorm) overrides.batchNorm = true;
+    if (o.labelSmoothing !== undefined) overrides.labelSmoothing = o.labelSmoothing;
+    if (o.cosine) overrides.cosine = true;
+    if (o.earlyStopping !== undefined) overrides.earlyStopping = o.earlyStopping;
+    const models: ModelKind[] = o.model === 'both' ? ['cnn', 'fnn'] : [o.model];
+    if (overrides.batchNorm && models.includes('fnn') && o.model !== 'both') throw new CliError('--batch-norm applies to the CNN only');
+    await runTrain({
+      models, recipe: o.recipe, overrides, trainLimit: o.trainLimit, testLimit: o.testLimit, backend: o.backend, threads: o.threads,
+      resume: Boolean(o.resume), out: o.out, dataDir: o.dataDir, name: o.name, progress: o.progress,
+    });
+  });
+
+program
+  .command('eval')
+  .description('accuracy, per-class accuracy and confusion matrix of a weights file (ours or PyTorch\'s)')
+  .addOption(new Option('--model <kind>', 'network the weights belong to').choices([...MODEL_KINDS]).makeOptionMandatory())
+  .requiredOption('--weights <file>', '.safetensors weights')
+  .option('--out <dir>', 'write metrics.json here')
+  .option('--test-limit <n>', 'use only the first N test images', int('--test-limit'))
+  .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
+  .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files')
+  .action(async (o) => {
+    await runEval({ model: o.model, weights: o.weights, out: o.out, testLimit: o.testLimit, backend: o.backend, dataDir: o.dataDir });
+  });
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    // Expected failures get one clear line and exit code 1; anything else is a bug and keeps its stack.
+    if (e instanceof CliError || e instanceof DataError || e instanceof TrainingError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+void main();

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { confusionMatrix, evaluate, FASHION_MNIST_CLASSES, largestClassGap, perClassAccuracy } from '@tapegrad/nn';
+import { loadFashionMnist, loadSafetensors, readSafetensorsFile, writeFileAtomic } from '@tapegrad/nn/node';
+import { type BackendName, useBackend } from './backend.js';
+import { buildModel, type ModelKind } from './models.js';
+
+export interface EvalOptions {
+  model: ModelKind;
+  weights: string;
+  out?: string;
+  dataDir?: string;
+  testLimit?: number;
+  backend: BackendName;
+  log?: (line: string) => void;
+}
+
+export interface EvalResult {
+  model: ModelKind;
+  weights: string;
+  testAccuracy: number;
+  testLoss: number;
+  perClassAccuracy: number[];
+  largestGap: { best: string; worst: string; gap: number };
+  confusionMatrix: number[][];
+}
+
+/**
+ * Accuracy, per-class accuracy and the confusion matrix of a weights file (ours or one saved by
+ * PyTorch from the equivalent torch.nn model). Batch norm is detected from the file's keys.
+ */
+export async function runEval(opts: EvalOptions): Promise<EvalResult> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  await useBackend(opts.backend);
+  const keys = Object.keys(readSafetensorsFile(opts.weights).tensors);
+  const model = buildModel(opts.model, { batchNorm: opts.model === 'cnn' && keys.includes('bn1.weight') });
+  loadSafetensors(model, opts.weights);
+  const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
+  const r = evaluate(model, test.images, test.labels, [1, 28, 28]);
+  const cm = confusionMatrix(r.predictions, test.labels, 10);
+  const perClass = perClassAccuracy(cm);
+  const gap = largestClassGap(perClass);
+  const result: EvalResult = {
+    model: opts.model, weights: opts.weights, testAccuracy: r.accuracy, testLoss: r.loss, perClassAccuracy: perClass,
+    largestGap: { best: FASHION_MNIST_CLASSES[gap.best]!, worst: FASHION_MNIST_CLASSES[gap.worst]!, gap: gap.gap },
+    confusionMatrix: cm,
+  };
+  log(`${opts.weights}: test accuracy ${r.accuracy.toFixed(4)} (loss ${r.loss.toFixed(4)}) on ${test.count} images`);
+  log('per-class accuracy:');
+  FASHION_MNIST_CLASSES.forEach((c, i) => log(`  ${c.padEnd(12)} ${perClass[i]!.toFixed(4)}`));
+  log(`largest gap: ${result.largestGap.best} ${perClass[gap.best]!.toFixed(4)} vs ${result.largestGap.worst} ${perClass[gap.worst]!.toFixed(4)} (${gap.gap.toFixed(4)})`);
+  log('confusion matrix (rows: true class, columns: predicted):');
+  cm.forEach((row, i) => log(`  ${String(i).padStart(2)} ${row.map((v) => String(v).padStart(5)).join('')}`));
+  if (opts.out) {
+    mkdirSync(opts.out, { recursive: true });
+    const path = join(opts.out, 'metrics.json');
+    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(result, null, 2)}\n`));
+    log(`wrote ${path}`);
+  }
+  model.dispose();
+  return result;
+}

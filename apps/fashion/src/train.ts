@@ -1,0 +1,200 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { manualSeed } from '@tapegrad/autograd';
+import {
+  Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
+  parseAugmentations, randomSplit, type Dataset,
+} from '@tapegrad/nn';
+import { loadCheckpoint, loadFashionMnist, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { type BackendName, useBackend } from './backend.js';
+import { CliError } from './errors.js';
+import { buildModel, type ModelKind } from './models.js';
+import { EpochProgress } from './progress.js';
+import { recipe, type RecipeName, type TrainSettings } from './recipes.js';
+import { formatTable, type SummaryRow } from './table.js';
+
+export interface TrainOptions {
+  models: ModelKind[];
+  recipe: RecipeName;
+  /** Overrides of the recipe's settings from the command line. */
+  overrides: Partial<TrainSettings>;
+  trainLimit?: number;
+  testLimit?: number;
+  backend: BackendName;
+  threads?: number;
+  resume: boolean;
+  out: string;
+  dataDir?: string;
+  /** Run name (directory under out); default `<model>` or `<model>-<recipe>`. */
+  name?: string;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  valAccuracy?: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** What `DIR/<run>/metrics.json` holds. */
+export interface RunMetrics {
+  name: string;
+  model: ModelKind;
+  recipe: RecipeName;
+  testAccuracy: number;
+  parameters: number;
+  trainSeconds: number;
+  backend: string;
+  settings: TrainSettings;
+  epochs: EpochMetrics[];
+}
+
+const SHAPE = [1, 28, 28] as const;
+
+function writeJson(path: string, value: unknown): void {
+  writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+}
+
+/** Trains each requested model, writes weights, checkpoints and metrics, and prints the lecture's table. */
+export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
+  const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  const settings: TrainSettings = { ...recipe(opts.recipe), ...opts.overrides };
+  validate(settings);
+  const backend = await useBackend(opts.backend, opts.threads);
+  const train = loadFashionMnist({ dir: opts.dataDir, split: 'train', limit: opts.trainLimit });
+  const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
+  log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; backend ${backend.name}; recipe ${opts.recipe}`);
+  if (opts.name && opts.models.length > 1) throw new CliError('--name needs a single --model (cnn or fnn)');
+  const results: RunMetrics[] = [];
+  for (const model of opts.models) {
+    const name = opts.name ?? (opts.recipe === 'default' ? model : `${model}-${opts.recipe}`);
+    results.push(trainOne(model, name, settings, train, test, opts, backend.name, log));
+  }
+  const summaryPath = join(opts.out, 'summary.json');
+  const previous: SummaryRow[] = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { rows: SummaryRow[] }).rows : [];
+  const fresh: SummaryRow[] = results.map((r) => ({ name: r.name, model: r.model, recipe: r.recipe, testAccuracy: r.testAccuracy, parameters: r.parameters, trainSeconds: r.trainSeconds }));
+  const rows = [...previous.filter((p) => !fresh.some((f) => f.name === p.name)), ...fresh];
+  writeJson(summaryPath, { rows });
+  log('');
+  log(formatTable(rows));
+  log('');
+  log(`Wrote ${results.map((r) => join(opts.out, r.name)).join(', ')} (model.safetensors, metrics.json, checkpoint.safetensors) and ${summaryPath}`);
+  return results;
+}
+
+function validate(s: TrainSettings): void {
+  const positiveInt = (v: number, flag: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new CliError(`${flag} must be a positive integer, got ${v}`);
+  };
+  positiveInt(s.epochs, '--epochs');
+  positiveInt(s.batchSize, '--batch-size');
+  if (!(s.lr > 0)) throw new CliError(`--lr must be a positive number, got ${s.lr}`);
+  if (!Number.isInteger(s.seed)) throw new CliError(`--seed must be an integer, got ${s.seed}`);
+  if (!(s.weightDecay >= 0)) throw new CliError(`--weight-decay must be ≥ 0, got ${s.weightDecay}`);
+  if (!(s.dropout! >= 0 && s.dropout! < 1)) throw new CliError(`--dropout must be in [0, 1), got ${s.dropout}`);
+  if (!Number.isInteger(s.earlyStopping) || s.earlyStopping < 0) throw new CliError(`--early-stopping must be a non-negative integer, got ${s.earlyStopping}`);
+}
+
+function trainOne(
+  kind: ModelKind, name: string, s: TrainSettings,
+  train: { images: Float32Array; labels: Int32Array; count: number },
+  test: { images: Float32Array; labels: Int32Array; count: number },
+  opts: TrainOptions, backendName: string, log: (s: string) => void,
+): RunMetrics {
+  const dir = join(opts.out, name);
+  mkdirSync(dir, { recursive: true });
+  const ckptPath = join(dir, 'checkpoint.safetensors');
+  let transform;
+  try {
+    transform = s.augment ? parseAugmentations(s.augment) : undefined;
+  } catch (e) {
+    throw new CliError(`--augment: ${(e as Error).message}`);
+  }
+  manualSeed(s.seed);
+  const model = buildModel(kind, { batchNorm: s.batchNorm, dropout: s.dropout });
+  const optimizer = s.weightDecay > 0 ? new AdamW(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay }) : new Adam(model.parameters(), { lr: s.lr });
+  const scheduler = s.cosine ? new CosineAnnealingLR(optimizer, s.epochs) : undefined;
+
+  const all: Dataset = new ArrayDataset(train.images, train.labels, SHAPE);
+  let trainSet: Dataset = all;
+  let validation: { images: Float32Array; labels: Int32Array } | undefined;
+  if (s.earlyStopping > 0) {
+    // Early stopping watches a validation split held out of the training set, never the test set.
+    const nVal = Math.max(1, Math.round(all.length / 10));
+    const [tr, va] = randomSplit(all, [all.length - nVal, nVal], s.seed);
+    trainSet = tr!;
+    validation = gather(va!);
+  }
+  const loader = new DataLoader(trainSet, { batchSize: s.batchSize, shuffle: true, seed: s.seed, transform });
+
+  let startEpoch = 0;
+  let history: EpochLogs[] = [];
+  const identity = { model: kind, name, settings: s, trainCount: train.count, testCount: test.count };
+  if (opts.resume) {
+    const info = loadCheckpoint(ckptPath, model, optimizer);
+    if (info) {
+      const saved = JSON.stringify(info.extra?.identity);
+      if (saved !== JSON.stringify(identity)) {
+        throw new CliError(`${ckptPath}: the checkpoint was written by a different run (${saved}); remove it or drop --resume`);
+      }
+      startEpoch = info.epoch;
+      history = info.history ?? [];
+      if (info.loader) loader.setState(info.loader);
+      scheduler?.loadState({ lastEpoch: info.epoch });
+      log(`${name}: resuming from ${ckptPath} after epoch ${info.epoch}`);
+    } else log(`${name}: no checkpoint at ${ckptPath}; starting from scratch`);
+  }
+
+  const testAccuracies = new Map<number, number>((history as Array<EpochLogs & { testAccuracy?: number }>).map((h) => [h.epoch, h.testAccuracy ?? NaN]));
+  const testEval: Callback = {
+    onEpochEnd(logs) {
+      const r = evaluate(model, test.images, test.labels, SHAPE);
+      (logs as EpochLogs & { testAccuracy?: number }).testAccuracy = r.accuracy;
+      testAccuracies.set(logs.epoch, r.accuracy);
+    },
+  };
+  const checkpoint: Callback = {
+    onEpochEnd(logs, ctx) {
+      saveCheckpoint(ckptPath, model, optimizer, { epoch: logs.epoch, loader: loader.state(), history: ctx.history, extra: { identity } });
+    },
+  };
+  const callbacks: Callback[] = [testEval];
+  if (s.earlyStopping > 0) callbacks.push(new EarlyStopping({ monitor: 'valAccuracy', patience: s.earlyStopping, restoreBestWeights: true }));
+  if (opts.progress !== false) callbacks.push(new EpochProgress(name, s.epochs));
+  callbacks.push(checkpoint);
+  log(`${name}: ${kind} with ${model.parameterCount().toLocaleString('en-US')} parameters, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.lr}`);
+  const lossFn = s.labelSmoothing > 0 ? (logits: Parameters<typeof crossEntropy>[0], y: Int32Array) => crossEntropy(logits, y, { labelSmoothing: s.labelSmoothing }) : undefined;
+  const epochs = fit(model, optimizer, { trainLoader: loader, epochs: s.epochs, validation, callbacks, scheduler, startEpoch, history, lossFn });
+
+  const final = evaluate(model, test.images, test.labels, SHAPE);
+  saveSafetensors(model, join(dir, 'model.safetensors'), { model: kind, recipe: opts.recipe });
+  const metrics: RunMetrics = {
+    name, model: kind, recipe: opts.recipe, testAccuracy: final.accuracy, parameters: model.parameterCount(),
+    trainSeconds: epochs.reduce((a, e) => a + e.seconds, 0), backend: backendName, settings: s,
+    epochs: epochs.map((e) => ({
+      epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, testAccuracy: testAccuracies.get(e.epoch) ?? NaN,
+      ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}), seconds: e.seconds, imagesPerSecond: e.imagesPerSecond,
+    })),
+  };
+  writeJson(join(dir, 'metrics.json'), metrics);
+  model.dispose();
+  optimizer.dispose();
+  return metrics;
+}
+
+function gather(ds: Dataset): { images: Float32Array; labels: Int32Array } {
+  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const images = new Float32Array(ds.length * per);
+  const labels = new Int32Array(ds.length);
+  for (let i = 0; i < ds.length; i++) {
+    const ex = ds.get(i);
+    images.set(ex.image, i * per);
+    labels[i] = ex.label;
+  }
+  return { images, labels };
+}
