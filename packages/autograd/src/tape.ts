@@ -92,6 +92,12 @@ function topoOrder(root: Node): Node[] {
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+  // NOTE: a leaf disposed after the forward cannot own a gradient any more (nothing would ever
+  // free it); drop it, as PyTorch's grad of an unreachable leaf is garbage-collected.
+  if (leaf.isDisposed) {
+    g.dispose();
+    return;
+  }
   if (!leaf.grad) {
     leaf.grad = g;
   } else {
