@@ -314,6 +314,20 @@ describe('saved tensors and graph lifetime', () => {
     loss.dispose();
   });
 
+  it('x=[3] requiring grad, disposed before backward: the other leaf still gets its grad and nothing leaks', () => {
+    const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+    const before = memory();
+    const x = tensor([4, 5, 6], [3], { requiresGrad: true });
+    const loss = tidy(() => sum(mul(mul(x, x), w)));
+    x.dispose();
+    loss.backward();
+    expect(values(w.grad!)).toEqual([16, 25, 36]);
+    expect(x.grad).toBeNull();
+    clearGrad(w);
+    loss.dispose();
+    expect(memory()).toEqual(before);
+  });
+
   it('a failed second backward leaks nothing', () => {
     const x = tensor([1, 2, 3], [3], { requiresGrad: true });
     const before = memory();
