@@ -9,9 +9,13 @@ export abstract class LRScheduler {
   protected readonly baseLrs: number[];
   lastEpoch = 0;
 
+  /**
+   * NOTE: subclasses must call `this.apply()` at the end of their constructor. The base class
+   * cannot: a subclass's own fields (stepSize, gamma, …) are assigned only after super() returns,
+   * so applying here would set every lr to NaN until the first step().
+   */
   constructor(protected readonly optimizer: Optimizer<{ lr: number }>) {
     this.baseLrs = optimizer.paramGroups.map((g) => g.lr);
-    this.apply();
   }
 
   protected abstract factor(t: number): number;
@@ -21,7 +25,7 @@ export abstract class LRScheduler {
     this.apply();
   }
 
-  private apply(): void {
+  protected apply(): void {
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = this.lr(this.baseLrs[i]!, this.lastEpoch)));
   }
 
@@ -48,6 +52,7 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly stepSize: number, readonly gamma = 0.1) {
     super(opt);
+    this.apply();
   }
   protected factor(t: number): number {
     return this.gamma ** Math.floor(t / this.stepSize);
@@ -58,6 +63,7 @@ export class StepLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly tMax: number, readonly etaMin = 0) {
     super(opt);
+    this.apply();
   }
   protected factor(): number {
     return 1;
@@ -72,6 +78,7 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LinearWarmup extends LRScheduler {
   constructor(opt: Optimizer<{ lr: number }>, readonly warmupSteps: number, readonly startFactor = 1 / 3) {
     super(opt);
+    this.apply();
   }
   protected factor(t: number): number {
     if (t >= this.warmupSteps) return 1;
