@@ -35,6 +35,7 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
 
 /** Inserts a dimension of size 1 at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  if (!Number.isInteger(dim) || dim < -x.ndim - 1 || dim > x.ndim) throw new Error(`unsqueeze: dim ${dim} is out of range for ${fmt(x.shape)} (expected [${-x.ndim - 1}, ${x.ndim}])`);
   const d = dim < 0 ? dim + x.ndim + 1 : dim;
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
@@ -42,6 +43,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 /** Removes dimensions of size 1 (all, or the one at `dim`). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (!Number.isInteger(dim) || dim < -x.ndim || dim >= Math.max(x.ndim, 1)) throw new Error(`squeeze: dim ${dim} is out of range for ${fmt(x.shape)} (expected [${-x.ndim}, ${Math.max(x.ndim, 1) - 1}])`);
   const d = dim < 0 ? dim + x.ndim : dim;
   return x.shape[d] === 1 ? reshape(x, x.shape.filter((_, i) => i !== d)) : reshape(x, x.shape);
 }
