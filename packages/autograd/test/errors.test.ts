@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, createRefBackend, crossEntropy, dropout, linear,
-  logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, sum, tensor, tidy, transpose, where,
-  withBackend, zeros,
+  logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
+  unsqueeze, where, withBackend, zeros,
 } from '../src/index.js';
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
@@ -137,6 +137,15 @@ describe('layout errors', () => {
     expect(() => permute(zeros([2, 3, 4]), [0, 0, 1])).toThrow(/^permute: dims \[0,0,1\] are not a permutation of the 3 dims of \[2,3,4\]$/);
     expect(() => permute(zeros([2, 3, 4]), [0, 1])).toThrow(/permute: dims \[0,1\] are not a permutation of the 3 dims of \[2,3,4\]/);
     expect(() => permute(zeros([2, 3, 4]), [0, 1, 3])).toThrow(/permute: dims \[0,1,3\] are not a permutation of the 3 dims of \[2,3,4\]/);
+  });
+  it('unsqueeze x=[2,3] dim=4 and squeeze x=[2,3] dim=2: out of range', () => {
+    expect(() => unsqueeze(zeros([2, 3]), 4)).toThrow(/^unsqueeze: dim 4 is out of range for \[2,3\] \(expected \[-3, 2\]\)$/);
+    expect(() => unsqueeze(zeros([2, 3]), -4)).toThrow(/unsqueeze: dim -4 is out of range for \[2,3\]/);
+    expect(unsqueeze(zeros([2, 3]), 2).shape).toEqual([2, 3, 1]);
+    expect(unsqueeze(zeros([2, 3]), -3).shape).toEqual([1, 2, 3]);
+    expect(() => squeeze(zeros([2, 3]), 2)).toThrow(/^squeeze: dim 2 is out of range for \[2,3\] \(expected \[-2, 1\]\)$/);
+    expect(squeeze(zeros([2, 1]), -1).shape).toEqual([2]);
+    expect(squeeze(zeros([2, 3]), 0).shape).toEqual([2, 3]); // not of size 1: unchanged, as PyTorch
   });
   it('transpose x=[2,3] dims 0,2: out of range', () => {
     expect(() => transpose(zeros([2, 3]), 0, 2)).toThrow(/transpose: dims 0, 2 are out of range for \[2,3\]/);
