@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, avgPool2d, batchNorm, concat, conv1d, conv2d, crossEntropy, dropout, getBackend, logSoftmax, matmul, maxPool2d, ones,
+  Generator, abs, avgPool2d, batchNorm, clamp, concat, conv1d, conv2d, crossEntropy, dropout, getBackend, logSoftmax, matmul, max, maxPool2d, ones,
   pad, permute, relu, slice, softmax, sum, tensor, tidy, zeros, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
@@ -409,5 +409,36 @@ describe('layout and dropout forward', () => {
   it('all forward tests ran on the float32 reference backend', () => {
     expect(getBackend().name).toBe('ref-float32');
     tidy(() => undefined);
+  });
+});
+
+describe('gradients at non-differentiable points (documented conventions, hand values)', () => {
+  const grad = (x: Tensor, f: (t: Tensor) => Tensor): number[] => {
+    tidy(() => sum(f(x)).backward());
+    return values(x.grad!);
+  };
+  it('relu x=[3] = [0,-1,1]: subgradient 0 at 0 (PyTorch)', () => {
+    expect(grad(tensor([0, -1, 1], [3], { requiresGrad: true }), relu)).toEqual([0, 0, 1]);
+  });
+  it('abs x=[3] = [0,-1,1]: subgradient 0 at 0', () => {
+    expect(grad(tensor([0, -1, 1], [3], { requiresGrad: true }), abs)).toEqual([0, -1, 1]);
+  });
+  it('max x=[3] = [1,3,3]: the gradient is shared evenly between tied maxima (amax)', () => {
+    expect(grad(tensor([1, 3, 3], [3], { requiresGrad: true }), (t) => max(t))).toEqual([0, 0.5, 0.5]);
+  });
+  it('maxPool2d x=[1,1,2,2] all equal, k=2: the whole gradient goes to the first maximum', () => {
+    expect(grad(tensor([1, 1, 1, 1], [1, 1, 2, 2], { requiresGrad: true }), (t) => maxPool2d(t, { kernelSize: 2 }))).toEqual([1, 0, 0, 0]);
+  });
+  it('maxPool2d x=[1,1,4,4] k=3 s=1: an element that is the max of several windows collects every window\'s gradient', () => {
+    // grid max 9 at (3,0) wins windows (1,0); 8 at (1,2) wins windows (0,0), (0,1), (1,1)
+    const x = tensor([1, 5, 2, 0, 3, 4, 8, 6, 7, 0, 1, 2, 9, 3, 4, 5], [1, 1, 4, 4], { requiresGrad: true });
+    const g = grad(x, (t) => maxPool2d(t, { kernelSize: 3, stride: 1 }));
+    const want = new Array(16).fill(0);
+    want[6] = 3;
+    want[12] = 1;
+    expect(g).toEqual(want);
+  });
+  it('clamp x=[4] = [-1,0,0.5,1] to [0,0.5]: gradient 1 inside and on the bounds, 0 outside', () => {
+    expect(grad(tensor([-1, 0, 0.5, 1], [4], { requiresGrad: true }), (t) => clamp(t, 0, 0.5))).toEqual([0, 1, 1, 0]);
   });
 });
