@@ -43,7 +43,8 @@ export class EarlyStopping implements Callback {
       }
       return;
     }
-    if (++this.wait > this.opts.patience) {
+    // Stop once `patience` epochs in a row have not improved (Keras: wait >= patience).
+    if (++this.wait >= this.opts.patience) {
       this.stoppedEpoch = logs.epoch;
       return 'stop';
     }
