@@ -1,0 +1,48 @@
+import { confusionMatrix, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
+import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
+import { heatmap, type RgbImage } from '../render/png.js';
+import { NUM_CLASSES, predict } from './predict.js';
+
+export interface ConfusionResult {
+  /** Test images evaluated. */
+  count: number;
+  accuracy: number;
+  /** `matrix[true][predicted]` counts; row c sums to the number of test images of class c. */
+  matrix: number[][];
+  /** Recall per class, in FASHION_MNIST_CLASSES order. */
+  perClassAccuracy: number[];
+  /** Best and worst class (the lecture's "largest gap"), with names. */
+  gap: { best: string; worst: string; bestAccuracy: number; worstAccuracy: number; gap: number };
+  /** The most frequent confusion off the diagonal. */
+  topConfusion: { trueClass: string; predictedClass: string; count: number };
+}
+
+/** Confusion matrix, per-class accuracy and the largest class gap of a classifier. */
+export function confusionAnalysis(model: Module, images: Float32Array, labels: Int32Array): ConfusionResult {
+  const { predictions, accuracy } = predict(model, images, labels);
+  const matrix = confusionMatrix(predictions, labels, NUM_CLASSES);
+  const perClass = perClassAccuracy(matrix);
+  const g = largestClassGap(perClass);
+  let top = { t: 0, p: 1, n: -1 };
+  matrix.forEach((row, t) => row.forEach((n, p) => { if (t !== p && n > top.n) top = { t, p, n }; }));
+  return {
+    count: labels.length,
+    accuracy,
+    matrix,
+    perClassAccuracy: perClass,
+    gap: { best: FASHION_MNIST_CLASSES[g.best]!, worst: FASHION_MNIST_CLASSES[g.worst]!, bestAccuracy: g.bestAccuracy, worstAccuracy: g.worstAccuracy, gap: g.gap },
+    topConfusion: { trueClass: FASHION_MNIST_CLASSES[top.t]!, predictedClass: FASHION_MNIST_CLASSES[top.p]!, count: top.n },
+  };
+}
+
+/** The lecture's picture: rows = true class, columns = predicted class, colour = row fraction. */
+export function confusionImage(result: ConfusionResult, title: string): RgbImage {
+  const names = FASHION_MNIST_CLASSES.map((c) => c.toUpperCase());
+  return heatmap(result.matrix, {
+    rowLabels: names,
+    columnLabels: names,
+    rowTitle: 'TRUE',
+    columnTitle: 'PREDICTED',
+    title: `${title}  ACCURACY ${(100 * result.accuracy).toFixed(1)}%  (${result.count} TEST IMAGES)`,
+  });
+}

@@ -1,0 +1,41 @@
+import { DataError, type Module } from '@tapegrad/nn';
+import { readSafetensorsFile } from '@tapegrad/nn/node';
+import { buildModel, type FashionCnn, type FashionFnn, type ModelKind } from '../models.js';
+
+const DESCRIBE: Record<ModelKind, string> = {
+  cnn: 'the CNN (conv1.weight, conv2.weight, fc.weight, ...)',
+  fnn: 'the fully connected network (fc1.weight, fc2.weight, ...)',
+};
+
+/** Which of the case-study models a set of tensor names belongs to, or null for neither. */
+export function modelKindOf(keys: readonly string[]): ModelKind | null {
+  if (keys.includes('conv1.weight')) return 'cnn';
+  if (keys.includes('fc1.weight')) return 'fnn';
+  return null;
+}
+
+/**
+ * Builds the case-study model a weights file holds and loads it, in eval mode. The variant
+ * (batch norm or not) is read off the tensor names, so `cnn` and `cnn-improved` both load.
+ * @throws DataError naming the file when it holds the other model's weights (or neither), or
+ *   when loading fails (loadStateDict then lists the missing/unexpected keys and shapes).
+ * @example const cnn = loadModel('runs/cnn/model.safetensors', 'cnn', '--weights');
+ */
+export function loadModel(path: string, expected: 'cnn', option: string): FashionCnn;
+export function loadModel(path: string, expected: 'fnn', option: string): FashionFnn;
+export function loadModel(path: string, expected: ModelKind, option: string): Module {
+  const { tensors } = readSafetensorsFile(path);
+  const keys = Object.keys(tensors);
+  const kind = modelKindOf(keys);
+  if (kind !== expected) {
+    const holds = kind ? `weights of ${DESCRIBE[kind]}` : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
+    throw new DataError(`${path}: ${option} expects weights of ${DESCRIBE[expected]}, but the file holds ${holds}`);
+  }
+  const model = buildModel(kind, { batchNorm: keys.includes('bn1.weight') });
+  try {
+    model.loadStateDict(tensors, { source: path });
+  } catch (e) {
+    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return model.eval();
+}
