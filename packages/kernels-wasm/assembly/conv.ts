@@ -5,7 +5,7 @@
 // Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
 import { geom, G_C, G_H, G_W, G_KH, G_KW, G_OH, G_OW } from './geometry';
-import { packA, packB, gemmPacked, GEMM_ACCUMULATE, GEMM_BIAS_ROW } from './gemm';
+import { packA, packB, gemmDirectB, gemmPackedB, GEMM_ACCUMULATE, GEMM_BIAS_ROW } from './gemm';
 import { im2col, col2im } from './im2col';
 
 /** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
@@ -22,8 +22,7 @@ export function conv2d(
   const flags = biasPtr ? GEMM_BIAS_ROW : 0;
   for (let n = nBegin; n < nEnd; n++) {
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
-    packB(colsPtr, packBPtr, p, ckk, false);
-    gemmPacked(packAPtr, packBPtr, yPtr + <usize>n * yImageBytes, biasPtr, p, ckk, flags, 0, o);
+    gemmDirectB(packAPtr, colsPtr, yPtr + <usize>n * yImageBytes, biasPtr, p, ckk, flags, 0, o);
   }
 }
 
@@ -39,8 +38,7 @@ export function conv2dBackwardInput(
   const yImageBytes = <usize>(o * p) << 2;
   packA(wPtr, packAPtr, ckk, o, true, 0, ckk);
   for (let n = nBegin; n < nEnd; n++) {
-    packB(dyPtr + <usize>n * yImageBytes, packBPtr, p, o, false);
-    gemmPacked(packAPtr, packBPtr, colsPtr, 0, p, o, 0, 0, ckk);
+    gemmDirectB(packAPtr, dyPtr + <usize>n * yImageBytes, colsPtr, 0, p, o, 0, 0, ckk);
     col2im(colsPtr, dxPtr + <usize>n * xImageBytes, geomPtr, 0, 1);
   }
 }
@@ -63,6 +61,6 @@ export function conv2dBackwardWeight(
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
     packA(dyPtr + <usize>n * yImageBytes, packAPtr, o, p, false, 0, o);
     packB(colsPtr, packBPtr, ckk, p, true);
-    gemmPacked(packAPtr, packBPtr, dwPtr, 0, ckk, p, n == nBegin ? 0 : GEMM_ACCUMULATE, 0, o);
+    gemmPackedB(packAPtr, packBPtr, dwPtr, 0, ckk, p, n == nBegin ? 0 : GEMM_ACCUMULATE, 0, o);
   }
 }

@@ -170,7 +170,7 @@ export function packB(bPtr: usize, packPtr: usize, n: i32, k: i32, transB: bool)
  * NOTE: plain WASM SIMD has no FMA, so each step is f32x4.mul + f32x4.add.
  */
 function gemm4x8(
-  k: i32, aPackPtr: usize, bPackPtr: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
+  k: i32, aPackPtr: usize, bPackPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
   flags: i32, biasRowPtr: usize, biasColPtr: usize,
 ): void {
   let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
@@ -196,7 +196,7 @@ function gemm4x8(
     vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
     vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
     aPtr += MR << 4;
-    bPtr += NR << 2;
+    bPtr += ldbBytes;
   }
   storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, biasRowPtr, biasColPtr);
   if (mr > 1) storeRow(cPtr + 1 * ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
@@ -205,36 +205,54 @@ function gemm4x8(
 }
 
 /**
- * C rows [rowBegin, rowEnd) = packed A panels · packed B panels (one batch item). cPtr is C[0, 0]
- * of this item; biasPtr as in `gemm`.
+ * C rows [rowBegin, rowEnd) = packed A panels · B (one batch item). cPtr is C[0, 0] of this item;
+ * biasPtr as in `gemm`. B is either packed panels (ldbBytes = NR·4, panelStepBytes = k·NR·4) or
+ * op(B) read in place from a row-major [k, n] matrix (ldbBytes = n·4, panelStepBytes = NR·4).
+ * NOTE: in place, the last partial panel reads up to 28 bytes past the end of each B row; the
+ * extra lanes are never stored, and the allocator's guard zone keeps the reads in bounds.
  */
 export function gemmPacked(
-  packAPtr: usize, packBPtr: usize, cPtr: usize, biasPtr: usize, n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
+  packAPtr: usize, bPtr: usize, ldbBytes: usize, panelStepBytes: usize, cPtr: usize, biasPtr: usize,
+  n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
 ): void {
   const ldcBytes = <usize>n << 2;
   const panelABytes = <usize>k * (MR << 4);
-  const panelBBytes = <usize>k * (NR << 2);
   // The A panel (k·MR·16 bytes) stays in L1 while the B panels stream from L2.
   let aPanelPtr = packAPtr;
   for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
     const mr = min(MR, rowEnd - i0);
-    let bPanelPtr = packBPtr;
+    let bPanelPtr = bPtr;
     for (let j0 = 0; j0 < n; j0 += NR) {
       const nr = min(NR, n - j0);
       gemm4x8(
-        k, aPanelPtr, bPanelPtr, cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2), ldcBytes, mr, nr, flags,
+        k, aPanelPtr, bPanelPtr, ldbBytes, cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2), ldcBytes, mr, nr, flags,
         biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2),
       );
-      bPanelPtr += panelBBytes;
+      bPanelPtr += panelStepBytes;
     }
     aPanelPtr += panelABytes;
   }
+}
+
+/** gemmPacked with B = op(B) row-major [k, n] in memory, read without packing. */
+export function gemmDirectB(
+  packAPtr: usize, bPtr: usize, cPtr: usize, biasPtr: usize, n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
+): void {
+  gemmPacked(packAPtr, bPtr, <usize>n << 2, NR << 2, cPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
+}
+
+/** gemmPacked with B packed by packB. */
+export function gemmPackedB(
+  packAPtr: usize, packBPtr: usize, cPtr: usize, biasPtr: usize, n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
+): void {
+  gemmPacked(packAPtr, packBPtr, NR << 2, <usize>k * (NR << 2), cPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
 }
 
 /**
  * Batched GEMM over rows [rowBegin, rowEnd) of every C[b] (a thread's share; the whole range
  * [0, m) is the single-threaded default). Strides in elements; strideA/strideB 0 broadcast the
  * operand (packed once); strideC 0 with GEMM_ACCUMULATE sums the batch into one C.
+ * A is always packed; B only when transB (a row-major [k, n] B is read in place).
  * packAPtr needs gemmPackABytes(rowEnd - rowBegin, k) bytes, packBPtr gemmPackBBytes(n, k).
  * biasPtr is bias[m] (GEMM_BIAS_ROW) or bias[n] (GEMM_BIAS_COL), else ignored.
  */
@@ -246,8 +264,14 @@ export function gemm(
 ): void {
   if (rowEnd <= rowBegin || n <= 0) return;
   for (let b = 0; b < batch; b++) {
+    const bItemPtr = bPtr + <usize>b * (<usize>strideB << 2);
+    const cItemPtr = cPtr + <usize>b * (<usize>strideC << 2);
     if (b == 0 || strideA != 0) packA(aPtr + <usize>b * (<usize>strideA << 2), packAPtr, m, k, transA, rowBegin, rowEnd);
-    if (b == 0 || strideB != 0) packB(bPtr + <usize>b * (<usize>strideB << 2), packBPtr, n, k, transB);
-    gemmPacked(packAPtr, packBPtr, cPtr + <usize>b * (<usize>strideC << 2), biasPtr, n, k, flags, rowBegin, rowEnd);
+    if (transB) {
+      if (b == 0 || strideB != 0) packB(bItemPtr, packBPtr, n, k, true);
+      gemmPackedB(packAPtr, packBPtr, cItemPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
+    } else {
+      gemmDirectB(packAPtr, bItemPtr, cItemPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
+    }
   }
 }

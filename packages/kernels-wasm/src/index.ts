@@ -6,13 +6,13 @@
  * const c = backend.gemm(a, b, { batch: 1, m: 2, n: 2, k: 3, transA: false, transB: false, strideA: 0, strideB: 0 });
  */
 import type { Backend } from '@tapegrad/autograd';
-import { WasmBackend } from './wasm-backend.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
 /** Loads build/kernels.wasm (Node or browser) and returns a float32 Backend over it. */
-export async function createWasmBackend(): Promise<WasmBackend & Backend> {
-  return WasmBackend.create();
+export async function createWasmBackend(options?: WasmBackendOptions): Promise<WasmBackend & Backend> {
+  return WasmBackend.create(options);
 }
 
-export { WasmBackend, WasmStorage } from './wasm-backend.js';
+export { WasmBackend, WasmStorage, type WasmBackendOptions } from './wasm-backend.js';
 export { SizeClassAllocator, sizeClass, type Block } from './allocator.js';
 export { loadKernels, type KernelExports } from './kernels.js';

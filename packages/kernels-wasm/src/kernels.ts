@@ -77,9 +77,12 @@ async function wasmBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
   return response;
 }
 
-/** Instantiates build/kernels.wasm over `memory` (a shared WebAssembly.Memory). */
-export async function loadKernels(memory: WebAssembly.Memory): Promise<KernelExports> {
-  const url = new URL('../build/kernels.wasm', import.meta.url);
+/**
+ * Instantiates the kernels over `memory` (a shared WebAssembly.Memory), from `wasmUrl` or by
+ * default from build/kernels.wasm next to this package's sources.
+ */
+export async function loadKernels(memory: WebAssembly.Memory, wasmUrl?: URL | string): Promise<KernelExports> {
+  const url = wasmUrl !== undefined ? new URL(wasmUrl) : new URL('../build/kernels.wasm', import.meta.url);
   const imports = { env: { memory } };
   const source = await wasmBytesOrResponse(url);
   let instance: WebAssembly.Instance;

@@ -17,6 +17,11 @@ export class WasmStorage implements Storage {
   }
 }
 
+export interface WasmBackendOptions {
+  /** Where to load kernels.wasm from (default: build/kernels.wasm of this package). */
+  wasmUrl?: URL | string;
+}
+
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
 const INITIAL_PAGES = 256;
 /** Bytes reserved for the geometry block and strided meta blocks of one call. */
@@ -45,9 +50,9 @@ export class WasmBackend implements Backend {
     this.paramPtr = this.allocator.alloc(PARAM_BYTES).ptr;
   }
 
-  static async create(): Promise<WasmBackend> {
+  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 16384, shared: true });
-    return new WasmBackend(await loadKernels(memory), memory);
+    return new WasmBackend(await loadKernels(memory, options.wasmUrl), memory);
   }
 
   /** Views over memory.buffer must be re-created after memory.grow. */
