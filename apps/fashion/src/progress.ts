@@ -12,14 +12,19 @@ export class EpochProgress implements Callback {
   private lossSum = 0;
   private hits = 0;
 
-  constructor(private readonly label: string, private readonly epochs: number, private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly label: string,
+    private readonly epochs: number,
+    private readonly bars = true,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   onEpochBegin(epoch: number): void {
     this.t0 = performance.now();
     this.seen = 0;
     this.lossSum = 0;
     this.hits = 0;
-    if (this.stream.isTTY) {
+    if (this.bars && this.stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
           format: `${this.label} epoch ${epoch + 1}/${this.epochs} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {ips} img/s | ETA {eta_formatted}`,

@@ -165,7 +165,7 @@ function trainOne(
   };
   const callbacks: Callback[] = [testEval];
   if (s.earlyStopping > 0) callbacks.push(new EarlyStopping({ monitor: 'valAccuracy', patience: s.earlyStopping, restoreBestWeights: true }));
-  if (opts.progress !== false) callbacks.push(new EpochProgress(name, s.epochs));
+  callbacks.push(new EpochProgress(name, s.epochs, opts.progress !== false));
   callbacks.push(checkpoint);
   log(`${name}: ${kind} with ${model.parameterCount().toLocaleString('en-US')} parameters, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.lr}`);
   const lossFn = s.labelSmoothing > 0 ? (logits: Parameters<typeof crossEntropy>[0], y: Int32Array) => crossEntropy(logits, y, { labelSmoothing: s.labelSmoothing }) : undefined;
