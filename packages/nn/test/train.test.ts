@@ -313,7 +313,7 @@ describe('checkpoints', () => {
 });
 
 describe('module safetensors files', () => {
-  it('Sequential(Conv2d(1,4,3), BatchNorm-free MLP) after 2 SGD epochs: saveSafetensors → loadSafetensors into a fresh model preserves every value bit for bit, metadata included', () => {
+  it('Sequential{conv: Conv2d(1,4,2,p=1), bn: BatchNorm1d(36), fc: Linear(36,2)} after 2 SGD epochs: saveSafetensors → loadSafetensors into a fresh model preserves every value bit for bit, metadata included', () => {
     manualSeed(3);
     const build = () => new Sequential({ conv: new Conv2d(1, 4, 2, { padding: 1 }), relu: new ReLU(), flat: new Flatten(), bn: new BatchNorm1d(36), fc: new Linear(36, 2) });
     const model = build();
@@ -334,7 +334,7 @@ describe('module safetensors files', () => {
     expect(weightBits(fresh)).toEqual(weightBits(model));
   });
 
-  it('loading Linear(4,2) weights into Linear(3,2) or Conv2d(1,2,3): DataError naming the file and the offending keys/shapes; a missing file names the path', () => {
+  it('loading Linear(4,2) weights into Linear(3,2) or Sequential([Linear(4,2)]): DataError naming the file and the offending keys/shapes; a missing file names the path', () => {
     const path = join(dir, 'linear42.safetensors');
     saveSafetensors(new Linear(4, 2), path);
     const lin = new Linear(3, 2);
