@@ -48,7 +48,10 @@ export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>
   tgt.dispose();
   const reduction = opts.reduction ?? 'mean';
   if (reduction === 'none') return perRow;
-  return tidy(() => (reduction === 'sum' ? sum(perRow) : mean(perRow)));
+  // perRow was made outside any scope of ours, so it is disposed here (a tidy would not own it).
+  const reduced = reduction === 'sum' ? sum(perRow) : mean(perRow);
+  perRow.dispose();
+  return reduced;
 }
 
 /** Mean (or summed) squared error. */
