@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, add, conv2d, crossEntropy, exp, flatten, getBackend, isGradEnabled, keep, linear, manualSeed, maxPool2d, memory, mul,
-  noGrad, rand, randn, relu, sum, tensor, tidy, type Tensor,
+  Generator, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, exp, flatten,
+  getBackend, greater, isGradEnabled, keep, linear, log, logSoftmax, manualSeed, matmul, max, maxPool2d, mean, memory, mseLoss, mul, neg,
+  noGrad, ones, pad, permute, pow, rand, randn, relu, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, tidy,
+  transpose, unsqueeze, where, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -381,4 +383,78 @@ describe('random number generation', () => {
     g.setState(s);
     expect(values(randn([4], { generator: g }))).toEqual(a);
   });
+});
+
+describe('every op, called outside any tidy, leaks nothing once its output is disposed', () => {
+  // Each fn is exactly one public op, so anything left behind after disposing its output (and the
+  // inputs' grads) is the op's own leak. Inputs are positive where the op needs it.
+  type Op = { name: string; shapes: number[][]; positive?: boolean; fn: (...xs: Tensor[]) => Tensor };
+  const OPS: Op[] = [
+    { name: 'add [2,3]+[3]', shapes: [[2, 3], [3]], fn: add },
+    { name: 'add [2,3]+1', shapes: [[2, 3]], fn: (a) => add(a!, 1) },
+    { name: 'sub [2,3]-[3]', shapes: [[2, 3], [3]], fn: sub },
+    { name: 'mul [2,1,4]*[3,1]', shapes: [[2, 1, 4], [3, 1]], fn: mul },
+    { name: 'div [2,3]/[3]', shapes: [[2, 3], [3]], positive: true, fn: div },
+    { name: 'pow [2,3]^[3]', shapes: [[2, 3], [3]], positive: true, fn: pow },
+    ...([['neg', neg], ['exp', exp], ['tanh', tanh], ['sigmoid', sigmoid], ['relu', relu], ['abs', abs], ['log', log], ['sqrt', sqrt]] as const).map(
+      ([name, f]): Op => ({ name: `${name} [2,3]`, shapes: [[2, 3]], positive: name === 'log' || name === 'sqrt', fn: (a) => f(a!) }),
+    ),
+    { name: 'matmul [2,3,4]·[4]', shapes: [[2, 3, 4], [4]], fn: matmul },
+    { name: 'matmul [1,3,4]·[2,4,5]', shapes: [[1, 3, 4], [2, 4, 5]], fn: matmul },
+    { name: 'matmul [4]·[4]', shapes: [[4], [4]], fn: matmul },
+    { name: 'bmm [2,4,3]ᵀ·[2,5,4]ᵀ', shapes: [[2, 4, 3], [2, 5, 4]], fn: (a, b) => bmm(a!, b!, true, true) },
+    { name: 'linear [2,3,4]·[5,4]ᵀ+[5]', shapes: [[2, 3, 4], [5, 4], [5]], fn: (x, w, b) => linear(x!, w!, b) },
+    { name: 'sum [2,3,4] dim=1', shapes: [[2, 3, 4]], fn: (a) => sum(a!, 1) },
+    { name: 'mean [2,3,4] dim=[0,2] keepdim', shapes: [[2, 3, 4]], fn: (a) => mean(a!, [0, 2], { keepdim: true }) },
+    { name: 'max [2,3,4] dim=-1', shapes: [[2, 3, 4]], fn: (a) => max(a!, -1) },
+    { name: 'reshape [2,3,4] -> [4,6]', shapes: [[2, 3, 4]], fn: (a) => reshape(a!, [4, 6]) },
+    { name: 'flatten [2,3,4]', shapes: [[2, 3, 4]], fn: (a) => flatten(a!) },
+    { name: 'unsqueeze [2,3] dim=0', shapes: [[2, 3]], fn: (a) => unsqueeze(a!, 0) },
+    { name: 'squeeze [2,1,3]', shapes: [[2, 1, 3]], fn: (a) => squeeze(a!) },
+    { name: 'permute [2,3,4] [2,0,1]', shapes: [[2, 3, 4]], fn: (a) => permute(a!, [2, 0, 1]) },
+    { name: 'transpose [2,3,4]', shapes: [[2, 3, 4]], fn: (a) => transpose(a!) },
+    { name: 'broadcastTo [3,1] -> [2,3,4]', shapes: [[3, 1]], fn: (a) => broadcastTo(a!, [2, 3, 4]) },
+    { name: 'pad [2,3] [1,1]', shapes: [[2, 3]], fn: (a) => pad(a!, [1, 1]) },
+    { name: 'slice [3,4] [1,1] [2,2]', shapes: [[3, 4]], fn: (a) => slice(a!, [1, 1], [2, 2]) },
+    { name: 'concat [2,3]+[1,3] dim=0', shapes: [[2, 3], [1, 3]], fn: (a, b) => concat([a!, b!], 0) },
+    { name: 'where [2,3] (cond from a fixed tensor)', shapes: [[2, 3], [3]], fn: (a, b) => where(condition, a!, b!) },
+    { name: 'clamp [2,3] [-0.5,0.5]', shapes: [[2, 3]], fn: (a) => clamp(a!, -0.5, 0.5) },
+    { name: 'conv2d [2,3,7,7]*[4,3,3,3]+[4] s=2 p=1', shapes: [[2, 3, 7, 7], [4, 3, 3, 3], [4]], fn: (x, w, b) => conv2d(x!, w!, b, { stride: 2, padding: 1 }) },
+    { name: 'conv1d [2,3,9]*[4,3,3] p=1', shapes: [[2, 3, 9], [4, 3, 3]], fn: (x, w) => conv1d(x!, w!, null, { padding: 1 }) },
+    { name: 'maxPool2d [2,2,6,6] k=2', shapes: [[2, 2, 6, 6]], fn: (x) => maxPool2d(x!, { kernelSize: 2 }) },
+    { name: 'avgPool2d [2,2,6,6] k=3 s=2 p=1', shapes: [[2, 2, 6, 6]], fn: (x) => avgPool2d(x!, { kernelSize: 3, stride: 2, padding: 1 }) },
+    { name: 'logSoftmax [3,5] dim=0', shapes: [[3, 5]], fn: (x) => logSoftmax(x!, 0) },
+    { name: 'logSoftmax [3,5] dim=1', shapes: [[3, 5]], fn: (x) => logSoftmax(x!, 1) },
+    { name: 'softmax [3,5] dim=1', shapes: [[3, 5]], fn: (x) => softmax(x!, 1) },
+    { name: 'crossEntropy [3,5] mean', shapes: [[3, 5]], fn: (x) => crossEntropy(x!, [0, 4, 2]) },
+    { name: 'crossEntropy [3,5] sum labelSmoothing=0.1', shapes: [[3, 5]], fn: (x) => crossEntropy(x!, [0, 4, 2], { reduction: 'sum', labelSmoothing: 0.1 }) },
+    { name: 'crossEntropy [3,5] none', shapes: [[3, 5]], fn: (x) => crossEntropy(x!, [0, 4, 2], { reduction: 'none' }) },
+    { name: 'mseLoss [3,4] mean', shapes: [[3, 4], [3, 4]], fn: (a, b) => mseLoss(a!, b!) },
+    { name: 'batchNorm training [4,3,2] affine', shapes: [[4, 3, 2], [3], [3], [3], [3]], positive: true, fn: (x, rm, rv, w, b) => batchNorm(x!, rm!, rv!, w, b, { training: true }) },
+    { name: 'batchNorm eval [4,3]', shapes: [[4, 3], [3], [3]], positive: true, fn: (x, rm, rv) => batchNorm(x!, rm!, rv!, null, null, { training: false }) },
+    { name: 'dropout [4,5] p=0.5 training', shapes: [[4, 5]], fn: (x) => dropout(x!, 0.5, true, new Generator(3)) },
+    { name: 'dropout [4,5] p=0.5 eval', shapes: [[4, 5]], fn: (x) => dropout(x!, 0.5, false) },
+  ];
+  const condition = tensor([1, 0, 1, 0, 0, 1], [2, 3]);
+  for (const op of OPS) {
+    it(`${op.name}: forward only, forward + backward, and under noGrad`, () => {
+      const g = new Generator(17);
+      const inputs = op.shapes.map((s) => {
+        const data = Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => (op.positive ? 0.5 + g.nextFloat() : g.normal()));
+        return tensor(data, s, { requiresGrad: true });
+      });
+      const before = memory();
+      op.fn(...inputs).dispose();
+      expect(memory(), 'forward, output disposed').toEqual(before);
+      const y = op.fn(...inputs);
+      const seed = ones(y.shape);
+      y.backward(seed);
+      seed.dispose();
+      clearGrad(...inputs);
+      y.dispose();
+      expect(memory(), 'after backward').toEqual(before);
+      noGrad(() => op.fn(...inputs)).dispose();
+      expect(memory(), 'under noGrad').toEqual(before);
+    });
+  }
 });
