@@ -5,7 +5,7 @@
 // Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
 import { geom, G_C, G_H, G_W, G_KH, G_KW, G_OH, G_OW } from './geometry';
-import { packA, packB, gemmDirectB, gemmPackedB, GEMM_ACCUMULATE, GEMM_BIAS_ROW } from './gemm';
+import { packA, packB, gemmDirectB, gemmRowsAPackedB, GEMM_ACCUMULATE, GEMM_BIAS_ROW } from './gemm';
 import { im2col, col2im } from './im2col';
 
 /** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
@@ -43,24 +43,30 @@ export function conv2dBackwardInput(
   }
 }
 
-/** dw[O, CKK] = Σ_{n in [nBegin, nEnd)} dy[n] · im2col(x[n])ᵀ (overwrites dw). */
+/**
+ * dw[O, CKK] = Σ_{n in [nBegin, nEnd)} dy[n] · im2col(x[n])ᵀ (overwrites dw), computed as
+ * dwᵀ[CKK, O] = Σ_n cols[n] · dy[n]ᵀ: the cols rows are read in place (gemm4x8RowsA) and only
+ * dy[n]ᵀ (O·OH·OW values) is packed, instead of transposing the whole cols matrix per image.
+ * dwtPtr: scratch of CKK·O f32 for dwᵀ; packBPtr: gemmPackBBytes(O, OH·OW).
+ */
 export function conv2dBackwardWeight(
   dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize,
-  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+  colsPtr: usize, dwtPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C);
   const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
   const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
   const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
   const yImageBytes = <usize>(o * p) << 2;
-  if (nEnd <= nBegin) {
-    memory.fill(dwPtr, 0, <usize>(o * ckk) << 2);
-    return;
-  }
+  memory.fill(dwtPtr, 0, <usize>(o * ckk) << 2);
   for (let n = nBegin; n < nEnd; n++) {
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
-    packA(dyPtr + <usize>n * yImageBytes, packAPtr, o, p, false, 0, o);
-    packB(colsPtr, packBPtr, ckk, p, true);
-    gemmPackedB(packAPtr, packBPtr, dwPtr, 0, ckk, p, n == nBegin ? 0 : GEMM_ACCUMULATE, 0, o);
+    packB(dyPtr + <usize>n * yImageBytes, packBPtr, o, p, true);
+    gemmRowsAPackedB(colsPtr, packBPtr, dwtPtr, ckk, o, p, GEMM_ACCUMULATE);
+  }
+  for (let oc = 0; oc < o; oc++) {
+    for (let r = 0; r < ckk; r++) {
+      store<f32>(dwPtr + (<usize>(oc * ckk + r) << 2), load<f32>(dwtPtr + (<usize>(r * o + oc) << 2)));
+    }
   }
 }

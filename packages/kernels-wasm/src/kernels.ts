@@ -18,7 +18,7 @@ export interface KernelExports {
   conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
     colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
-    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+    colsPtr: number, dwtPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
   maxPool2d(xPtr: number, yPtr: number, argmaxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   maxPool2dBackward(dyPtr: number, argmaxPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   avgPool2d(xPtr: number, yPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;

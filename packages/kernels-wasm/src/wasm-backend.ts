@@ -364,8 +364,10 @@ export class WasmBackend implements Backend {
     const ckk = g.c * g.kh * g.kw;
     const out = this.alloc(g.o * ckk);
     if (out.size === 0) return out;
-    const [cols, packA, packB] = this.convScratch(g.o, ckk, g.oh * g.ow, g);
-    this.kernels.conv2dBackwardWeight(this.ptr(dy), this.ptr(x), out.ptr, g.o, this.geometry(g), cols, packA, packB, 0, g.n);
+    const cols = this.scratchPtr('cols', ckk * g.oh * g.ow * 4);
+    const dwt = this.scratchPtr('packA', ckk * g.o * 4);
+    const packB = this.scratchPtr('packB', this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));
+    this.kernels.conv2dBackwardWeight(this.ptr(dy), this.ptr(x), out.ptr, g.o, this.geometry(g), cols, dwt, packB, 0, g.n);
     return out;
   }
 
