@@ -1,17 +1,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Generator, manualSeed, type Tensor } from '@tapegrad/autograd';
+import { Generator, manualSeed, memory, type Tensor } from '@tapegrad/autograd';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataLoader } from '../src/data/data-loader.js';
 import { ArrayDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/errors.js';
 import { loadSafetensors, saveSafetensors } from '../src/io/module-safetensors-node.js';
-import { BatchNorm1d } from '../src/layers/batch-norm.js';
+import { BatchNorm1d, BatchNorm2d } from '../src/layers/batch-norm.js';
 import { Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
 import { Sequential } from '../src/layers/sequential.js';
-import { Dropout, Flatten, ReLU } from '../src/layers/simple.js';
+import { Dropout, Flatten, MaxPool2d, ReLU } from '../src/layers/simple.js';
+import { Residual } from '../src/layers/residual.js';
 import type { Module } from '../src/module.js';
 import { Adam } from '../src/optim/adam.js';
 import { StepLR } from '../src/optim/lr-scheduler.js';
@@ -121,6 +122,29 @@ function scripted(metric: 'valAccuracy' | 'valLoss', values: number[], snapshots
     },
   };
 }
+
+describe('memory', () => {
+  it('Conv2d-BatchNorm2d-Residual(projection)-MaxPool-Dropout-Linear on [1,4,4], Adam (l1, wd) then SGD (momentum, l1): live tensors and bytes are flat across 3 more epochs with validation, early stopping and evaluate', () => {
+    manualSeed(0);
+    const n = 32;
+    const images = new Float32Array(n * 16).map((_, i) => Math.sin(i));
+    const labels = new Int32Array(n).map((_, i) => i % 2);
+    const model = new Sequential([
+      new Conv2d(1, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(), Residual.withProjection(new Conv2d(4, 6, 3, { padding: 1 }), 4, 6),
+      new MaxPool2d(2), new Flatten(), new Dropout(0.2), new Linear(24, 2),
+    ]);
+    for (const opt of [new Adam(model.parameters(), { l1: 1e-3, weightDecay: 1e-2 }), new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, l1: 1e-3 })]) {
+      const loader = new DataLoader(new ArrayDataset(images, labels, [1, 4, 4]), { batchSize: 8 });
+      const validation = { images: images.slice(0, 8 * 16), labels: labels.slice(0, 8) };
+      // The first epoch creates the optimizer state; after it nothing more may stay alive.
+      fit(model, opt, { trainLoader: loader, epochs: 1, validation, now });
+      const m0 = memory();
+      fit(model, opt, { trainLoader: loader, epochs: 3, validation, now, callbacks: [new EarlyStopping({ patience: 5, restoreBestWeights: true })] });
+      evaluate(model, images, labels, [1, 4, 4]);
+      expect(memory()).toEqual(m0);
+    }
+  });
+});
 
 describe('EarlyStopping', () => {
   const setup = () => {
