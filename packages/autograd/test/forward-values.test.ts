@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, abs, avgPool2d, batchNorm, clamp, concat, conv1d, conv2d, crossEntropy, dropout, getBackend, logSoftmax, matmul, max, maxPool2d, ones,
-  pad, permute, relu, slice, softmax, sum, tensor, tidy, zeros, type Tensor,
+  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp,
+  getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
+  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -440,5 +441,114 @@ describe('gradients at non-differentiable points (documented conventions, hand v
   });
   it('clamp x=[4] = [-1,0,0.5,1] to [0,0.5]: gradient 1 inside and on the bounds, 0 outside', () => {
     expect(grad(tensor([-1, 0, 0.5, 1], [4], { requiresGrad: true }), (t) => clamp(t, 0, 0.5))).toEqual([0, 1, 1, 0]);
+  });
+});
+
+/** out[idx] from an operand of `shape` read at the broadcast multi-index `idx` of outShape (independent of src/shape.ts). */
+function readBroadcast(data: number[], shape: number[], outShape: number[], flat: number): number {
+  const idx: number[] = [];
+  let r = flat;
+  for (let d = outShape.length - 1; d >= 0; d--) {
+    idx.unshift(r % outShape[d]!);
+    r = Math.floor(r / outShape[d]!);
+  }
+  let off = 0;
+  const lead = outShape.length - shape.length;
+  for (let d = 0; d < shape.length; d++) off = off * shape[d]! + (shape[d] === 1 ? 0 : idx[lead + d]!);
+  return data[off]!;
+}
+
+describe('elementwise, broadcasting and reductions forward', () => {
+  const g = new Generator(77);
+  const A = Array.from({ length: 8 }, () => Math.fround(0.5 + g.nextFloat())); // [2,1,4], positive
+  const B = Array.from({ length: 3 }, () => Math.fround(0.5 + g.nextFloat())); // [3,1]
+  const out = [2, 3, 4];
+  const cases: Array<[string, (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => number]> = [
+    ['add', add, (x, y) => x + y],
+    ['sub', sub, (x, y) => x - y],
+    ['mul', mul, (x, y) => x * y],
+    ['div', div, (x, y) => x / y],
+    ['pow', pow, (x, y) => x ** y],
+  ];
+  for (const [name, op, f] of cases) {
+    it(`${name} a=[2,1,4] b=[3,1] -> [2,3,4]: every element from its broadcast indices, within 4·u`, () => {
+      const y = op(tensor(A, [2, 1, 4]), tensor(B, [3, 1]));
+      expect(y.shape).toEqual(out);
+      const want = Array.from({ length: 24 }, (_, i) => f(readBroadcast(A, [2, 1, 4], out, i), readBroadcast(B, [3, 1], out, i)));
+      // one correctly rounded op (pow: a few ulp in libm)
+      expectClose(y, want, { rtol: 4 * U32, atol: 0 });
+    });
+  }
+  it('unary ops x=[7] on [-2,-1,-0.5,0,0.5,1,2] against Math.*', () => {
+    const xs = [-2, -1, -0.5, 0, 0.5, 1, 2];
+    const x = tensor(xs, [7]);
+    const tol = { rtol: 4 * U32, atol: 4 * U32 };
+    expect(values(neg(x))).toEqual(xs.map((v) => -v)); // IEEE: −0 for 0, as PyTorch
+    expectClose(exp(x), xs.map(Math.exp), tol);
+    expectClose(tanh(x), xs.map(Math.tanh), tol);
+    expectClose(sigmoid(x), xs.map((v) => 1 / (1 + Math.exp(-v))), tol);
+    expect(values(relu(x))).toEqual([0, 0, 0, 0, 0.5, 1, 2]);
+    expect(values(abs(x))).toEqual([2, 1, 0.5, 0, 0.5, 1, 2]);
+    const p = tensor([0.25, 1, 4, 9], [4]);
+    expectClose(log(p), [Math.log(0.25), 0, Math.log(4), Math.log(9)], tol);
+    expect(values(sqrt(p))).toEqual([0.5, 1, 2, 3]);
+  });
+  it('sigmoid x=[2] = [-100, 100] saturates to [0, 1] without NaN', () => {
+    const y = values(sigmoid(tensor([-100, 100], [2])));
+    expect(y[0]).toBeGreaterThanOrEqual(0);
+    expect(y[0]).toBeLessThan(1e-40);
+    expect(y[1]).toBe(1);
+  });
+  it('sum, mean, max x=[2,3,4] = arange(24) over each dim set', () => {
+    const x = tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
+    expect(sum(x).item()).toBe(276);
+    expect(values(sum(x, 0))).toEqual(Array.from({ length: 12 }, (_, i) => 2 * i + 12));
+    expect(values(sum(x, 1))).toEqual([12, 15, 18, 21, 48, 51, 54, 57]);
+    expect(values(sum(x, [0, 2]))).toEqual([60, 92, 124]);
+    expect(sum(x, -1, { keepdim: true }).shape).toEqual([2, 3, 1]);
+    expect(values(sum(x, -1))).toEqual([6, 22, 38, 54, 70, 86]);
+    expect(values(mean(x, [1, 2]))).toEqual([5.5, 17.5]);
+    expect(values(max(x, 1))).toEqual([8, 9, 10, 11, 20, 21, 22, 23]);
+    expect(max(x).item()).toBe(23);
+    expect(values(max(tensor([3, -1, 7, -9], [2, 2]), 1))).toEqual([3, 7]);
+  });
+  it('broadcastTo x=[3,1] -> [2,3,2] and where cond=[3] a=[2,1] b=0', () => {
+    expect(values(broadcastTo(tensor([1, 2, 3], [3, 1]), [2, 3, 2]))).toEqual([1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]);
+    expect(values(where(tensor([1, 0, 1], [3]), tensor([5, 6], [2, 1]), 0))).toEqual([5, 0, 5, 6, 0, 6]);
+    expect(values(greater(tensor([1, 2, 3], [3]), 2))).toEqual([0, 0, 1]);
+    expect(values(equal(tensor([1, 2, 3], [3]), 2))).toEqual([0, 1, 0]);
+  });
+  it('logSoftmax x=[2,3] dim=1: x − log Σ exp(x) per row', () => {
+    const rows = [[1, 2, 3], [-1, 0, 5]];
+    const want = rows.flatMap((r) => {
+      const l = Math.log(r.reduce((a, v) => a + Math.exp(v), 0));
+      return r.map((v) => v - l);
+    });
+    expectClose(logSoftmax(tensor(rows.flat(), [2, 3]), 1), want, { rtol: 8 * U32, atol: 8 * U32 });
+  });
+});
+
+describe('dropout mask: the counter-based hash of Backend.dropoutMask', () => {
+  /** lowbias32 as specified in backend.ts, written out independently. */
+  function lowbias32(x: number): number {
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x7feb352d);
+    x ^= x >>> 15;
+    x = Math.imul(x, 0x846ca68b);
+    x ^= x >>> 16;
+    return x >>> 0;
+  }
+  it('dropoutMask size=1000 p=0.3 seed=123456789: element i is 0 iff u_i < p, else 1/(1−p)', () => {
+    const seed = 123456789;
+    const p = 0.3;
+    const got = Array.from(getBackend().read(getBackend().dropoutMask(1000, p, seed)));
+    const want = Array.from({ length: 1000 }, (_, i) => {
+      const u = (lowbias32((seed + Math.imul(i, 0x9e3779b9)) >>> 0) >>> 8) * 2 ** -24;
+      return u < p ? 0 : Math.fround(1 / (1 - p));
+    });
+    expect(got).toEqual(want);
+  });
+  it('dropout x=[4,5] p=1 training: all zeros', () => {
+    expect(values(dropout(ones([4, 5]), 1, true))).toEqual(new Array(20).fill(0));
   });
 });
