@@ -120,6 +120,8 @@ export abstract class Module {
     for (const [k, t] of own) {
       const v = entries.get(k);
       if (v && !shapesEqual(v.shape, t.shape)) problems.push(`${k} has shape ${formatShape(v.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
+      // A plain record's data must fill its shape; otherwise the copy would be partial (or throw midway).
+      else if (v && 'data' in v && v.data.length !== t.size) problems.push(`${k} has ${v.data.length} values in the state dict but shape ${formatShape(v.shape)} needs ${t.size}`);
     }
     if (problems.length) {
       throw new Error(`loadStateDict${opts.source ? ` (${opts.source})` : ''}: ${problems.join('; ')}`);
