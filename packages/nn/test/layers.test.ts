@@ -519,6 +519,10 @@ describe('Module', () => {
     expect(() => m.loadStateDict({ weight: { shape: [3, 2], data: [1, 2, 3, 4, 5, 6] }, other: { shape: [1], data: [0] } }, { source: 'w.safetensors' })).toThrow(
       /loadStateDict \(w\.safetensors\): missing keys: bias; unexpected keys: other; weight has shape \[3,2\]/,
     );
+    // A record whose data does not fill its shape would be copied partially.
+    expect(() => m.loadStateDict({ weight: { shape: [2, 3], data: [1, 2, 3] }, bias: { shape: [2], data: [0, 0] } })).toThrow(
+      /weight has 3 values in the state dict but shape \[2,3\] needs 6/,
+    );
     expect(vals(m.weight)).toEqual(before);
     // strict: false tolerates missing/unexpected, never a shape mismatch.
     m.loadStateDict({ weight: w, extra: { shape: [1], data: [0] } }, { strict: false });
