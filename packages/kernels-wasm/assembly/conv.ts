@@ -2,6 +2,7 @@
 // time inside WASM so that the cols buffer of one image (C·KH·KW × OH·OW) stays in cache instead
 // of streaming an [N, C·KH·KW, OH·OW] buffer through memory. The TS side supplies the scratch:
 // colsPtr (C·KH·KW·OH·OW f32) and the pack buffers (sizes: gemmPackABytes / gemmPackBBytes).
+// The row-major B operands (cols, dy) are read in place by the GEMM, never packed.
 // Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
 import { geom, G_C, G_H, G_W, G_KH, G_KW, G_OH, G_OW } from './geometry';
@@ -11,7 +12,7 @@ import { im2col, col2im } from './im2col';
 /** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
 export function conv2d(
   xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize,
-  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+  colsPtr: usize, packAPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C);
   const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
@@ -29,7 +30,7 @@ export function conv2d(
 /** dx[n] = col2im(wᵀ[CKK, O] · dy[n]) for n in [nBegin, nEnd). */
 export function conv2dBackwardInput(
   dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize,
-  colsPtr: usize, packAPtr: usize, packBPtr: usize, nBegin: i32, nEnd: i32,
+  colsPtr: usize, packAPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C);
   const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
@@ -67,6 +68,25 @@ export function conv2dBackwardWeight(
   for (let oc = 0; oc < o; oc++) {
     for (let r = 0; r < ckk; r++) {
       store<f32>(dwPtr + (<usize>(oc * ckk + r) << 2), load<f32>(dwtPtr + (<usize>(r * o + oc) << 2)));
+    }
+  }
+}
+
+/**
+ * wFlip[C, O, KH, KW] = w[O, C, KH−1−i, KW−1−j]: with it, the stride-1 backward-input is itself a
+ * forward convolution of dy (padding dh·(KH−1)−ph), which keeps K = O·KH·KW long for the GEMM
+ * instead of K = O (see conv2dBackwardInput in src/wasm-backend.ts).
+ */
+export function flipConvWeight(wPtr: usize, outPtr: usize, o: i32, c: i32, kh: i32, kw: i32): void {
+  for (let oc = 0; oc < o; oc++) {
+    for (let ic = 0; ic < c; ic++) {
+      const srcPtr = wPtr + (<usize>((oc * c + ic) * kh * kw) << 2);
+      const dstPtr = outPtr + (<usize>((ic * o + oc) * kh * kw) << 2);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          store<f32>(dstPtr + (<usize>(i * kw + j) << 2), load<f32>(srcPtr + (<usize>((kh - 1 - i) * kw + (kw - 1 - j)) << 2)));
+        }
+      }
     }
   }
 }

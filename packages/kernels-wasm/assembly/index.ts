@@ -15,5 +15,5 @@ export { dropoutMask } from './random';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
+export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
 export { copy } from './layout';

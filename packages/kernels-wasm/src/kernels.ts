@@ -14,11 +14,12 @@ export interface KernelExports {
   im2col(xPtr: number, colsPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
   col2im(colsPtr: number, dxPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
   conv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
-    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+    colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
-    colsPtr: number, packAPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+    colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
     colsPtr: number, dwtPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+  flipConvWeight(wPtr: number, outPtr: number, o: number, c: number, kh: number, kw: number): void;
   maxPool2d(xPtr: number, yPtr: number, argmaxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   maxPool2dBackward(dyPtr: number, argmaxPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   avgPool2d(xPtr: number, yPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;

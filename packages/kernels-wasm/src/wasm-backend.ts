@@ -332,13 +332,11 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  /** Scratch for the per-image conv kernels (assembly/conv.ts): cols of one image and two pack panels. */
-  private convScratch(rowsA: number, colsB: number, k: number, g: ConvGeometry): [number, number, number] {
-    const ckk = g.c * g.kh * g.kw;
+  /** Scratch for the per-image conv kernels (assembly/conv.ts): cols of one image and the A pack. */
+  private convScratch(rowsA: number, k: number, g: ConvGeometry): [number, number] {
     return [
-      this.scratchPtr('cols', ckk * g.oh * g.ow * 4),
+      this.scratchPtr('cols', g.c * g.kh * g.kw * g.oh * g.ow * 4),
       this.scratchPtr('packA', this.kernels.gemmPackABytes(rowsA, k)),
-      this.scratchPtr('packB', this.kernels.gemmPackBBytes(colsB, k)),
     ];
   }
 
@@ -346,8 +344,8 @@ export class WasmBackend implements Backend {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
     if (out.size === 0) return out;
     const ckk = g.c * g.kh * g.kw;
-    const [cols, packA, packB] = this.convScratch(g.o, g.oh * g.ow, ckk, g);
-    this.kernels.conv2d(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g.o, this.geometry(g), cols, packA, packB, 0, g.n);
+    const [cols, packA] = this.convScratch(g.o, ckk, g);
+    this.kernels.conv2d(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g.o, this.geometry(g), cols, packA, 0, g.n);
     return out;
   }
 
@@ -355,8 +353,21 @@ export class WasmBackend implements Backend {
     const out = this.alloc(g.n * g.c * g.h * g.w);
     if (out.size === 0) return out;
     const ckk = g.c * g.kh * g.kw;
-    const [cols, packA, packB] = this.convScratch(ckk, g.oh * g.ow, g.o, g);
-    this.kernels.conv2dBackwardInput(this.ptr(dy), this.ptr(w), out.ptr, g.o, this.geometry(g), cols, packA, packB, 0, g.n);
+    const phT = g.dh * (g.kh - 1) - g.ph;
+    const pwT = g.dw * (g.kw - 1) - g.pw;
+    // NOTE: with stride 1, dx = conv2d(dy, flipped wᵀ, padding d·(k−1)−p): a forward conv whose GEMM
+    // has K = O·KH·KW instead of K = O, which the 4x8 tile runs much faster. Worth it once C fills
+    // most of a 4-row tile; otherwise (and for strides > 1) GEMM into cols + col2im.
+    if (g.sh === 1 && g.sw === 1 && phT >= 0 && pwT >= 0 && g.c >= 4) {
+      const wFlip = this.scratchPtr('wFlip', g.o * ckk * 4);
+      this.kernels.flipConvWeight(this.ptr(w), wFlip, g.o, g.c, g.kh, g.kw);
+      const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
+      const [cols, packA] = this.convScratch(gT.o, g.o * g.kh * g.kw, gT);
+      this.kernels.conv2d(this.ptr(dy), wFlip, 0, out.ptr, gT.o, this.geometry(gT), cols, packA, 0, g.n);
+      return out;
+    }
+    const [cols, packA] = this.convScratch(ckk, g.o, g);
+    this.kernels.conv2dBackwardInput(this.ptr(dy), this.ptr(w), out.ptr, g.o, this.geometry(g), cols, packA, 0, g.n);
     return out;
   }
 
