@@ -167,6 +167,8 @@ function trainOne(
   if (s.earlyStopping > 0) callbacks.push(new EarlyStopping({ monitor: 'valAccuracy', patience: s.earlyStopping, restoreBestWeights: true }));
   callbacks.push(new EpochProgress(name, s.epochs, opts.progress !== false));
   callbacks.push(checkpoint);
+  const crashAfter = Number(process.env.TAPEGRAD_CRASH_AFTER_BATCHES ?? 0);
+  if (crashAfter > 0) callbacks.push(crashAfterBatches(crashAfter));
   log(`${name}: ${kind} with ${model.parameterCount().toLocaleString('en-US')} parameters, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.lr}`);
   const lossFn = s.labelSmoothing > 0 ? (logits: Parameters<typeof crossEntropy>[0], y: Int32Array) => crossEntropy(logits, y, { labelSmoothing: s.labelSmoothing }) : undefined;
   const epochs = fit(model, optimizer, { trainLoader: loader, epochs: s.epochs, validation, callbacks, scheduler, startEpoch, history, lossFn });
@@ -197,4 +199,17 @@ function gather(ds: Dataset): { images: Float32Array; labels: Int32Array } {
     labels[i] = ex.label;
   }
   return { images, labels };
+}
+
+/**
+ * Fault injection for the resume test: SIGKILLs the process after `n` training batches, as a
+ * power cut would (no cleanup, no flushing). Enabled only by TAPEGRAD_CRASH_AFTER_BATCHES.
+ */
+function crashAfterBatches(n: number): Callback {
+  let seen = 0;
+  return {
+    onBatchEnd() {
+      if (++seen >= n) process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }

@@ -23,7 +23,7 @@ describe('loadFashionMnist', () => {
   it.runIf(existsSync(join(FASHION_MNIST_SYSTEM_DIR, 't10k-images-idx3-ubyte.gz')))(
     'real test split: images [10000,1,28,28] in [0,1], labels in 0..9, every class present',
     () => {
-      const { images, labels, count, files } = loadFashionMnist({ split: 'test', dir: join(tmp, 'empty') });
+      const { images, labels, count, files } = loadFashionMnist({ split: 'test' });
       expect(files.images).toContain(FASHION_MNIST_SYSTEM_DIR);
       expect(count).toBe(10000);
       expect(images.length).toBe(10000 * 784);
@@ -75,29 +75,45 @@ describe('loadFashionMnist', () => {
     );
   });
 
-  it('missing data: lists every directory searched and how to get the data', () => {
+  it('missing data: a named directory is the only place searched, and the message says how to get the data', () => {
     const dir = join(tmp, 'does-not-exist');
     const envDir = join(tmp, 'env-without-files');
     mkdirSync(envDir, { recursive: true });
     const systemDir = join(tmp, 'no-system-dir');
     const old = process.env['FASHION_MNIST_DIR'];
     process.env['FASHION_MNIST_DIR'] = envDir;
-    let message = '';
+    const messageOf = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(DataError);
+        return (e as Error).message;
+      }
+      return '';
+    };
+    let named = '';
+    let fromEnv = '';
+    let fromSystem = '';
     try {
-      loadFashionMnist({ dir, split: 'train', systemDir });
-    } catch (e) {
-      expect(e).toBeInstanceOf(DataError);
-      message = (e as Error).message;
+      named = messageOf(() => loadFashionMnist({ dir, split: 'train', systemDir }));
+      fromEnv = messageOf(() => loadFashionMnist({ split: 'train', systemDir }));
+      delete process.env['FASHION_MNIST_DIR'];
+      fromSystem = messageOf(() => loadFashionMnist({ split: 'train', systemDir }));
     } finally {
       if (old === undefined) delete process.env['FASHION_MNIST_DIR'];
       else process.env['FASHION_MNIST_DIR'] = old;
     }
-    expect(message).toContain('Fashion-MNIST train split not found. Searched:');
-    expect(message).toContain(`${dir} (dir option / --data-dir): does not exist`);
-    expect(message).toContain(`${envDir} (FASHION_MNIST_DIR): has no train-images-idx3-ubyte.gz`);
-    expect(message).toContain(`${systemDir} (system default): does not exist`);
-    expect(message).toContain('sudo apt-get install dataset-fashion-mnist');
-    expect(message).toMatch(/set FASHION_MNIST_DIR \(or pass --data-dir\) to a directory with the four IDX files/);
+    expect(named).toContain('Fashion-MNIST train split not found. Searched:');
+    expect(named).toContain(`${dir} (dir option / --data-dir): does not exist`);
+    expect(named).not.toContain(envDir);
+    expect(named).not.toContain(systemDir);
+    expect(fromEnv).toContain(`${envDir} (FASHION_MNIST_DIR): has no train-images-idx3-ubyte.gz`);
+    expect(fromEnv).not.toContain(systemDir);
+    expect(fromSystem).toContain(`${systemDir} (system default): does not exist`);
+    for (const m of [named, fromEnv, fromSystem]) {
+      expect(m).toContain('sudo apt-get install dataset-fashion-mnist');
+      expect(m).toMatch(/set FASHION_MNIST_DIR \(or pass --data-dir\) to a directory with the four IDX files/);
+    }
   });
 
   it('FASHION_MNIST_CLASSES has the 10 names', () => {

@@ -9,7 +9,7 @@ export { FASHION_MNIST_CLASSES } from './fashion-mnist-classes.js';
 export const FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
 
 export interface LoadFashionMnistOptions {
-  /** Searched first; then env `FASHION_MNIST_DIR`, then `FASHION_MNIST_SYSTEM_DIR`. */
+  /** The directory to read; without it, env `FASHION_MNIST_DIR`, else `FASHION_MNIST_SYSTEM_DIR` (only one is searched). */
   dir?: string;
   split: 'train' | 'test';
   /** Last directory searched (default `FASHION_MNIST_SYSTEM_DIR`); tests point it elsewhere. */
@@ -89,11 +89,14 @@ export function findFashionMnistFiles(
   dir?: string,
   systemDir: string = FASHION_MNIST_SYSTEM_DIR,
 ): { images: string; labels: string } {
-  const candidates: { dir: string; from: string }[] = [];
-  if (dir) candidates.push({ dir, from: 'dir option / --data-dir' });
+  // A directory the user names is the only place looked at: silently falling back to another
+  // copy of the data would hide a typo.
   const env = process.env['FASHION_MNIST_DIR'];
-  if (env) candidates.push({ dir: env, from: 'FASHION_MNIST_DIR' });
-  candidates.push({ dir: systemDir, from: 'system default' });
+  const candidates: { dir: string; from: string }[] = dir
+    ? [{ dir, from: 'dir option / --data-dir' }]
+    : env
+      ? [{ dir: env, from: 'FASHION_MNIST_DIR' }]
+      : [{ dir: systemDir, from: 'system default' }];
 
   const p = PREFIX[split];
   const imageNames = [`${p}-images-idx3-ubyte.gz`, `${p}-images-idx3-ubyte`, `${p}-images.idx3-ubyte`];
