@@ -30,6 +30,10 @@ export interface AnalyzeOptions {
    * caps the confusion matrices, which otherwise use the whole test set (10 000).
    */
   limit?: number;
+  /** Rotation angles in degrees (default 0..180 every 15). */
+  angles?: readonly number[];
+  /** FGSM step sizes (default 0, 0.01, 0.02, 0.05, 0.1, 0.2). */
+  epsilons?: readonly number[];
   log?: (s: string) => void;
 }
 
@@ -111,9 +115,9 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const filters = timed('firstLayerFilters', () => firstLayerFilters(cnn));
   const patches = timed('topPatches', () => topActivatingPatches(cnn, subset.images, subset.labels));
   const rotation = timed('rotation', () =>
-    rotationSweep([...withFnn({ name: names.cnn, model: cnn }), ...(rot ? [{ name: names.rotation!, model: rot as Module }] : [])], subset.images, subset.labels, undefined, log),
+    rotationSweep([...withFnn({ name: names.cnn, model: cnn }), ...(rot ? [{ name: names.rotation!, model: rot as Module }] : [])], subset.images, subset.labels, opts.angles, log),
   );
-  const { exampleImages, ...fgsm } = timed('fgsm', () => fgsmSweep(withFnn({ name: names.cnn, model: cnn }), subset.images, subset.labels, { log }));
+  const { exampleImages, ...fgsm } = timed('fgsm', () => fgsmSweep(withFnn({ name: names.cnn, model: cnn }), subset.images, subset.labels, { epsilons: opts.epsilons, log }));
   const parameters = parameterCounts(withFnn({ name: names.cnn, model: cnn }));
   const classic = classicFilters(test.images, test.labels, 0);
   const conv1d = conv1dExample();
