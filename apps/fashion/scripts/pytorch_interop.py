@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""PyTorch side of the weights round trip (optional: needs torch and safetensors).
+
+  pytorch_interop.py eval  --model cnn --weights runs/cnn/model.safetensors [--data-dir DIR]
+      Loads tapegrad's weights into the equivalent torch.nn model with load_state_dict (strict)
+      and prints {"testAccuracy": ...} as JSON.
+  pytorch_interop.py train --model cnn --out FILE.safetensors [--epochs 1] [--train-limit N]
+      Trains the same network in PyTorch (Adam 1e-3, batch 128) and saves it with
+      safetensors.torch.save_file, then prints {"testAccuracy": ...}; `fashion eval` must agree.
+"""
+import argparse, gzip, json, os, struct, sys
+
+import torch
+from torch import nn
+from safetensors.torch import load_file, save_file
+
+
+def idx(path):
+    with (gzip.open if path.endswith('.gz') else open)(path, 'rb') as f:
+        data = f.read()
+    magic, = struct.unpack('>I', data[:4])
+    dims = struct.unpack('>' + 'I' * (magic & 0xFF), data[4:4 + 4 * (magic & 0xFF)])
+    return torch.frombuffer(bytearray(data[4 + 4 * len(dims):]), dtype=torch.uint8).reshape(dims)
+
+
+def load(split, data_dir, limit=None):
+    p = 'train' if split == 'train' else 't10k'
+    x = idx(os.path.join(data_dir, f'{p}-images-idx3-ubyte.gz')).float().div(255).unsqueeze(1)
+    y = idx(os.path.join(data_dir, f'{p}-labels-idx1-ubyte.gz')).long()
+    return (x[:limit], y[:limit]) if limit else (x, y)
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3)
+        self.conv2 = nn.Conv2d(16, 16, 3)
+        self.fc = nn.Linear(16 * 12 * 12, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.conv1(x))
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+        return self.fc(torch.flatten(x, 1))
+
+
+class Fnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(torch.flatten(x, 1))))
+
+
+def accuracy(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        return (model(x).argmax(1) == y).float().mean().item()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('command', choices=['eval', 'train'])
+    ap.add_argument('--model', choices=['cnn', 'fnn'], required=True)
+    ap.add_argument('--weights')
+    ap.add_argument('--out')
+    ap.add_argument('--epochs', type=int, default=1)
+    ap.add_argument('--train-limit', type=int)
+    ap.add_argument('--data-dir', default=os.environ.get('FASHION_MNIST_DIR', '/usr/share/datasets/fashion-mnist'))
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    model = Cnn() if a.model == 'cnn' else Fnn()
+    xt, yt = load('test', a.data_dir)
+    if a.command == 'eval':
+        model.load_state_dict(load_file(a.weights), strict=True)
+    else:
+        x, y = load('train', a.data_dir, a.train_limit)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(a.epochs):
+            model.train()
+            for idxs in torch.randperm(len(x)).split(128):
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(x[idxs]), y[idxs]).backward()
+                opt.step()
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, a.out)
+    print(json.dumps({'testAccuracy': accuracy(model, xt, yt)}))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
