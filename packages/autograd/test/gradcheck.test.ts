@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
   exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
-  reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
+  memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
 } from '../src/index.js';
 import { record } from '../src/tape.js';
 import { gradcheck, type GradcheckOptions, type GradInput } from '../src/testing/index.js';
@@ -267,5 +267,23 @@ describe('gradcheck: negative control', () => {
   });
   it('square x=[40,40] with the wrong vjp g·x fails (large shape, random directions only)', () => {
     expect(() => gradcheck('badSquare', (x) => square(x, true), [[40, 40]])).toThrow(/gradcheck/);
+  });
+});
+
+describe('gradcheck: housekeeping', () => {
+  it('conv2d x=[1,2,4,5] w=[2,2,2,2] full check leaves no live tensors behind', () => {
+    const before = memory().tensors;
+    gradcheck('conv2d', (x, w) => conv2d(x, w, null, { padding: 1 }), [[1, 2, 4, 5], [2, 2, 2, 2]]);
+    expect(memory().tensors).toBe(before);
+  });
+  it('runs on the float64 reference backend and restores the active backend', () => {
+    const active = getBackend();
+    let seen = '';
+    gradcheck('probe', (x) => {
+      seen = getBackend().name;
+      return mul(x, 2);
+    }, [[2]]);
+    expect(seen).toBe('ref-float64');
+    expect(getBackend()).toBe(active);
   });
 });
