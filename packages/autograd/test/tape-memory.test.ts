@@ -355,6 +355,17 @@ describe('random number generation', () => {
     expect(values(randn([2, 3]))).not.toEqual(a);
   });
 
+  it('dropout x=[64] p=0.5 with the default generator is reproducible after manualSeed(5)', () => {
+    const x = ones([64]);
+    manualSeed(5);
+    const a = values(dropout(x, 0.5, true));
+    const b = values(dropout(x, 0.5, true));
+    manualSeed(5);
+    expect(values(dropout(x, 0.5, true))).toEqual(a);
+    expect(values(dropout(x, 0.5, true))).toEqual(b);
+    expect(b).not.toEqual(a); // each call draws a fresh seed
+  });
+
   it('randn [3] with an explicit Generator(7) ignores the default generator', () => {
     const a = values(randn([3], { generator: new Generator(7) }));
     manualSeed(1);
