@@ -69,8 +69,24 @@ export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: 
   const low = opts.low ?? 0;
   const high = opts.high ?? 1;
   const data = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * g.nextFloat();
+  const f32 = getBackend().dtype === 'float32';
+  for (let i = 0; i < data.length; i++) {
+    const v = low + (high - low) * g.nextFloat();
+    // NOTE: a draw within half a float32 ulp of `high` would round up to `high` when stored; keep
+    // the interval half-open, as torch.rand does. The stream of draws is unchanged.
+    data[i] = f32 && Math.fround(v) >= high ? float32Below(high) : v;
+  }
   return tensor(data, shape, opts);
+}
+
+/** The largest float32 strictly below x. */
+function float32Below(x: number): number {
+  const f = Math.fround(x);
+  if (f < x) return f;
+  if (f === 0) return -(2 ** -149);
+  const bits = new Int32Array(new Float32Array([f]).buffer);
+  bits[0]! += f > 0 ? -1 : 1;
+  return new Float32Array(bits.buffer)[0]!;
 }
 
 /** Values start, start + step, … below end (like `torch.arange`). */
