@@ -355,6 +355,23 @@ describe('random number generation', () => {
     expect(values(randn([2, 3]))).not.toEqual(a);
   });
 
+  it('rand [1] from a Generator state whose next draw is 1 − 1.35e-8: stays below high=1 in float32', () => {
+    // Found by search from Generator(1) (draw 60440502): nextU32() = 4294967238, so u = 1 − 58·2⁻³²,
+    // which rounds to 1 in float32.
+    const state = { s: [3179549979, 1007378614, 1808613994, 2023892001], spare: null };
+    const probe = new Generator(0);
+    probe.setState(state);
+    expect(Math.fround(probe.nextFloat())).toBe(1);
+    const g = new Generator(0);
+    g.setState(state);
+    const v = rand([1], { generator: g }).item();
+    expect(v).toBeLessThan(1);
+    expect(v).toBe(1 - 2 ** -24);
+    g.setState(state);
+    const w = rand([1], { generator: g, low: -3, high: -1 }).item();
+    expect(w).toBeLessThan(-1);
+  });
+
   it('dropout x=[64] p=0.5 with the default generator is reproducible after manualSeed(5)', () => {
     const x = ones([64]);
     manualSeed(5);
