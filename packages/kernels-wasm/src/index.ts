@@ -15,4 +15,4 @@ export async function createWasmBackend(options?: WasmBackendOptions): Promise<W
 
 export { WasmBackend, WasmStorage, type WasmBackendOptions } from './wasm-backend.js';
 export { SizeClassAllocator, sizeClass, type Block } from './allocator.js';
-export { loadKernels, type KernelExports } from './kernels.js';
+export { canShareMemory, loadKernels, type KernelExports } from './kernels.js';

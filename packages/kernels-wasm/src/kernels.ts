@@ -79,11 +79,24 @@ async function wasmBytesOrResponse(url: URL): Promise<ArrayBuffer | Response> {
 }
 
 /**
- * Instantiates the kernels over `memory` (a shared WebAssembly.Memory), from `wasmUrl` or by
- * default from build/kernels.wasm next to this package's sources.
+ * Whether this host can use a shared WebAssembly.Memory: Node can; a browser only when the page is
+ * cross-origin isolated (COOP/COEP), otherwise SharedArrayBuffer and shared memories are disabled.
  */
-export async function loadKernels(memory: WebAssembly.Memory, wasmUrl?: URL | string): Promise<KernelExports> {
-  const url = wasmUrl !== undefined ? new URL(wasmUrl) : new URL('../build/kernels.wasm', import.meta.url);
+export function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+/**
+ * Instantiates the kernels over `memory`, from `wasmUrl` or by default from build/kernels.wasm
+ * (shared memory, threads enabled) or build/kernels-single.wasm (same kernels, unshared memory,
+ * for pages that are not cross-origin isolated). The URLs are literal `new URL(..., import.meta.url)`
+ * expressions so that bundlers pick the files up.
+ */
+export async function loadKernels(memory: WebAssembly.Memory, shared: boolean, wasmUrl?: URL | string): Promise<KernelExports> {
+  const url = wasmUrl !== undefined
+    ? new URL(wasmUrl)
+    : shared ? new URL('../build/kernels.wasm', import.meta.url) : new URL('../build/kernels-single.wasm', import.meta.url);
   const imports = { env: { memory } };
   const source = await wasmBytesOrResponse(url);
   let instance: WebAssembly.Instance;

@@ -3,7 +3,7 @@ import type {
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
 import {
-  BINARY, GEMM_BIAS_COL, GEMM_RELU, RED_MAX, RED_SUM, UNARY, loadKernels,
+  BINARY, GEMM_BIAS_COL, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, loadKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
 } from './kernels.js';
 import { broadcastStrides, collapseAxes, contiguousStrides, numel } from './strides.js';
@@ -18,8 +18,13 @@ export class WasmStorage implements Storage {
 }
 
 export interface WasmBackendOptions {
-  /** Where to load kernels.wasm from (default: build/kernels.wasm of this package). */
+  /** Where to load the module from (default: build/kernels.wasm or build/kernels-single.wasm). */
   wasmUrl?: URL | string;
+  /**
+   * Shared memory (threads-ready) or not; default: shared where the host allows it (see
+   * canShareMemory). A custom wasmUrl must point at the matching build.
+   */
+  sharedMemory?: boolean;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
@@ -51,8 +56,9 @@ export class WasmBackend implements Backend {
   }
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: 16384, shared: true });
-    return new WasmBackend(await loadKernels(memory, options.wasmUrl), memory);
+    const shared = options.sharedMemory ?? canShareMemory();
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
+    return new WasmBackend(await loadKernels(memory, shared, options.wasmUrl), memory);
   }
 
   /** Views over memory.buffer must be re-created after memory.grow. */

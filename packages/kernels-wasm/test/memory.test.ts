@@ -75,3 +75,24 @@ describe('memory', () => {
     expect(() => backend.read(s)).toThrow(/freed/);
   });
 });
+
+describe('unshared build (browsers without cross-origin isolation)', () => {
+  it('build/kernels-single.wasm runs over an unshared memory: gemm 5x3x4 and growth', async () => {
+    const backend = await createWasmBackend({ sharedMemory: false });
+    expect(backend.memory.buffer).toBeInstanceOf(ArrayBuffer);
+    const a = backend.fromArray(randomArray(20, 1));
+    const b = backend.fromArray(randomArray(12, 2));
+    const c = backend.gemm(a, b, { batch: 1, m: 5, n: 3, k: 4, transA: false, transB: false, strideA: 0, strideB: 0 });
+    const av = backend.read(a);
+    const bv = backend.read(b);
+    const cv = backend.read(c);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let p = 0; p < 4; p++) s += av[i * 4 + p]! * bv[p * 3 + j]!;
+      expect(cv[i * 3 + j]).toBeCloseTo(s, 5);
+    }
+    const big = backend.alloc(backend.memoryBytes() / 4 + 1);
+    expect(Array.from(backend.read(a))).toEqual(Array.from(av));
+    backend.free(big);
+  });
+});
