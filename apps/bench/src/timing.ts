@@ -1,0 +1,36 @@
+/**
+ * Timing through benchmark.js. Callers do setup, packing and allocation before calling timeIt and
+ * pass only the work to time. benchmark.js decompiles the test function to inline it; our
+ * functions close over local state, so that fails its pretest and it falls back to calling the
+ * function itself, which is what we want.
+ */
+import Benchmark from 'benchmark';
+
+export interface TimeOptions {
+  /** Seconds benchmark.js may spend sampling (default 1). */
+  maxTime?: number;
+  /** Minimum samples (default 5); slow reference kernels use 1–2. */
+  minSamples?: number;
+}
+
+export interface Timing {
+  /** Mean ms per call. */
+  ms: number;
+  /** Relative margin of error of the mean, percent. */
+  rme: number;
+  samples: number;
+}
+
+export function timeIt(name: string, fn: () => void, opts: TimeOptions = {}): Timing {
+  const bench = new Benchmark(name, fn, {
+    maxTime: opts.maxTime ?? 1,
+    minSamples: opts.minSamples ?? 5,
+    // Each sample must last long enough for the timer; one call of a slow kernel already does.
+    minTime: Math.min(0.05, (opts.maxTime ?? 1) / 4),
+    initCount: 1,
+  });
+  bench.run({ async: false });
+  const err = (bench as unknown as { error?: unknown }).error;
+  if (err) throw err instanceof Error ? err : new Error(`${name}: ${String(err)}`);
+  return { ms: bench.stats.mean * 1000, rme: bench.stats.rme, samples: bench.stats.sample.length };
+}
