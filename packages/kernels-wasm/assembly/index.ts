@@ -17,4 +17,3 @@ export function heapBase(): usize {
 }
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
 export { copy } from './layout';
-export { conv2dBackwardWeightDirect } from './conv-direct';

@@ -15,8 +15,6 @@ export interface KernelExports {
   col2im(colsPtr: number, dxPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
   conv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
     colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
-  conv2dBackwardWeightDirect(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
-    offsPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
     colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,

@@ -27,14 +27,6 @@ export interface WasmBackendOptions {
   sharedMemory?: boolean;
 }
 
-/** Up to this C·KH·KW the backward-weight GEMM has too few rows; see assembly/conv-direct.ts. */
-const DIRECT_CONV_MAX_CKK = 32;
-
-/** Whether the direct backward-weight kernel of assembly/conv-direct.ts applies to this geometry. */
-function useDirectConv(g: Conv2dGeometry): boolean {
-  return g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.ow >= 4 && g.o % 8 === 0 && g.c * g.kh * g.kw <= DIRECT_CONV_MAX_CKK;
-}
-
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
 const INITIAL_PAGES = 256;
 /** Bytes reserved for the geometry block and strided meta blocks of one call. */
@@ -357,14 +349,10 @@ export class WasmBackend implements Backend {
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
     if (out.size === 0) return out;
-    this.conv2dInto(out.ptr, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, g);
-    return out;
-  }
-
-  private conv2dInto(outPtr: number, xPtr: number, wPtr: number, biasPtr: number, g: Conv2dGeometry): void {
     const ckk = g.c * g.kh * g.kw;
     const [cols, packA] = this.convScratch(g.o, ckk, g);
-    this.kernels.conv2d(xPtr, wPtr, biasPtr, outPtr, g.o, this.geometry(g), cols, packA, 0, g.n);
+    this.kernels.conv2d(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g.o, this.geometry(g), cols, packA, 0, g.n);
+    return out;
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {
@@ -380,7 +368,8 @@ export class WasmBackend implements Backend {
       const wFlip = this.scratchPtr('wFlip', g.o * ckk * 4);
       this.kernels.flipConvWeight(this.ptr(w), wFlip, g.o, g.c, g.kh, g.kw);
       const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
-      this.conv2dInto(out.ptr, this.ptr(dy), wFlip, 0, gT);
+      const [cols, packA] = this.convScratch(gT.o, g.o * g.kh * g.kw, gT);
+      this.kernels.conv2d(this.ptr(dy), wFlip, 0, out.ptr, gT.o, this.geometry(gT), cols, packA, 0, g.n);
       return out;
     }
     const [cols, packA] = this.convScratch(ckk, g.o, g);
@@ -392,11 +381,6 @@ export class WasmBackend implements Backend {
     const ckk = g.c * g.kh * g.kw;
     const out = this.alloc(g.o * ckk);
     if (out.size === 0) return out;
-    if (useDirectConv(g)) {
-      const offs = this.scratchPtr('offs', ckk * 4);
-      this.kernels.conv2dBackwardWeightDirect(this.ptr(dy), this.ptr(x), out.ptr, g.o, this.geometry(g), offs, 0, g.n);
-      return out;
-    }
     const cols = this.scratchPtr('cols', ckk * g.oh * g.ow * 4);
     const dwt = this.scratchPtr('packA', ckk * g.o * 4);
     const packB = this.scratchPtr('packB', this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));
