@@ -33,9 +33,12 @@ function readJson<T>(path: string, problems: string[]): T | null {
   }
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[], numericFrom = 1): string {
+/** Cells that read as numbers (counts, percentages, angles, durations) are right-aligned. */
+const NUMERIC = /^[-+]?[\d.,]+(%|°| s| min [\d]+ s)?$|^—$/;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const th = header.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td${NUMERIC.test(c) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -80,7 +83,7 @@ function tableSection(summary: SummaryRow[] | null, metrics: readonly Metrics[])
   if (rows.length === 0) return section('table', 'Results', why, notRun('no trained runs (summary.json / metrics.json)', 'Run the train command first.'));
   const body = rows.map((r) => [esc(r.name), esc(r.model), esc(r.recipe), pct(r.testAccuracy, 2), int(r.parameters), dur(r.trainSeconds)]);
   body.push(['<em>lecture</em>', 'cnn / fnn', 'Adam, 10 epochs, batch 128', '91% / 87%', '—', '—']);
-  return section('table', 'Results', why, table(['run', 'model', 'recipe', 'test accuracy', 'parameters', 'training time'], body, 3));
+  return section('table', 'Results', why, table(['run', 'model', 'recipe', 'test accuracy', 'parameters', 'training time'], body));
 }
 
 /** Base64 data URI of a PNG in the analysis directory, or null when it is not there. */
@@ -110,7 +113,7 @@ async function analysisSections(a: AnalysisResult, dir: string): Promise<string[
   const gapLine = (name: string, r: AnalysisResult['confusion']['cnn']) =>
     `<li>${esc(name)}: accuracy ${pct(r.accuracy)}; best class ${esc(r.gap.best)} (${pct(r.gap.bestAccuracy)}), worst ${esc(r.gap.worst)} (${pct(r.gap.worstAccuracy)}), largest gap ${pct(r.gap.gap)}; most frequent confusion: ${esc(r.topConfusion.trueClass)} taken for ${esc(r.topConfusion.predictedClass)} (${r.topConfusion.count}×).</li>`;
   out.push(section('confusion', 'Confusion matrices and per-class accuracy',
-    `Rows are the true class, columns the prediction, over ${int(a.inputs.confusionImages)} test images. Errors can be very different for different classes (the lecture's "largest gap"): shirts, pullovers and coats are confused far more often than trousers or bags.`,
+    `Rows are the true class, columns the prediction, over ${int(a.inputs.confusionImages)} test images. Errors can be very different for different classes (the lecture's "largest gap"); the colour is the fraction of each true class, the number the count.`,
     `<div class="row">${img(dir, a.files.confusionCnn, `${a.models.cnn} confusion matrix`)}${a.files.confusionFnn ? img(dir, a.files.confusionFnn, `${a.models.fnn} confusion matrix`) : notRun('FNN confusion matrix', 'Pass the FNN weights to analyze.')}</div>` +
       `<ul>${gapLine(a.models.cnn, c.cnn)}${c.fnn ? gapLine(a.models.fnn ?? 'fnn', c.fnn) : ''}</ul>` +
       table(['class', a.models.cnn, ...(c.fnn ? [a.models.fnn ?? 'fnn'] : [])], classes.map((i) => [esc(names[i] ?? i), pct(c.cnn.perClassAccuracy[i]), ...(c.fnn ? [pct(c.fnn.perClassAccuracy[i])] : [])]))));
@@ -127,7 +130,7 @@ async function analysisSections(a: AnalysisResult, dir: string): Promise<string[
   const r = a.rotation;
   const rotChart = await lineChartSvg(r.series.map((s) => ({ name: s.name, points: r.angles.map((x, i) => ({ x, y: s.accuracy[i]! })) })), { title: 'Accuracy vs rotation of the test images', xTitle: 'rotation (degrees)', yTitle: 'accuracy', yDomain: [0, 1], xTicks: r.angles });
   out.push(section('rotation', 'Input rotations',
-    `Accuracy on ${int(r.count)} test images rotated by each angle. Convolutions share weights across positions, not orientations, so CNNs can fail when the input is rotated; training with rotated images (data augmentation) is the lecture's remedy${r.series.length > 2 ? '' : ' (no rotation-augmented model was given)'}.`,
+    `Accuracy on ${int(r.count)} test images rotated by each angle. Convolutions share weights across positions, not orientations, so CNNs can fail when the input is rotated; training with rotated images (data augmentation) is the lecture's remedy${a.models.rotation ? ` (${esc(a.models.rotation)})` : ' (no rotation-augmented model was given)'}.`,
     `<div class="row"><figure class="chart">${rotChart}</figure>${img(dir, a.files.rotationExample, 'one test image rotated, with the prediction')}</div>` +
       table(['angle', ...r.series.map((s) => s.name)], r.angles.map((x, i) => [`${x}°`, ...r.series.map((s) => pct(s.accuracy[i]))]))));
 

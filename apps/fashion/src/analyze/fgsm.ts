@@ -86,7 +86,8 @@ export function fgsmSweep(
     series.push({ name, accuracy: runs.map((r) => r.accuracy) });
     log(`fgsm ${name}: ${runs.map((r) => `ε=${r.eps} ${r.accuracy.toFixed(3)}`).join(', ')}`);
     if (k !== 0) return;
-    const clean = predict(model, images, labels);
+    // ε = 0 leaves every pixel of [0, 1] unchanged, so its run is the clean run.
+    const clean = runs.find((r) => r.eps === 0) ?? predict(model, images, labels);
     const want = opts.examples ?? 4;
     const picked: { i: number; run: (typeof runs)[number] }[] = [];
     for (let i = 0; i < labels.length && picked.length < want; i++) {

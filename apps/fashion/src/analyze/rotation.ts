@@ -54,8 +54,8 @@ export function rotationExampleImage(r: RotationResult, images: Float32Array, mo
   const img = images.subarray(r.example.image * PIXELS, (r.example.image + 1) * PIXELS);
   const tiles = r.angles.map((a) => upscale(grayImage(rotate(img, IMAGE_SHAPE, a), 28, 28), 3));
   return imageGrid(tiles, {
-    captions: r.angles.map((a, i) => `${a} ${r.example.predictions[i]!.split(/[ /]/)[0]}`),
-    title: `${modelName.toUpperCase()} PREDICTIONS AS A ${r.example.label.toUpperCase()} ROTATES (DEGREES, CLASS)`,
+    captions: r.angles.map((a, i) => `${a}: ${r.example.predictions[i]!}`),
+    title: `${modelName.toUpperCase()} PREDICTIONS AS TEST IMAGE ${r.example.image} (${r.example.label.toUpperCase()}) ROTATES`,
     gap: 3,
   });
 }
