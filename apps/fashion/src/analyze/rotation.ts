@@ -57,5 +57,6 @@ export function rotationExampleImage(r: RotationResult, images: Float32Array, mo
     captions: r.angles.map((a, i) => `${a}: ${r.example.predictions[i]!}`),
     title: `${modelName.toUpperCase()} PREDICTIONS AS TEST IMAGE ${r.example.image} (${r.example.label.toUpperCase()}) ROTATES`,
     gap: 3,
+    columns: Math.ceil(tiles.length / 2),
   });
 }

@@ -150,7 +150,7 @@ export function imageGrid(tiles: readonly RgbImage[], opts: GridOptions = {}): R
   const captionHeight = opts.captions?.some((c) => c) ? GLYPH_HEIGHT + 4 : 0;
   const labelWidth = opts.rowLabels?.length ? Math.max(...opts.rowLabels.map((l) => textWidth(l))) + 6 : 0;
   const titleHeight = opts.title ? GLYPH_HEIGHT + 6 : 0;
-  const cellW = Math.max(...tiles.map((t) => t.width), ...(opts.captions ?? []).map((c) => textWidth(c) - 2 * pad)) + 2 * pad;
+  const cellW = Math.max(...tiles.map((t) => t.width), ...(opts.captions ?? []).map((c) => textWidth(c) + 6 - 2 * pad)) + 2 * pad;
   const cellH = Math.max(...tiles.map((t) => t.height)) + 2 * pad + captionHeight;
   const width = Math.max(labelWidth + gap + columns * (cellW + gap), opts.title ? textWidth(opts.title) + 2 * gap : 0);
   const height = titleHeight + gap + rows * (cellH + gap);
