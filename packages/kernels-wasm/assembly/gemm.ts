@@ -71,6 +71,26 @@ export function packA(aPtr: usize, packPtr: usize, m: i32, k: i32, transA: bool,
   }
 }
 
+/**
+ * Reads a 4x4 block (4 rows rowBytes apart, 4 floats each) and writes its transpose as four
+ * 4-float groups 32 bytes apart (one p entry of an NR = 8 panel each).
+ */
+// @ts-ignore: decorator
+@inline function transpose4x4(srcPtr: usize, rowBytes: usize, dstPtr: usize): void {
+  const vr0 = v128.load(srcPtr);
+  const vr1 = v128.load(srcPtr + rowBytes);
+  const vr2 = v128.load(srcPtr + 2 * rowBytes);
+  const vr3 = v128.load(srcPtr + 3 * rowBytes);
+  const vt0 = v128.shuffle<f32>(vr0, vr1, 0, 4, 1, 5);
+  const vt1 = v128.shuffle<f32>(vr0, vr1, 2, 6, 3, 7);
+  const vt2 = v128.shuffle<f32>(vr2, vr3, 0, 4, 1, 5);
+  const vt3 = v128.shuffle<f32>(vr2, vr3, 2, 6, 3, 7);
+  v128.store(dstPtr, v128.shuffle<f32>(vt0, vt2, 0, 1, 4, 5));
+  v128.store(dstPtr, v128.shuffle<f32>(vt0, vt2, 2, 3, 6, 7), 32);
+  v128.store(dstPtr, v128.shuffle<f32>(vt1, vt3, 0, 1, 4, 5), 64);
+  v128.store(dstPtr, v128.shuffle<f32>(vt1, vt3, 2, 3, 6, 7), 96);
+}
+
 /** Packs op(B) (op(B) is [k, n]) into NR-column panels [k][NR]. */
 export function packB(bPtr: usize, packPtr: usize, n: i32, k: i32, transB: bool): void {
   let outPtr = packPtr;
@@ -100,6 +120,23 @@ export function packB(bPtr: usize, packPtr: usize, n: i32, k: i32, transB: bool)
       // B stored [n, k]: gather one value from each of NR rows.
       const rowBytes = <usize>k << 2;
       const b0Ptr = bPtr + <usize>j0 * rowBytes;
+      if (cols == NR) {
+        // Full panel: 4x4 SIMD transposes of rows 0-3 and 4-7, four values of p at a time.
+        const pEnd = k & ~3;
+        for (let p = 0; p < pEnd; p += 4) {
+          const srcPtr = b0Ptr + (<usize>p << 2);
+          const dstPtr = outPtr + (<usize>p << 5);
+          transpose4x4(srcPtr, rowBytes, dstPtr);
+          transpose4x4(srcPtr + 4 * rowBytes, rowBytes, dstPtr + 16);
+        }
+        for (let p = pEnd; p < k; p++) {
+          for (let c = 0; c < NR; c++) {
+            store<f32>(outPtr + (<usize>p << 5) + (<usize>c << 2), load<f32>(b0Ptr + <usize>c * rowBytes + (<usize>p << 2)));
+          }
+        }
+        outPtr += <usize>k * (NR << 2);
+        continue;
+      }
       for (let c = 0; c < NR; c++) {
         let dstPtr = outPtr + (<usize>c << 2);
         if (c < cols) {
