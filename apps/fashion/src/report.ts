@@ -18,8 +18,9 @@ interface Metrics extends SummaryRow { epochs: EpochRow[] }
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (v: number | null | undefined, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(digits)}%` : '—');
-const int = (v: number): string => v.toLocaleString('en-US');
-const dur = (s: number): string => (s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
+const int = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US') : '—');
+const dur = (s: number | null | undefined): string =>
+  typeof s !== 'number' || !Number.isFinite(s) ? '—' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 const notRun = (what: string, how: string): string => `<p class="missing">Not run: ${esc(what)}. ${esc(how)}</p>`;
 
 /** Reads JSON, or records why not (missing file: null without a note). */
@@ -187,7 +188,19 @@ export async function runReport(opts: ReportOptions): Promise<string> {
   const analysisDir = join(opts.runs, 'analysis');
   const analysis = readJson<AnalysisResult>(join(analysisDir, 'analysis.json'), problems);
 
-  const sections = [tableSection(Array.isArray(summary?.rows) ? summary.rows : null, metrics), await trainingSection(metrics)];
+  // A malformed file spoils only its own section.
+  const guard = async (what: string, fn: () => string | Promise<string>): Promise<string> => {
+    try {
+      return await fn();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+      return section(what.replace(/\W+/g, '-'), what, '', notRun(`${what} (its input is malformed)`, 'Re-run the command that writes it.'));
+    }
+  };
+  const sections = [
+    await guard('Results', () => tableSection(Array.isArray(summary?.rows) ? summary.rows : null, metrics)),
+    await guard('Training curves', () => trainingSection(metrics)),
+  ];
   if (analysis) {
     try {
       sections.push(...(await analysisSections(analysis, analysisDir)));

@@ -225,12 +225,16 @@ describe.runIf(hasData)('runAnalyze and runReport on small trained models (refer
     expect(html).not.toContain('Not run');
   });
 
-  it('report on a runs directory without analysis or metrics says "not run" instead of failing', async () => {
+  it('report on a runs directory without analysis, with a broken summary.json and a half-written metrics.json, says so instead of failing', async () => {
     const empty = join(dir, 'empty');
-    mkdirSync(empty);
+    mkdirSync(join(empty, 'half-written'), { recursive: true });
+    writeFileSync(join(empty, 'summary.json'), '{"rows": [');
+    writeFileSync(join(empty, 'half-written', 'metrics.json'), JSON.stringify({ name: 'half-written', epochs: [{ epoch: 1 }] }));
     const html = readFileSync(await runReport({ runs: empty }), 'utf8');
     expect(html).toContain('Not run');
     expect(html).toContain('analysis.json');
+    expect(html).toContain(`Could not read: ${join(empty, 'summary.json')}`);
+    expect(html).toContain('<td>half-written</td>');
   });
 
   it('a weights file for the wrong model is one error naming the file', async () => {
