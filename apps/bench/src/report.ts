@@ -1,0 +1,84 @@
+/** The terminal tables of a run; every figure is also in the JSON file. */
+import type { E2eResult } from './e2e.js';
+import type { KernelResult } from './kernels.js';
+import type { PeakResult } from './peak.js';
+import { PYTORCH_REFERENCE as PT } from './reference.js';
+import { fmt, ratio, renderTable } from './table.js';
+
+export function peakTable(peaks: PeakResult[]): string {
+  const rows = peaks.map((p) => [`f32x4 ${p.variant} (this run)`, p.gflops === null ? `— (${p.note ?? 'n/a'})` : fmt(p.gflops, 1)]);
+  rows.push([`f32x4 FMA, PyTorch issue (elsewhere)`, `${PT.peakGflopsOneCore[0]}–${PT.peakGflopsOneCore[1]}`]);
+  return renderTable('Register-only peak, one core (GFLOP/s)', ['loop', 'GFLOP/s'], rows);
+}
+
+export function kernelTable(results: KernelResult[]): string {
+  const names = [...new Set(results.map((r) => r.name))];
+  const get = (name: string, backend: string): KernelResult | undefined => results.find((r) => r.name === name && r.backend === backend);
+  const rows = names.map((name) => {
+    const w = get(name, 'wasm');
+    const r = results.find((x) => x.name === name && x.backend !== 'wasm');
+    return [
+      name,
+      fmt(w?.ms, 3), fmt(w?.gflops, 1), w?.peakFraction == null ? '—' : `${(100 * w.peakFraction).toFixed(0)}%`,
+      fmt(r?.ms, 2), fmt(r?.gflops, 2),
+      ratio(r?.ms, w?.ms),
+    ];
+  });
+  return renderTable(
+    'Kernels, one thread (ms per call; GFLOP/s = 2·M·N·K / t; % of the mul+add peak above; ref = pure-TS reference backend, few samples)',
+    ['kernel', 'wasm ms', 'GFLOP/s', 'peak', 'ref ms', 'ref GFLOP/s', 'wasm speed-up'],
+    rows,
+  );
+}
+
+function epochCell(r: E2eResult | undefined): string {
+  if (!r) return 'skipped';
+  if (r.epochSeconds === null) return 'error (see below)';
+  return `${fmt(r.epochSeconds, 2)}${r.extrapolated ? '*' : ''}`;
+}
+
+export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
+  const peer = (backend: string, model: string): E2eResult | undefined => peers.find((p) => p.backend === backend && p.model === model);
+  const lines: string[] = [];
+  const trainRows: string[][] = [];
+  const inferRows: string[][] = [];
+  for (const model of ['cnn', 'fnn'] as const) {
+    const o = ours.find((r) => r.model === model);
+    const cpu = peer('cpu', model);
+    const wasm = peer('wasm', model);
+    const pt = model === 'cnn' ? PT.cnnEpochSecondsOneThread : PT.fnnEpochSecondsOneThread;
+    trainRows.push([
+      model, epochCell(o), 'not implemented', epochCell(cpu), epochCell(wasm), `${pt}`,
+      ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds), ratio(o?.epochSeconds, pt),
+    ]);
+    const [lo, hi] = PT.inferenceImagesPerSecondOneThread;
+    inferRows.push([
+      model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0),
+      model === 'cnn' ? `${lo}–${hi}` : '—',
+      ratio(o?.inferenceImagesPerSecond, cpu?.inferenceImagesPerSecond), ratio(o?.inferenceImagesPerSecond, wasm?.inferenceImagesPerSecond),
+      model === 'cnn' && o?.inferenceImagesPerSecond != null ? `${ratio(o.inferenceImagesPerSecond, hi)}–${ratio(o.inferenceImagesPerSecond, lo)}` : '—',
+    ]);
+  }
+  lines.push(renderTable(
+    'Training, seconds per 60 000-image epoch (batch 128, Adam); ratio = ours ÷ peer (below 1: ours faster)',
+    ['model', 'tapegrad 1 thr', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    trainRows,
+  ));
+  lines.push('');
+  lines.push(renderTable(
+    'Inference, test images per second; ratio = ours ÷ peer (above 1: ours faster)',
+    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    inferRows,
+  ));
+  lines.push(`† ${PT.source}; PyTorch CNN on two threads: ${PT.cnnEpochSecondsTwoThreads.join('–')} s/epoch.`);
+  const notes = [...ours, ...peers].flatMap((r) => {
+    const who = `${r.framework} ${r.backend} ${r.model}`;
+    const out: string[] = [];
+    if (r.extrapolated) out.push(`* ${who}: timed ${r.trainImagesTimed} images, extrapolated to 60 000${r.note ? '' : ''}`);
+    if (r.inferenceImagesTimed && r.inferenceImagesTimed < 10_000) out.push(`  ${who}: inference timed on ${r.inferenceImagesTimed} of the 10 000 test images`);
+    if (r.error) out.push(`! ${who}: ${r.error}`);
+    return out;
+  });
+  if (notes.length) lines.push(...notes);
+  return lines.join('\n');
+}
