@@ -15,12 +15,15 @@ export interface KernelResult {
   suite: 'gemm' | 'conv' | 'pool' | 'adam';
   name: string;
   backend: string;
+  /** Mean ms per call (benchmark.js). */
   ms: number;
+  /** Fastest sample, ms per call. */
+  minMs: number;
   rme: number;
   samples: number;
   flops: number | null;
   gflops: number | null;
-  /** gflops ÷ the measured f32x4 mul+add peak of one core. */
+  /** gflops (from the mean) ÷ the measured f32x4 mul+add peak of one core (from its fastest sample). */
   peakFraction: number | null;
 }
 
@@ -50,7 +53,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
     const t = timeIt(`${backend.name} ${name}`, fn, o.timing);
     const gflops = flops === null ? null : flops / (t.ms * 1e6);
     const peakFraction = gflops === null || o.peakGflops === null ? null : gflops / o.peakGflops;
-    results.push({ suite, name, backend: backend.name, ms: t.ms, rme: t.rme, samples: t.samples, flops, gflops, peakFraction });
+    results.push({ suite, name, backend: backend.name, ms: t.ms, minMs: t.minMs, rme: t.rme, samples: t.samples, flops, gflops, peakFraction });
     const gf = gflops === null ? '' : `  ${gflops.toFixed(2).padStart(7)} GFLOP/s${peakFraction === null ? '' : ` (${(100 * peakFraction).toFixed(0)}% of peak)`}`;
     o.log(`  ${backend.name.padEnd(5)} ${name.padEnd(52)} ${t.ms.toFixed(3).padStart(10)} ms ±${t.rme.toFixed(0)}%${gf}`);
   };

@@ -13,5 +13,6 @@ export function fmt(x: number | null | undefined, digits = 2): string {
 /** ours ÷ theirs, as "0.42×"; "—" when either is missing. */
 export function ratio(ours: number | null | undefined, theirs: number | null | undefined): string {
   if (ours == null || theirs == null || !Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0) return '—';
-  return `${(ours / theirs).toFixed(2)}×`;
+  const r = ours / theirs;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
