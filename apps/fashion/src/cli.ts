@@ -3,7 +3,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { TrainingError } from '@tapegrad/nn';
 import { DataError } from '@tapegrad/nn/node';
 import { CliError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runAnalyze } from './analyze.js';
+import { useBackend } from './backend.js';
 import { runEval } from './eval.js';
+import { runReport } from './report.js';
 import { MODEL_KINDS, type ModelKind } from './models.js';
 import type { TrainSettings } from './recipes.js';
 import { runTrain } from './train.js';
@@ -48,6 +53,7 @@ program
   .option('--name <run>', 'run name (directory under --out)')
   .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist)')
   .option('--no-progress', 'no progress bars')
+  .option('--no-report', 'skip the analyses and the HTML report after training')
   .action(async (o) => {
     const overrides: Partial<TrainSettings> = {};
     if (o.epochs !== undefined) overrides.epochs = o.epochs;
@@ -63,10 +69,20 @@ program
     if (o.earlyStopping !== undefined) overrides.earlyStopping = o.earlyStopping;
     const models: ModelKind[] = o.model === 'both' ? ['cnn', 'fnn'] : [o.model];
     if (overrides.batchNorm && models.includes('fnn') && o.model !== 'both') throw new CliError('--batch-norm applies to the CNN only');
-    await runTrain({
+    const runs = await runTrain({
       models, recipe: o.recipe, overrides, trainLimit: o.trainLimit, testLimit: o.testLimit, backend: o.backend, threads: o.threads,
       resume: Boolean(o.resume), out: o.out, dataDir: o.dataDir, name: o.name, progress: o.progress,
     });
+    if (!o.report) return;
+    // The main job ends with the pictures: when this run trained a CNN and an FNN, analyse them, then
+    // gather everything in out/ into the HTML report.
+    const cnn = runs.find((r) => r.model === 'cnn');
+    const fnn = runs.find((r) => r.model === 'fnn');
+    if (cnn && fnn) {
+      await analyze({ weights: join(o.out, cnn.name, 'model.safetensors'), fnnWeights: join(o.out, fnn.name, 'model.safetensors'), out: o.out, dataDir: o.dataDir, limit: o.testLimit });
+    }
+    const html = await runReport({ runs: o.out });
+    console.log(`report: ${html}`);
   });
 
 program
@@ -80,6 +96,42 @@ program
   .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files')
   .action(async (o) => {
     await runEval({ model: o.model, weights: o.weights, out: o.out, testLimit: o.testLimit, backend: o.backend, dataDir: o.dataDir });
+  });
+
+async function analyze(a: { weights: string; fnnWeights?: string; rotationWeights?: string; out: string; dataDir?: string; limit?: number }): Promise<void> {
+  const dir = join(a.out, 'analysis');
+  // A rotation-augmented CNN (train --model cnn --augment rotate:180 --name cnn-rot) joins the rotation analysis when present.
+  const rot = a.rotationWeights ?? join(a.out, 'cnn-rot', 'model.safetensors');
+  const r = await runAnalyze({
+    weights: a.weights, fnnWeights: a.fnnWeights, rotationWeights: existsSync(rot) ? rot : undefined, out: dir, dataDir: a.dataDir, limit: a.limit,
+    log: (s) => console.log(s),
+  });
+  console.log(`analysis: ${dir} (${r.seconds.toFixed(1)} s)`);
+}
+
+program
+  .command('analyze')
+  .description('confusion matrices, learned filters, top-activating patches, rotation, FGSM, parameter arithmetic, classic filters, the 1D example')
+  .option('--weights <file>', 'CNN weights', join('runs', 'cnn', 'model.safetensors'))
+  .option('--fnn-weights <file>', 'FNN weights (default: runs/fnn/model.safetensors when present)')
+  .option('--rotation-weights <file>', 'weights of a CNN trained with rotation augmentation (default: runs/cnn-rot/model.safetensors when present)')
+  .option('--out <dir>', 'runs directory; the analysis goes to DIR/analysis', 'runs')
+  .option('--limit <n>', 'test images for rotation, FGSM and patches (default 2000)', int('--limit'))
+  .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
+  .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files')
+  .action(async (o) => {
+    await useBackend(o.backend);
+    const fnn = o.fnnWeights ?? (existsSync(join('runs', 'fnn', 'model.safetensors')) ? join('runs', 'fnn', 'model.safetensors') : undefined);
+    await analyze({ weights: o.weights, fnnWeights: fnn, rotationWeights: o.rotationWeights, out: o.out, dataDir: o.dataDir, limit: o.limit });
+  });
+
+program
+  .command('report')
+  .description('gather the runs, their metrics and the analysis into one HTML page')
+  .option('--runs <dir>', 'runs directory', 'runs')
+  .option('--out <file>', 'HTML file (default RUNS/report.html)')
+  .action(async (o) => {
+    console.log(`report: ${await runReport({ runs: o.runs, out: o.out })}`);
   });
 
 async function main(): Promise<void> {
