@@ -60,14 +60,18 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
   const free = (...xs: Storage[]): void => { for (const x of xs) backend.free(x); };
 
   // ---- GEMM: square sizes and the case-study fc layers (forward: x·Wᵀ, as Linear computes it) ----
-  const gemmCases: { name: string; m: number; n: number; k: number; transB: boolean }[] = [];
-  for (const s of o.quick ? [64, 128, 256] : [64, 128, 256, 512]) gemmCases.push({ name: `gemm ${s}x${s}x${s}`, m: s, n: s, k: s, transB: false });
-  gemmCases.push({ name: 'gemm fc(cnn) 128x10x2304 tB', m: 128, n: 10, k: 2304, transB: true });
-  gemmCases.push({ name: 'gemm fc1(fnn) 128x128x784 tB', m: 128, n: 128, k: 784, transB: true });
+  // (and its two backward GEMMs: dW = dyᵀ·x with transA, dx = dy·W).
+  const gemmCases: { name: string; m: number; n: number; k: number; transA?: boolean; transB?: boolean }[] = [];
+  for (const s of o.quick ? [64, 128, 256] : [64, 128, 256, 512]) gemmCases.push({ name: `gemm ${s}x${s}x${s}`, m: s, n: s, k: s });
+  gemmCases.push({ name: 'gemm fc(cnn) fwd 128x10x2304 tB', m: 128, n: 10, k: 2304, transB: true });
+  gemmCases.push({ name: 'gemm fc(cnn) dW 10x2304x128 tA', m: 10, n: 2304, k: 128, transA: true });
+  gemmCases.push({ name: 'gemm fc(cnn) dx 128x2304x10', m: 128, n: 2304, k: 10 });
+  gemmCases.push({ name: 'gemm fc1(fnn) fwd 128x128x784 tB', m: 128, n: 128, k: 784, transB: true });
+  gemmCases.push({ name: 'gemm fc1(fnn) dW 128x784x128 tA', m: 128, n: 784, k: 128, transA: true });
   for (const c of gemmCases) {
     const a = randomStorage(backend, c.m * c.k, 1);
     const b = randomStorage(backend, c.k * c.n, 2);
-    const p: GemmParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: false, transB: c.transB, strideA: 0, strideB: 0 };
+    const p: GemmParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false, strideA: 0, strideB: 0 };
     const into = (backend as GemmIntoBackend).gemmInto?.bind(backend);
     if (into) {
       const out = backend.alloc(c.m * c.n);
