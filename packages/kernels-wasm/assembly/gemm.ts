@@ -217,10 +217,19 @@ export function gemmPackedB(
 }
 
 /**
+ * Up to this many rows of C, a row-major B is read in place: each B panel meets at most 8 A panels,
+ * too few to repay packing it (gemm 16x676x144, the conv forward shape: 46 vs 31 GFLOP/s in one
+ * run). With more rows the packed panels tend to win (512³: 30 vs 25; 100x300x512: 33 vs 27), as
+ * the strided rows of an unpacked B can conflict in L1. Interleaved A/B in one process on a loaded
+ * 2-core machine: repeat runs differ by up to 30 %, so treat these as tendencies.
+ */
+const DIRECT_B_MAX_ROWS = 32;
+
+/**
  * Batched GEMM over rows [rowBegin, rowEnd) of every C[b] (a thread's share; the whole range
  * [0, m) is the single-threaded default). Strides in elements; strideA/strideB 0 broadcast the
  * operand (packed once); strideC 0 with GEMM_ACCUMULATE sums the batch into one C.
- * A is always packed; B only when transB (a row-major [k, n] B is read in place).
+ * A is always packed; B when transposed or when C has more than DIRECT_B_MAX_ROWS rows.
  * packAPtr needs gemmPackABytes(rowEnd - rowBegin, k) bytes, packBPtr gemmPackBBytes(n, k).
  * biasPtr is bias[m] (GEMM_BIAS_ROW) or bias[n] (GEMM_BIAS_COL), else ignored.
  */
@@ -235,8 +244,8 @@ export function gemm(
     const bItemPtr = bPtr + <usize>b * (<usize>strideB << 2);
     const cItemPtr = cPtr + <usize>b * (<usize>strideC << 2);
     if (b == 0 || strideA != 0) packA(aPtr + <usize>b * (<usize>strideA << 2), packAPtr, m, k, transA, rowBegin, rowEnd);
-    if (transB) {
-      if (b == 0 || strideB != 0) packB(bItemPtr, packBPtr, n, k, true);
+    if (transB || rowEnd - rowBegin > DIRECT_B_MAX_ROWS) {
+      if (b == 0 || strideB != 0) packB(bItemPtr, packBPtr, n, k, transB);
       gemmPackedB(packAPtr, packBPtr, cItemPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
     } else {
       gemmDirectB(packAPtr, bItemPtr, cItemPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
