@@ -154,6 +154,32 @@ function gemm4x8RowsA(
   if (mr > 3) storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, 0, 0);
 }
 
+/** gemm4x8RowsA for the last one or two rows of A (m % 4 in {1, 2}), without computing the others. */
+function gemm2x8RowsA(
+  k: i32, a0Ptr: usize, ldaBytes: usize, mr: i32, bPackPtr: usize, cPtr: usize, ldcBytes: usize, nr: i32, flags: i32,
+): void {
+  let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0); let vacc1x4567 = f32x4.splat(0);
+  let aPtr0 = a0Ptr;
+  let aPtr1 = mr > 1 ? a0Ptr + ldaBytes : a0Ptr;
+  let bPtr = bPackPtr;
+  const aEndPtr = a0Ptr + (<usize>k << 2);
+  while (aPtr0 < aEndPtr) {
+    const vb0123 = v128.load(bPtr);
+    const vb4567 = v128.load(bPtr, 16);
+    const va0 = v128.load32_splat(aPtr0);
+    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
+    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    const va1 = v128.load32_splat(aPtr1);
+    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
+    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    aPtr0 += 4; aPtr1 += 4;
+    bPtr += NR << 2;
+  }
+  storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, 0, 0);
+  if (mr > 1) storeRow(cPtr + ldcBytes, vacc1x0123, vacc1x4567, nr, flags, 0, 0);
+}
+
 /**
  * C[m, n] (+)= A[m, k] · op(B) with A row-major read in place and B packed by packB.
  * flags: GEMM_ACCUMULATE and GEMM_RELU only.
@@ -166,7 +192,10 @@ export function gemmRowsAPackedB(aPtr: usize, packBPtr: usize, cPtr: usize, m: i
     const mr = min(MR, m - i0);
     let bPanelPtr = packBPtr;
     for (let j0 = 0; j0 < n; j0 += NR) {
-      gemm4x8RowsA(k, aPtr + <usize>i0 * ldaBytes, ldaBytes, mr, bPanelPtr, cPtr + <usize>i0 * ldcBytes + (<usize>j0 << 2), ldcBytes, min(NR, n - j0), flags);
+      const a0Ptr = aPtr + <usize>i0 * ldaBytes;
+      const c0Ptr = cPtr + <usize>i0 * ldcBytes + (<usize>j0 << 2);
+      if (mr <= 2) gemm2x8RowsA(k, a0Ptr, ldaBytes, mr, bPanelPtr, c0Ptr, ldcBytes, min(NR, n - j0), flags);
+      else gemm4x8RowsA(k, a0Ptr, ldaBytes, mr, bPanelPtr, c0Ptr, ldcBytes, min(NR, n - j0), flags);
       bPanelPtr += panelBBytes;
     }
   }
