@@ -48,20 +48,33 @@ export function im2col(xPtr: usize, colsPtr: usize, geomPtr: usize, nBegin: i32,
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
   const planeBytes = <usize>(h * w) << 2;
   let dstPtr = colsPtr + <usize>nBegin * <usize>(c * kh * kw) * <usize>(oh * ow) * 4;
-  if (sh == 1 && sw == 1 && ph == 0 && pw == 0) {
-    // Fast path (the case-study convs): every tap row is OH runs of OW contiguous inputs, none
-    // out of bounds, so no bounds logic per output row.
+  if (sh == 1 && sw == 1) {
+    // Fast path for stride 1 (the case-study convs, and the flipped backward-input conv): the
+    // valid output rows and columns of each tap are one range each, so there is no bounds logic
+    // per output row and the all-padding rows above and below are one contiguous fill.
     for (let n = nBegin; n < nEnd; n++) {
       for (let ci = 0; ci < c; ci++) {
         const planePtr = xPtr + <usize>(n * c + ci) * planeBytes;
         for (let i = 0; i < kh; i++) {
+          const yOffset = i * dh - ph;
+          const oy0 = firstValid(yOffset, 1, oh);
+          const oy1 = max(oy0, endValid(yOffset, 1, h, oh));
           for (let j = 0; j < kw; j++) {
-            let srcPtr = planePtr + (<usize>(i * dh * w + j * dw) << 2);
-            for (let oy = 0; oy < oh; oy++) {
-              copyF32(dstPtr, srcPtr, ow);
+            const xOffset = j * dw - pw;
+            const ox0 = firstValid(xOffset, 1, ow);
+            const ox1 = max(ox0, endValid(xOffset, 1, w, ow));
+            zeroF32(dstPtr, oy0 * ow);
+            dstPtr += <usize>(oy0 * ow) << 2;
+            let srcPtr = planePtr + (<usize>((oy0 + yOffset) * w + ox0 + xOffset) << 2);
+            for (let oy = oy0; oy < oy1; oy++) {
+              zeroF32(dstPtr, ox0);
+              copyF32(dstPtr + (<usize>ox0 << 2), srcPtr, ox1 - ox0);
+              zeroF32(dstPtr + (<usize>ox1 << 2), ow - ox1);
               srcPtr += <usize>w << 2;
               dstPtr += <usize>ow << 2;
             }
+            zeroF32(dstPtr, (oh - oy1) * ow);
+            dstPtr += <usize>((oh - oy1) * ow) << 2;
           }
         }
       }
