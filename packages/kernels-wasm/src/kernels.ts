@@ -103,7 +103,13 @@ export async function loadKernels(memory: WebAssembly.Memory, shared: boolean, w
   if (source instanceof ArrayBuffer) {
     instance = (await WebAssembly.instantiate(source, imports)).instance;
   } else if (typeof WebAssembly.instantiateStreaming === 'function') {
-    instance = (await WebAssembly.instantiateStreaming(source, imports)).instance;
+    // Streaming needs the server to send Content-Type: application/wasm; fall back to bytes.
+    const fallback = source.clone();
+    try {
+      instance = (await WebAssembly.instantiateStreaming(source, imports)).instance;
+    } catch {
+      instance = (await WebAssembly.instantiate(await fallback.arrayBuffer(), imports)).instance;
+    }
   } else {
     instance = (await WebAssembly.instantiate(await source.arrayBuffer(), imports)).instance;
   }
