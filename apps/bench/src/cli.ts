@@ -19,7 +19,7 @@ import { type KernelResult, runKernelSuites } from './kernels.js';
 import { machineInfo } from './machine.js';
 import { type PeakResult, measurePeak } from './peak.js';
 import { PYTORCH_REFERENCE } from './reference.js';
-import { e2eTable, kernelTable, peakTable } from './report.js';
+import { e2eTable, kernelPeerTable, kernelTable, peakTable } from './report.js';
 
 type Part = 'kernels' | 'e2e' | 'peers';
 const PARTS: readonly Part[] = ['kernels', 'e2e', 'peers'];
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
 
   const peaks: PeakResult[] = [];
   let kernels: KernelResult[] = [];
+  const peerKernels: KernelResult[] = [];
   const ours: E2eResult[] = [];
   const peers: E2eResult[] = [];
 
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
     const budget = args.quick ? { trainSeconds: 5, inferSeconds: 3 } : { trainSeconds: 60, inferSeconds: 20 };
     log(`peers, TensorFlow.js 4.22 (time budget ${budget.trainSeconds} s training / ${budget.inferSeconds} s inference per case, then extrapolated) …`);
     const { runTfjs } = await import('./peers/tfjs.js');
+    const { runTfjsKernels } = await import('./peers/tfjs-kernels.js');
+    log('peer kernels, same shapes …');
+    for (const backend of ['cpu', 'wasm'] as const) peerKernels.push(...(await runTfjsKernels(backend, { quick: args.quick, peakGflops: peaks[0]?.gflops ?? null, log })));
+    log(`\n${kernelPeerTable(kernels, peerKernels)}\n`);
     for (const backend of ['cpu', 'wasm'] as const) for (const kind of ['cnn', 'fnn'] as const) peers.push(await runTfjs(backend, kind, budget, log));
   }
   if (ours.length || peers.length) log(`\n${e2eTable(ours, peers)}`);
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
     machine,
     peak: peaks,
     kernels,
+    peerKernels,
     e2e: { tapegrad: ours, allCores: 'not implemented (no multi-threaded path yet)', peers },
     pytorchReference: PYTORCH_REFERENCE,
   };

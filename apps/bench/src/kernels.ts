@@ -25,6 +25,8 @@ export interface KernelResult {
   gflops: number | null;
   /** gflops (from the mean) ÷ the measured f32x4 mul+add peak of one core (from its fastest sample). */
   peakFraction: number | null;
+  /** Set when the kernel could not run (a peer lacking it) or was skipped; ms is then NaN. */
+  error?: string;
 }
 
 export interface KernelSuiteOptions {
