@@ -21,6 +21,8 @@ export interface E2eResult {
   trainImagesTimed: number;
   extrapolated: boolean;
   trainImagesPerSecond: number | null;
+  /** Milliseconds per training step of 128 images (forward, backward, Adam). */
+  msPerStep: number | null;
   inferenceImagesPerSecond: number | null;
   inferenceImagesTimed: number;
   note?: string;
@@ -60,6 +62,7 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   return {
     framework: 'tapegrad', backend: 'wasm', model: kind, threads: 1,
     epochSeconds, trainImagesTimed: count, extrapolated: count !== EPOCH_IMAGES, trainImagesPerSecond: count / seconds,
+    msPerStep: (1000 * seconds * BATCH_SIZE) / count,
     inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count,
   };
 }

@@ -67,7 +67,7 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
     const wasm = peer('wasm', model);
     const pt = model === 'cnn' ? PT.cnnEpochSecondsOneThread : PT.fnnEpochSecondsOneThread;
     trainRows.push([
-      model, epochCell(o), 'not implemented', epochCell(cpu), epochCell(wasm), `${pt}`,
+      model, epochCell(o), fmt(o?.msPerStep, 1), 'not implemented', epochCell(cpu), epochCell(wasm), `${pt}`,
       ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds), ratio(o?.epochSeconds, pt),
     ]);
     const [lo, hi] = PT.inferenceImagesPerSecondOneThread;
@@ -80,7 +80,7 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
   }
   lines.push(renderTable(
     'Training, seconds per 60 000-image epoch (batch 128, Adam); ratio = ours ÷ peer (below 1: ours faster)',
-    ['model', 'tapegrad 1 thr', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
     trainRows,
   ));
   lines.push('');

@@ -69,7 +69,7 @@ export async function runTfjs(backendName: TfjsBackend, kind: ModelKind, budget:
   const label = `tfjs ${backendName} ${kind}`;
   const result: E2eResult = {
     framework: 'tfjs 4.22', backend: backendName, model: kind, threads: 1, epochSeconds: null, trainImagesTimed: 0,
-    extrapolated: false, trainImagesPerSecond: null, inferenceImagesPerSecond: null, inferenceImagesTimed: 0,
+    extrapolated: false, trainImagesPerSecond: null, msPerStep: null, inferenceImagesPerSecond: null, inferenceImagesTimed: 0,
   };
   const model = buildTfjsModel(kind);
   const batch = (images: Float32Array, labels: Int32Array, start: number, size: number): [tf.Tensor, tf.Tensor] => [
@@ -98,6 +98,7 @@ export async function runTfjs(backendName: TfjsBackend, kind: ModelKind, budget:
     result.trainImagesTimed = seen;
     result.trainImagesPerSecond = seen / elapsed;
     result.epochSeconds = EPOCH_IMAGES / result.trainImagesPerSecond;
+    result.msPerStep = (1000 * BATCH_SIZE) / result.trainImagesPerSecond;
     result.extrapolated = seen < EPOCH_IMAGES - BATCH_SIZE;
     if (result.extrapolated) result.note = `timed ${seen / BATCH_SIZE} batches (${seen} images), extrapolated to 60 000`;
     log(`  ${label}: ${result.epochSeconds.toFixed(2)} s/epoch${result.extrapolated ? ` (extrapolated from ${seen} images)` : ''}`);
