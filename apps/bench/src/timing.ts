@@ -1,8 +1,8 @@
 /**
  * Timing through benchmark.js. Callers do setup, packing and allocation before calling timeIt and
- * pass only the work to time. benchmark.js decompiles the test function to inline it; our
- * functions close over local state, so that fails its pretest and it falls back to calling the
- * function itself, which is what we want.
+ * pass only the work to time, as a closure over the prepared inputs. NOTE: we never pass
+ * benchmark.js `setup`/`teardown` options: with them it decompiles the test function's source and
+ * inlines it, which breaks closures; without them it calls the function itself in its loop.
  */
 import Benchmark from 'benchmark';
 
