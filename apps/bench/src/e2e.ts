@@ -46,7 +46,8 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   // Warm-up: the JIT (the tape and the ops are JS and tier up over the first few dozen steps), the
   // allocator's free lists and the kernels' scratch. With only 4 warm-up batches the --quick FNN
-  // figure came out 2.5× the full epoch's (3.6 vs 1.4 s); 24 batches bring them together.
+  // figure came out 2.5× the full epoch's (3.6 vs 1.4 s); with 24 it is 1.6–2.0 vs 1.5 s. The FNN's
+  // timed --quick run lasts only ~0.2 s, so it stays the noisiest figure.
   fit(model, optimizer, { trainLoader: new DataLoader(subset(train.images, train.labels, WARMUP_BATCHES * BATCH_SIZE), { batchSize: BATCH_SIZE }), epochs: 1 });
   const count = quick ? QUICK_IMAGES : EPOCH_IMAGES;
   const loader = new DataLoader(subset(train.images, train.labels, count), { batchSize: BATCH_SIZE, shuffle: true, seed: 1 });

@@ -45,6 +45,8 @@ function buildTfjsModel(kind: ModelKind): tfl.Sequential {
 let wasmReady = false;
 
 export async function useTfjsBackend(name: TfjsBackend): Promise<void> {
+  // Production mode, as a deployed app would run: no debug checks, and no "install tfjs-node" banner.
+  tf.env().set('PROD', true);
   if (name === 'wasm' && !wasmReady) {
     const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
     // One thread, like ours: the threaded build would also need a worker setup under Node.
