@@ -29,14 +29,17 @@ export const DEFAULT_RECIPE: TrainSettings = {
 };
 
 /**
- * The lecture's own tools on the same two 16-filter 3×3 convolutions and 10 epochs: batch
- * normalisation after each convolution, light augmentation (horizontal flips and small random
- * crops), dropout before the classifier, decoupled weight decay and a cosine learning-rate decay.
- * See the README for the accuracy it reaches over 3 seeds.
+ * The same two 16-filter 3×3 convolutions and 10 epochs, with the lecture's tools: batch
+ * normalisation after each convolution and weight decay (decoupled, AdamW 1e-4), plus a larger
+ * learning rate (3e-3) decayed along a cosine. Found by trying combinations on seed 0 (full data,
+ * 10 epochs; see the README): flips, dropout 0.25 and lr 2e-3 reached 0.9137; flips without
+ * dropout at lr 3e-3 reached 0.9117; no augmentation and no dropout reached 0.9181. This network
+ * has 25 594 parameters and still underfits at 10 epochs, so regularisers that fight overfitting
+ * (dropout, augmentation) cost more than they give; batch norm's faster optimisation is what pays.
  */
 export const IMPROVED_RECIPE: TrainSettings = {
   ...DEFAULT_RECIPE,
-  lr: 2e-3, batchNorm: true, dropout: 0.25, augment: 'flip', weightDecay: 1e-4, cosine: true,
+  lr: 3e-3, batchNorm: true, dropout: 0, augment: '', weightDecay: 1e-4, cosine: true,
 };
 
 export function recipe(name: RecipeName): TrainSettings {
