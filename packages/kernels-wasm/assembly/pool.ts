@@ -16,6 +16,10 @@ export function maxPool2d(xPtr: usize, yPtr: usize, argmaxPtr: usize, geomPtr: u
   const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
   const dh = geom(geomPtr, G_DH), dw = geom(geomPtr, G_DW);
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {
+    maxPool2x2(xPtr, yPtr, argmaxPtr, h, w, oh, ow, planeBegin, planeEnd);
+    return;
+  }
   for (let plane = planeBegin; plane < planeEnd; plane++) {
     const xPlanePtr = xPtr + (<usize>plane * <usize>(h * w) << 2);
     let outIndex = <usize>plane * <usize>(oh * ow);
@@ -40,6 +44,44 @@ export function maxPool2d(xPtr: usize, yPtr: usize, argmaxPtr: usize, geomPtr: u
         store<f32>(yPtr + (outIndex << 2), best);
         store<i32>(argmaxPtr + (outIndex << 2), bestIndex);
         outIndex++;
+      }
+    }
+  }
+}
+
+/**
+ * The case-study pool (2×2, stride 2, no padding) without the general loop's bounds checks and
+ * unpredictable branches: every window is inside the plane, and the running maximum is kept with
+ * selects. Same result as the general path: the first maximum in row-major window order wins, and
+ * a NaN wins over numbers (the first NaN, as in PyTorch).
+ */
+function maxPool2x2(xPtr: usize, yPtr: usize, argmaxPtr: usize, h: i32, w: i32, oh: i32, ow: i32, planeBegin: i32, planeEnd: i32): void {
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const xPlanePtr = xPtr + (<usize>plane * <usize>(h * w) << 2);
+    let outPtr = <usize>plane * <usize>(oh * ow) << 2;
+    for (let oy = 0; oy < oh; oy++) {
+      const row0 = 2 * oy * w;
+      for (let ox = 0; ox < ow; ox++) {
+        const i0 = row0 + 2 * ox;
+        const p = xPlanePtr + (<usize>i0 << 2);
+        let best = load<f32>(p);
+        let bestIndex = i0;
+        // Candidate c replaces the best when c > best, or when c is NaN and best is not.
+        const b = load<f32>(p, 4);
+        let take = b > best || (b != b && best == best);
+        best = select<f32>(b, best, take);
+        bestIndex = select<i32>(i0 + 1, bestIndex, take);
+        const c = load<f32>(p + (<usize>w << 2));
+        take = c > best || (c != c && best == best);
+        best = select<f32>(c, best, take);
+        bestIndex = select<i32>(i0 + w, bestIndex, take);
+        const d = load<f32>(p + (<usize>w << 2), 4);
+        take = d > best || (d != d && best == best);
+        best = select<f32>(d, best, take);
+        bestIndex = select<i32>(i0 + w + 1, bestIndex, take);
+        store<f32>(yPtr + outPtr, best);
+        store<i32>(argmaxPtr + outPtr, bestIndex);
+        outPtr += 4;
       }
     }
   }

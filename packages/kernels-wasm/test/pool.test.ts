@@ -1,4 +1,4 @@
-import type { ConvGeometry } from '@tapegrad/autograd';
+import { type ConvGeometry, createRefBackend } from '@tapegrad/autograd';
 import { beforeAll, describe, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
 import { EPS32, expectClose, randomArray, withNanOutput } from './helpers.js';
@@ -69,6 +69,37 @@ describe('pooling', () => {
       expectClose(backend.read(avgY), want.avgY, 0, 4 * EPS32 * kh * kw);
       const avgDx = withNanOutput(backend, n * ch * h * w, () => backend.avgPool2dBackward(dy, g));
       expectClose(backend.read(avgDx), want.avgDx, 0, 4 * EPS32 * kh * kw);
+    });
+  }
+});
+
+describe('max pool 2×2 stride 2 fast path (the case-study pool)', () => {
+  let backend: WasmBackend;
+  beforeAll(async () => { backend = await createWasmBackend(); });
+
+  for (const shape of [[1, 1, 4, 4], [2, 3, 7, 9], [3, 16, 24, 24]] as const) {
+    it(`x=[${shape}] with ties and NaNs: same outputs and argmax routing as the reference backend`, () => {
+      const [n, c, h, w] = shape;
+      const oh = Math.floor(h / 2);
+      const ow = Math.floor(w / 2);
+      const g: ConvGeometry = { n, c, h, w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh, ow };
+      // Small integers make ties common; every 13th value is NaN, so windows with one or more NaNs occur.
+      const xData = Float32Array.from({ length: n * c * h * w }, (_, i) => (i % 13 === 5 ? NaN : ((i * 7919) % 5) - 2));
+      const dyData = randomArray(n * c * oh * ow, 21);
+      const ref = createRefBackend();
+      const want = ref.maxPool2d(ref.fromArray(xData), g);
+      const wantDx = ref.maxPool2dBackward(ref.fromArray(dyData), want.argmax, g);
+      const x = backend.fromArray(xData);
+      const { y, argmax } = withNanOutput(backend, n * c * oh * ow, () => backend.maxPool2d(x, g), (r) => r.y);
+      const got = backend.read(y);
+      const wantY = ref.read(want.y);
+      for (let i = 0; i < got.length; i++) {
+        if (!(Object.is(got[i], wantY[i]) || (Number.isNaN(got[i]!) && Number.isNaN(wantY[i]!)))) {
+          throw new Error(`maxPool2d y[${i}] = ${got[i]}, reference ${wantY[i]}`);
+        }
+      }
+      // The backward routes each dy to the argmax, so equal dx means the same (first) maximum was chosen.
+      expectClose(backend.read(backend.maxPool2dBackward(backend.fromArray(dyData), argmax, g)), ref.read(wantDx), 0, 0);
     });
   }
 });
