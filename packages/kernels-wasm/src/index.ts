@@ -15,4 +15,5 @@ export async function createWasmBackend(options?: WasmBackendOptions): Promise<W
 
 export { WasmBackend, WasmStorage, type WasmBackendOptions } from './wasm-backend.js';
 export { SizeClassAllocator, sizeClass, type Block } from './allocator.js';
-export { canShareMemory, loadKernels, type KernelExports } from './kernels.js';
+export { canShareMemory, compileKernels, instantiateKernels, loadKernels, type KernelExports } from './kernels.js';
+export { canUseWorkers } from './worker-pool.js';

@@ -88,30 +88,36 @@ export function canShareMemory(): boolean {
 }
 
 /**
- * Instantiates the kernels over `memory`, from `wasmUrl` or by default from build/kernels.wasm
- * (shared memory, threads enabled) or build/kernels-single.wasm (same kernels, unshared memory,
- * for pages that are not cross-origin isolated). The URLs are literal `new URL(..., import.meta.url)`
- * expressions so that bundlers pick the files up.
+ * Compiles build/kernels.wasm (shared memory, threads enabled) or build/kernels-single.wasm (same
+ * kernels, unshared memory, for pages that are not cross-origin isolated), or `wasmUrl`. The URLs
+ * are literal `new URL(..., import.meta.url)` expressions so that bundlers pick the files up. The
+ * module can be instantiated more than once over one shared memory (the worker pool does so).
  */
-export async function loadKernels(memory: WebAssembly.Memory, shared: boolean, wasmUrl?: URL | string): Promise<KernelExports> {
+export async function compileKernels(shared: boolean, wasmUrl?: URL | string): Promise<WebAssembly.Module> {
   const url = wasmUrl !== undefined
     ? new URL(wasmUrl)
     : shared ? new URL('../build/kernels.wasm', import.meta.url) : new URL('../build/kernels-single.wasm', import.meta.url);
-  const imports = { env: { memory } };
   const source = await wasmBytesOrResponse(url);
-  let instance: WebAssembly.Instance;
-  if (source instanceof ArrayBuffer) {
-    instance = (await WebAssembly.instantiate(source, imports)).instance;
-  } else if (typeof WebAssembly.instantiateStreaming === 'function') {
+  if (source instanceof ArrayBuffer) return WebAssembly.compile(source);
+  if (typeof WebAssembly.compileStreaming === 'function') {
     // Streaming needs the server to send Content-Type: application/wasm; fall back to bytes.
     const fallback = source.clone();
     try {
-      instance = (await WebAssembly.instantiateStreaming(source, imports)).instance;
+      return await WebAssembly.compileStreaming(source);
     } catch {
-      instance = (await WebAssembly.instantiate(await fallback.arrayBuffer(), imports)).instance;
+      return WebAssembly.compile(await fallback.arrayBuffer());
     }
-  } else {
-    instance = (await WebAssembly.instantiate(await source.arrayBuffer(), imports)).instance;
   }
+  return WebAssembly.compile(await source.arrayBuffer());
+}
+
+/** Instantiates a compiled kernels module over `memory`. */
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
+}
+
+/** Compiles (see compileKernels) and instantiates the kernels over `memory`. */
+export async function loadKernels(memory: WebAssembly.Memory, shared: boolean, wasmUrl?: URL | string): Promise<KernelExports> {
+  return instantiateKernels(await compileKernels(shared, wasmUrl), memory);
 }

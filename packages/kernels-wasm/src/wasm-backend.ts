@@ -3,9 +3,10 @@ import type {
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
 import {
-  BINARY, GEMM_BIAS_COL, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, loadKernels,
+  BINARY, GEMM_BIAS_COL, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
 } from './kernels.js';
+import { WorkerPool, canUseWorkers, type PoolKernel } from './worker-pool.js';
 import { broadcastStrides, collapseAxes, contiguousStrides, numel } from './strides.js';
 
 /** A WASM storage: `size` f32 elements at byte address `ptr`, inside a block of its size class. */
@@ -25,17 +26,43 @@ export interface WasmBackendOptions {
    * canShareMemory). A custom wasmUrl must point at the matching build.
    */
   sharedMemory?: boolean;
+  /**
+   * Threads for conv2d (forward and both backwards) and large GEMMs: the calling thread plus
+   * `threads − 1` workers over the same shared memory (worker_threads in Node, Web Workers in
+   * cross-origin isolated pages; elsewhere a console warning and 1 thread). Default 1: the
+   * deterministic single-thread path. Results are deterministic for a given thread count; conv
+   * backward-weight sums per-thread partial gradients, so it can differ from 1 thread by rounding.
+   * Call `dispose()` to stop the workers (idle workers never keep a Node process alive).
+   */
+  threads?: number;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
 const INITIAL_PAGES = 256;
 /** Bytes reserved for the geometry block and strided meta blocks of one call. */
 const PARAM_BYTES = 4096;
+/** Rows of the GEMM register tile (assembly/gemm-tiles.ts): thread shares of C start on a tile row. */
+const GEMM_MR = 4;
+/**
+ * Below this many multiply-adds (batch·m·n·k) a GEMM stays on one thread: waking a worker costs
+ * tens of microseconds, about what 2M multiply-adds take at ~40 GFLOP/s.
+ */
+const GEMM_THREADS_MIN_MACS = 1 << 21;
+
+/**
+ * [begin, end) of part `t` of `count` items cut into `parts` contiguous parts whose boundaries are
+ * multiples of `align`. A fixed function of (count, parts), so a given thread count always splits
+ * (and for conv backward-weight, sums) the same way.
+ */
+function share(count: number, parts: number, t: number, align = 1): [number, number] {
+  const at = (i: number) => (i >= parts ? count : Math.floor((i * count) / (parts * align)) * align);
+  return [at(t), at(t + 1)];
+}
 
 /**
  * The tapegrad Backend over build/kernels.wasm: every method runs its arithmetic in WASM; the
  * TypeScript side only allocates, computes strides and writes parameter blocks.
- * Single-threaded for now; the kernels already take row / image ranges for a worker pool.
+ * conv2d and large GEMMs can run on a worker pool (`threads`); everything else runs on the calling thread.
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
@@ -47,8 +74,11 @@ export class WasmBackend implements Backend {
   /** Kernel scratch (pack panels, cols of one image), grown on demand and reused across calls. */
   private readonly scratch = new Map<string, Block>();
   private readonly paramPtr: number;
+  /** Workers for threads > 1, else null (also after dispose). */
+  private pool: WorkerPool | null;
 
-  private constructor(readonly kernels: KernelExports, readonly memory: WebAssembly.Memory) {
+  private constructor(readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null) {
+    this.pool = pool;
     this.heapF32 = new Float32Array(memory.buffer);
     this.heapI32 = new Int32Array(memory.buffer);
     this.allocator = new SizeClassAllocator(memory, kernels.heapBase(), () => this.refreshViews());
@@ -57,8 +87,60 @@ export class WasmBackend implements Backend {
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     const shared = options.sharedMemory ?? canShareMemory();
+    let threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm backend: threads must be a positive integer, got ${options.threads}`);
+    if (threads > 1 && !(shared && canUseWorkers())) {
+      console.warn(
+        `kernels-wasm: threads: ${threads} needs a shared WebAssembly.Memory and workers (in a browser: a cross-origin ` +
+        'isolated page, COOP/COEP headers); running on 1 thread',
+      );
+      threads = 1;
+    }
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
-    return new WasmBackend(await loadKernels(memory, shared, options.wasmUrl), memory);
+    const module = await compileKernels(shared, options.wasmUrl);
+    const kernels = await instantiateKernels(module, memory);
+    const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
+    return new WasmBackend(kernels, memory, pool);
+  }
+
+  /** Threads the expensive kernels run on (1 unless created with `threads`, and after dispose). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** Kernel calls that were split across the worker pool so far (0 on one thread). */
+  get parallelCalls(): number {
+    return this.pool?.calls ?? 0;
+  }
+
+  /** Terminates the worker threads; the backend stays usable, on one thread. */
+  async dispose(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.dispose();
+  }
+
+  /**
+   * Runs a kernel that takes an image range [nBegin, nEnd) over images [0, n): on this thread, or
+   * split into contiguous shares across the pool (never more threads than images). `argsFor` gives
+   * thread t's arguments (its own scratch: it is called for every thread before any kernel runs,
+   * so scratch allocation, which may grow the memory, never races a kernel). Returns the threads used.
+   */
+  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[]): number {
+    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n);
+    if (this.pool === null || threads <= 1) {
+      (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, 0, n));
+      return 1;
+    }
+    const args: (number[] | null)[] = [];
+    for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(n, threads, t)) : null);
+    this.pool.run(kernel, args);
+    return threads;
+  }
+
+  /** Scratch name of thread t: thread 0 keeps the single-thread names. */
+  private static scratchName(name: string, t: number): string {
+    return t === 0 ? name : `${name}#${t}`;
   }
 
   /** Views over memory.buffer must be re-created after memory.grow. */
@@ -310,9 +392,28 @@ export class WasmBackend implements Backend {
   gemmInto(out: Storage, a: Storage, b: Storage, p: GemmParams): void {
     const { batch, m, n, k } = p;
     if (batch === 0 || m === 0 || n === 0) return;
+    const flags = (p.bias !== undefined ? GEMM_BIAS_COL : 0) | (p.relu === true ? GEMM_RELU : 0);
+    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / GEMM_MR));
+    if (this.pool !== null && threads > 1 && batch * m * n * k >= GEMM_THREADS_MIN_MACS) {
+      // Rows of C split at tile boundaries: each thread packs its rows of A and (redundantly, a
+      // compromise that keeps the threads independent) all of B.
+      const args: (number[] | null)[] = [];
+      for (let t = 0; t < this.pool.threads; t++) {
+        if (t >= threads) { args.push(null); continue; }
+        const [rowBegin, rowEnd] = share(m, threads, t, GEMM_MR);
+        const packAt = this.scratchPtr(WasmBackend.scratchName('packA', t), this.kernels.gemmPackABytes(rowEnd - rowBegin, k));
+        const packBt = this.scratchPtr(WasmBackend.scratchName('packB', t), this.kernels.gemmPackBBytes(n, k));
+        args.push([
+          this.ptr(a), this.ptr(b), this.ptr(out), p.bias !== undefined ? this.ptr(p.bias) : 0,
+          batch, m, n, k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.strideA, p.strideB, m * n, flags,
+          packAt, packBt, rowBegin, rowEnd,
+        ]);
+      }
+      this.pool.run('gemm', args);
+      return;
+    }
     const packA = this.scratchPtr('packA', this.kernels.gemmPackABytes(m, k));
     const packB = this.scratchPtr('packB', this.kernels.gemmPackBBytes(n, k));
-    const flags = (p.bias !== undefined ? GEMM_BIAS_COL : 0) | (p.relu === true ? GEMM_RELU : 0);
     this.kernels.gemm(
       this.ptr(a), this.ptr(b), this.ptr(out), p.bias !== undefined ? this.ptr(p.bias) : 0,
       batch, m, n, k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.strideA, p.strideB, m * n, flags,
@@ -339,10 +440,10 @@ export class WasmBackend implements Backend {
   }
 
   /** Scratch for the per-image conv kernels (assembly/conv.ts): cols of one image and the A pack. */
-  private convScratch(rowsA: number, k: number, g: ConvGeometry): [number, number] {
+  private convScratch(rowsA: number, k: number, g: ConvGeometry, t = 0): [number, number] {
     return [
-      this.scratchPtr('cols', g.c * g.kh * g.kw * g.oh * g.ow * 4),
-      this.scratchPtr('packA', this.kernels.gemmPackABytes(rowsA, k)),
+      this.scratchPtr(WasmBackend.scratchName('cols', t), g.c * g.kh * g.kw * g.oh * g.ow * 4),
+      this.scratchPtr(WasmBackend.scratchName('packA', t), this.kernels.gemmPackABytes(rowsA, k)),
     ];
   }
 
@@ -350,8 +451,12 @@ export class WasmBackend implements Backend {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
     if (out.size === 0) return out;
     const ckk = g.c * g.kh * g.kw;
-    const [cols, packA] = this.convScratch(g.o, ckk, g);
-    this.kernels.conv2d(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g.o, this.geometry(g), cols, packA, 0, g.n);
+    const geom = this.geometry(g);
+    const [xPtr, wPtr, biasPtr] = [this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0];
+    this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
+      const [cols, packA] = this.convScratch(g.o, ckk, g, t);
+      return [xPtr, wPtr, biasPtr, out.ptr, g.o, geom, cols, packA, nBegin, nEnd];
+    });
     return out;
   }
 
@@ -368,12 +473,20 @@ export class WasmBackend implements Backend {
       const wFlip = this.scratchPtr('wFlip', g.o * ckk * 4);
       this.kernels.flipConvWeight(this.ptr(w), wFlip, g.o, g.c, g.kh, g.kw);
       const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
-      const [cols, packA] = this.convScratch(gT.o, g.o * g.kh * g.kw, gT);
-      this.kernels.conv2d(this.ptr(dy), wFlip, 0, out.ptr, gT.o, this.geometry(gT), cols, packA, 0, g.n);
+      const geomT = this.geometry(gT);
+      const dyPtr = this.ptr(dy);
+      this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
+        const [cols, packA] = this.convScratch(gT.o, g.o * g.kh * g.kw, gT, t);
+        return [dyPtr, wFlip, 0, out.ptr, gT.o, geomT, cols, packA, nBegin, nEnd];
+      });
       return out;
     }
-    const [cols, packA] = this.convScratch(ckk, g.o, g);
-    this.kernels.conv2dBackwardInput(this.ptr(dy), this.ptr(w), out.ptr, g.o, this.geometry(g), cols, packA, 0, g.n);
+    const geom = this.geometry(g);
+    const [dyPtr, wPtr] = [this.ptr(dy), this.ptr(w)];
+    this.runImages('conv2dBackwardInput', g.n, (t, nBegin, nEnd) => {
+      const [cols, packA] = this.convScratch(ckk, g.o, g, t);
+      return [dyPtr, wPtr, out.ptr, g.o, geom, cols, packA, nBegin, nEnd];
+    });
     return out;
   }
 
@@ -381,10 +494,21 @@ export class WasmBackend implements Backend {
     const ckk = g.c * g.kh * g.kw;
     const out = this.alloc(g.o * ckk);
     if (out.size === 0) return out;
-    const cols = this.scratchPtr('cols', ckk * g.oh * g.ow * 4);
-    const dwt = this.scratchPtr('packA', ckk * g.o * 4);
-    const packB = this.scratchPtr('packB', this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));
-    this.kernels.conv2dBackwardWeight(this.ptr(dy), this.ptr(x), out.ptr, g.o, this.geometry(g), cols, dwt, packB, 0, g.n);
+    const geom = this.geometry(g);
+    const [dyPtr, xPtr] = [this.ptr(dy), this.ptr(x)];
+    // Threads > 1: each thread sums its images into its own dw (thread 0: the output), then the
+    // partials are added to the output in thread order, so a given thread count is deterministic.
+    const partials: number[] = [];
+    const threads = this.runImages('conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
+      const name = (s: string) => WasmBackend.scratchName(s, t);
+      const cols = this.scratchPtr(name('cols'), ckk * g.oh * g.ow * 4);
+      const dwt = this.scratchPtr(name('packA'), ckk * g.o * 4);
+      const packB = this.scratchPtr(name('packB'), this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));
+      const dw = t === 0 ? out.ptr : this.scratchPtr(name('dw'), out.size * 4);
+      partials.push(dw);
+      return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, packB, nBegin, nEnd];
+    });
+    for (let t = 1; t < threads; t++) this.kernels.binaryRow(BINARY.add, out.ptr, 1, partials[t]!, 1, out.ptr, out.size);
     return out;
   }
 

@@ -1,0 +1,201 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Conv2dGeometry, GemmParams, Storage } from '@tapegrad/autograd';
+import { describeBackend } from '@tapegrad/autograd/testing';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createWasmBackend, type WasmBackend } from '../src/index.js';
+import { EPS32, expectClose, randomArray } from './helpers.js';
+
+/** Geometry of a square-kernel conv; oh/ow from the usual formula. */
+function geometry(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, p = 0): Conv2dGeometry {
+  const oh = Math.floor((h + 2 * p - k) / s) + 1;
+  const ow = Math.floor((w + 2 * p - k) / s) + 1;
+  return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
+}
+
+const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}`;
+
+// Case-study shapes (batch 128, then batches that 2 and 3 do not divide, and batch 1), a strided
+// padded conv (backward-input through GEMM + col2im) and C < 4 (same path at stride 1).
+const CONVS: Conv2dGeometry[] = [
+  geometry(128, 1, 28, 28, 16, 3),
+  geometry(128, 16, 26, 26, 16, 3),
+  geometry(7, 16, 13, 13, 16, 3),
+  geometry(5, 3, 9, 9, 4, 3, 2, 1),
+  geometry(1, 16, 26, 26, 16, 3),
+  geometry(4, 2, 11, 10, 9, 5, 1, 2),
+];
+
+const GEMMS: (Omit<GemmParams, 'bias'> & { bias?: boolean })[] = [
+  { batch: 1, m: 256, n: 256, k: 256, transA: false, transB: false, strideA: 0, strideB: 0 },
+  { batch: 1, m: 256, n: 256, k: 256, transA: false, transB: true, strideA: 0, strideB: 0 },
+  { batch: 1, m: 256, n: 256, k: 256, transA: true, transB: false, strideA: 0, strideB: 0 },
+  // m not a multiple of the 4-row tile nor of the thread count; n, k not multiples of 8 / 4.
+  { batch: 1, m: 131, n: 129, k: 127, transA: false, transB: false, strideA: 0, strideB: 0, bias: true, relu: true },
+  // Few rows: 2 threads get 4 and 5 rows, 3 threads are capped at 2 (one tile each).
+  { batch: 1, m: 9, n: 700, k: 401, transA: true, transB: true, strideA: 0, strideB: 0 },
+  // Batched with a broadcast B (the Linear layer's shape with batch folded in).
+  { batch: 3, m: 64, n: 100, k: 160, transA: false, transB: true, strideA: 64 * 160, strideB: 0, bias: true },
+];
+
+for (const threads of [2, 3]) {
+  describe(`wasm backend threads=${threads} against threads=1`, () => {
+    let st: WasmBackend;
+    let mt: WasmBackend;
+    beforeAll(async () => {
+      st = await createWasmBackend();
+      mt = await createWasmBackend({ threads });
+    });
+    afterAll(async () => { await mt.dispose(); });
+
+    /** The same data in both backends. */
+    const both = (data: Float32Array): [Storage, Storage] => [st.fromArray(data), mt.fromArray(data)];
+
+    it(`has ${threads} threads`, () => {
+      expect(mt.threads).toBe(threads);
+      expect(st.threads).toBe(1);
+    });
+
+    for (const g of CONVS) {
+      it(`conv2d forward, backward-input and backward-weight ${label(g)}`, () => {
+        const ckk = g.c * g.kh * g.kw;
+        const [x, xm] = both(randomArray(g.n * g.c * g.h * g.w, 1));
+        const [w, wm] = both(randomArray(g.o * ckk, 2));
+        const [bias, biasm] = both(randomArray(g.o, 3));
+        const [dy, dym] = both(randomArray(g.n * g.o * g.oh * g.ow, 4));
+        const splitBefore = mt.parallelCalls;
+
+        // Forward and backward-input split the images; each image is computed exactly as on one thread.
+        expect(mt.read(mt.conv2d(xm, wm, biasm, g))).toEqual(st.read(st.conv2d(x, w, bias, g)));
+        expect(mt.read(mt.conv2dBackwardInput(dym, wm, g))).toEqual(st.read(st.conv2dBackwardInput(dy, w, g)));
+
+        // Backward-weight sums per-thread partials: a different order of the same N·OH·OW products,
+        // so |Δ| <= 2·γ(L)·Σ|dy·x| with L = N·OH·OW and γ(L) ≈ L·ε/2 (ε = 2^-23).
+        const dwSt = st.read(st.conv2dBackwardWeight(dy, x, g));
+        const dwMt1 = mt.read(mt.conv2dBackwardWeight(dym, xm, g));
+        const dwMt2 = mt.read(mt.conv2dBackwardWeight(dym, xm, g));
+        expect(dwMt2).toEqual(dwMt1);
+        const absSum = st.read(st.conv2dBackwardWeight(st.abs(dy), st.abs(x), g));
+        const L = g.n * g.oh * g.ow;
+        for (let i = 0; i < dwSt.length; i++) {
+          const bound = L * EPS32 * absSum[i]!;
+          if (!(Math.abs(dwMt1[i]! - dwSt[i]!) <= bound)) throw new Error(`dw[${i}]: ${dwMt1[i]} vs ${dwSt[i]} (bound ${bound})`);
+        }
+        if (threads === 2 && g.n === 1) expect(dwMt1).toEqual(dwSt); // one image: one thread, same sum
+        // Batch 1 runs on one thread; any other batch was split (4 calls: fwd, bwd-input, 2× bwd-weight).
+        expect(mt.parallelCalls - splitBefore).toBe(g.n > 1 ? 4 : 0);
+      });
+    }
+
+    for (const p of GEMMS) {
+      const name = `gemm batch=${p.batch} ${p.m}x${p.n}x${p.k} tA=${+p.transA} tB=${+p.transB}${p.bias ? ' bias' : ''}${p.relu ? ' relu' : ''}`;
+      it(name, () => {
+        const aSize = p.strideA === 0 ? p.m * p.k : p.batch * p.strideA;
+        const bSize = p.strideB === 0 ? p.k * p.n : p.batch * p.strideB;
+        const [a, am] = both(randomArray(aSize, 5));
+        const [b, bm] = both(randomArray(bSize, 6));
+        const [bias, biasm] = both(randomArray(p.n, 7));
+        const splitBefore = mt.parallelCalls;
+        const expected = st.read(st.gemm(a, b, { ...p, bias: p.bias ? bias : undefined }));
+        const actual = mt.read(mt.gemm(am, bm, { ...p, bias: p.bias ? biasm : undefined }));
+        // Rows of C are split at tile boundaries; every element is the same dot product in the same order.
+        expect(actual).toEqual(expected);
+        expect(mt.read(mt.gemm(am, bm, { ...p, bias: p.bias ? biasm : undefined }))).toEqual(actual);
+        expect(mt.parallelCalls - splitBefore).toBe(2);
+      });
+    }
+
+    it('a small gemm (below the threading threshold) stays on one thread', () => {
+      const p: GemmParams = { batch: 1, m: 16, n: 16, k: 16, transA: false, transB: false, strideA: 0, strideB: 0 };
+      const [a, am] = both(randomArray(256, 8));
+      const [b, bm] = both(randomArray(256, 9));
+      const before = mt.parallelCalls;
+      expectClose(mt.read(mt.gemm(am, bm, p)), st.read(st.gemm(a, b, p)), 0);
+      expect(mt.parallelCalls).toBe(before);
+    });
+
+    it('a conv training step keeps live bytes and memory flat', () => {
+      const g = geometry(8, 16, 26, 26, 16, 3);
+      const x = mt.fromArray(randomArray(g.n * g.c * g.h * g.w, 1));
+      const w = mt.fromArray(randomArray(g.o * g.c * 9, 2));
+      const step = () => {
+        const y = mt.conv2d(x, w, null, g);
+        const dy = mt.relu(y);
+        const dx = mt.conv2dBackwardInput(dy, w, g);
+        const dw = mt.conv2dBackwardWeight(dy, x, g);
+        const lin = mt.gemm(dy, dy, { batch: 1, m: g.n * g.o, n: g.n * g.o, k: g.oh * g.ow, transA: false, transB: true, strideA: 0, strideB: 0 });
+        for (const s of [y, dy, dx, dw, lin]) mt.free(s);
+      };
+      step();
+      const inUse = mt.bytesInUse();
+      const memory = mt.memoryBytes();
+      for (let i = 0; i < 5; i++) {
+        step();
+        expect(mt.bytesInUse()).toBe(inUse);
+        expect(mt.memoryBytes()).toBe(memory);
+      }
+    });
+  });
+}
+
+describe('wasm backend threads: set-up and tear-down', () => {
+  it('a conv after memory.grow sees the grown memory in every worker', async () => {
+    const mt = await createWasmBackend({ threads: 2 });
+    const st = await createWasmBackend();
+    const ballast = mt.alloc(64 << 20); // past the initial 16 MiB: the memory grows
+    const g = geometry(6, 16, 26, 26, 16, 3);
+    const xData = randomArray(g.n * g.c * g.h * g.w, 11);
+    const wData = randomArray(g.o * g.c * 9, 12);
+    expect(mt.read(mt.conv2d(mt.fromArray(xData), mt.fromArray(wData), null, g)))
+      .toEqual(st.read(st.conv2d(st.fromArray(xData), st.fromArray(wData), null, g)));
+    mt.free(ballast);
+    await mt.dispose();
+  });
+
+  it('dispose() stops the workers; the backend goes on, on one thread', async () => {
+    const mt = await createWasmBackend({ threads: 2 });
+    await mt.dispose();
+    expect(mt.threads).toBe(1);
+    const g = geometry(4, 16, 13, 13, 16, 3);
+    const y = mt.conv2d(mt.fromArray(randomArray(g.n * g.c * g.h * g.w, 1)), mt.fromArray(randomArray(g.o * g.c * 9, 2)), null, g);
+    expect(mt.read(y).every(Number.isFinite)).toBe(true);
+    expect(mt.parallelCalls).toBe(0);
+  });
+
+  it('threads without a shared memory fall back to 1 thread with a console message', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const b = await createWasmBackend({ threads: 2, sharedMemory: false });
+    expect(b.threads).toBe(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/threads: 2 needs a shared WebAssembly.Memory/));
+    warn.mockRestore();
+  });
+
+  it('rejects a thread count that is not a positive integer', async () => {
+    await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    await expect(createWasmBackend({ threads: 1.5 })).rejects.toThrow(/threads must be a positive integer/);
+  });
+
+  // The built package (dist/, from `npm run build`) in a fresh Node process: idle workers must not
+  // keep it alive, with or without dispose().
+  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  for (const dispose of [true, false]) {
+    it.skipIf(!existsSync(dist))(`a Node process with a threads=2 backend exits ${dispose ? 'after dispose()' : 'without dispose()'}`, () => {
+      const script = `
+        const { createWasmBackend } = await import(${JSON.stringify(dist)});
+        const b = await createWasmBackend({ threads: 2 });
+        const g = { n: 4, c: 16, h: 13, w: 13, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, oh: 11, ow: 11, o: 16 };
+        const y = b.conv2d(b.fill(4 * 16 * 13 * 13, 1), b.fill(16 * 16 * 9, 1), null, g);
+        console.log(b.read(y)[0], b.parallelCalls);
+        ${dispose ? 'await b.dispose();' : ''}
+      `;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.error).toBeUndefined();
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('144 1');
+      expect(r.status).toBe(0);
+    });
+  }
+});
+
+describeBackend('wasm threads=2', () => createWasmBackend({ threads: 2 }));
