@@ -52,16 +52,49 @@ export function maxPool2d(xPtr: usize, yPtr: usize, argmaxPtr: usize, geomPtr: u
 /**
  * The case-study pool (2×2, stride 2, no padding) without the general loop's bounds checks and
  * unpredictable branches: every window is inside the plane, and the running maximum is kept with
- * selects. Same result as the general path: the first maximum in row-major window order wins, and
- * a NaN wins over numbers (the first NaN, as in PyTorch).
+ * selects, four outputs per f32x4 (the even and odd columns of two input rows are split with
+ * shuffles), then a scalar tail. Same result as the general path: the first maximum in row-major
+ * window order wins, and a NaN wins over numbers (the first NaN, as in PyTorch).
  */
 function maxPool2x2(xPtr: usize, yPtr: usize, argmaxPtr: usize, h: i32, w: i32, oh: i32, ow: i32, planeBegin: i32, planeEnd: i32): void {
+  const wBytes = <usize>w << 2;
+  const vEven = i32x4(0, 2, 4, 6);
+  const vOne = i32x4.splat(1);
+  const vW = i32x4.splat(w);
   for (let plane = planeBegin; plane < planeEnd; plane++) {
     const xPlanePtr = xPtr + (<usize>plane * <usize>(h * w) << 2);
     let outPtr = <usize>plane * <usize>(oh * ow) << 2;
     for (let oy = 0; oy < oh; oy++) {
       const row0 = 2 * oy * w;
-      for (let ox = 0; ox < ow; ox++) {
+      let ox = 0;
+      // Reads x[2·ox … 2·ox + 7] of both rows: inside the plane since 2·(ox + 3) + 1 < 2·ow ≤ w.
+      for (; ox + 4 <= ow; ox += 4) {
+        const p = xPlanePtr + (<usize>(row0 + 2 * ox) << 2);
+        const vr0a = v128.load(p);
+        const vr0b = v128.load(p, 16);
+        const vr1a = v128.load(p + wBytes);
+        const vr1b = v128.load(p + wBytes, 16);
+        const va = v128.shuffle<f32>(vr0a, vr0b, 0, 2, 4, 6);
+        const vb = v128.shuffle<f32>(vr0a, vr0b, 1, 3, 5, 7);
+        const vc = v128.shuffle<f32>(vr1a, vr1b, 0, 2, 4, 6);
+        const vd = v128.shuffle<f32>(vr1a, vr1b, 1, 3, 5, 7);
+        const viA = i32x4.add(i32x4.splat(row0 + 2 * ox), vEven);
+        let vbest = va;
+        let vidx = viA;
+        let vtake = v128.or(f32x4.gt(vb, vbest), v128.and(f32x4.ne(vb, vb), f32x4.eq(vbest, vbest)));
+        vbest = v128.bitselect(vb, vbest, vtake);
+        vidx = v128.bitselect(i32x4.add(viA, vOne), vidx, vtake);
+        vtake = v128.or(f32x4.gt(vc, vbest), v128.and(f32x4.ne(vc, vc), f32x4.eq(vbest, vbest)));
+        vbest = v128.bitselect(vc, vbest, vtake);
+        vidx = v128.bitselect(i32x4.add(viA, vW), vidx, vtake);
+        vtake = v128.or(f32x4.gt(vd, vbest), v128.and(f32x4.ne(vd, vd), f32x4.eq(vbest, vbest)));
+        vbest = v128.bitselect(vd, vbest, vtake);
+        vidx = v128.bitselect(i32x4.add(i32x4.add(viA, vW), vOne), vidx, vtake);
+        v128.store(yPtr + outPtr, vbest);
+        v128.store(argmaxPtr + outPtr, vidx);
+        outPtr += 16;
+      }
+      for (; ox < ow; ox++) {
         const i0 = row0 + 2 * ox;
         const p = xPlanePtr + (<usize>i0 << 2);
         let best = load<f32>(p);
@@ -71,11 +104,11 @@ function maxPool2x2(xPtr: usize, yPtr: usize, argmaxPtr: usize, h: i32, w: i32, 
         let take = b > best || (b != b && best == best);
         best = select<f32>(b, best, take);
         bestIndex = select<i32>(i0 + 1, bestIndex, take);
-        const c = load<f32>(p + (<usize>w << 2));
+        const c = load<f32>(p + wBytes);
         take = c > best || (c != c && best == best);
         best = select<f32>(c, best, take);
         bestIndex = select<i32>(i0 + w, bestIndex, take);
-        const d = load<f32>(p + (<usize>w << 2), 4);
+        const d = load<f32>(p + wBytes, 4);
         take = d > best || (d != d && best == best);
         best = select<f32>(d, best, take);
         bestIndex = select<i32>(i0 + w + 1, bestIndex, take);
