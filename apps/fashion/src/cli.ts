@@ -40,7 +40,7 @@ program
   .option('--train-limit <n>', 'use only the first N training images', int('--train-limit'))
   .option('--test-limit <n>', 'use only the first N test images', int('--test-limit'))
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
-  .option('--threads <n>', 'kernel threads (this build: 1)', int('--threads'))
+  .option('--threads <n>', 'WASM kernel threads (default: all cores; 1 = deterministic single-threaded path)', int('--threads'))
   .option('--augment <list>', 'augmentations, e.g. rotate:15,flip,crop:0.8,noise:0.05,jitter:0.2,blur:1,cutout:8,rot90,sobel')
   .option('--weight-decay <w>', 'decoupled weight decay (AdamW)', num('--weight-decay'))
   .option('--dropout <p>', 'dropout before the classifier', num('--dropout'))
