@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRefBackend } from '@tapegrad/autograd';
+import { availableParallelism } from 'node:os';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { type E2eResult, runE2e } from './e2e.js';
 import { type KernelResult, runKernelSuites } from './kernels.js';
@@ -106,7 +107,11 @@ async function main(): Promise<void> {
   }
   if (wants('e2e')) {
     log(`end to end, tapegrad wasm, 1 thread${args.quick ? ' (--quick: 6 400 training images, extrapolated per epoch)' : ''} …`);
-    for (const kind of ['cnn', 'fnn'] as const) ours.push(await runE2e(kind, args.quick, log));
+    const cores = availableParallelism();
+    for (const kind of ['cnn', 'fnn'] as const) {
+      ours.push(await runE2e(kind, args.quick, log, 1));
+      if (cores > 1) ours.push(await runE2e(kind, args.quick, log, cores));
+    }
   }
   if (wants('peers')) {
     const budget = args.quick ? { trainSeconds: 5, inferSeconds: 3 } : { trainSeconds: 60, inferSeconds: 20 };
@@ -133,7 +138,7 @@ async function main(): Promise<void> {
     peak: peaks,
     kernels,
     peerKernels,
-    e2e: { tapegrad: ours, allCores: 'not implemented (no multi-threaded path yet)', peers },
+    e2e: { tapegrad: ours, peers },
     pytorchReference: PYTORCH_REFERENCE,
   };
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);

@@ -1,8 +1,8 @@
 /**
  * End to end on our WASM backend: seconds per training epoch (60 000 images, batch 128, Adam, the
  * same loop as `fit` in apps/fashion) and inference images/s on the 10 000 test images.
- * One thread: the kernels take row ranges for a worker pool, but there is no multi-threaded path
- * yet, so "all cores" is reported as not implemented rather than a number.
+ * Run once with one thread (the deterministic path) and once with every core (the WASM worker
+ * pool: convolutions split by images, large GEMMs by rows).
  */
 import { manualSeed, setBackend } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
@@ -37,8 +37,8 @@ function subset(images: Float32Array, labels: Int32Array, count: number): ArrayD
 
 const WARMUP_BATCHES = 24;
 
-export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string) => void): Promise<E2eResult> {
-  const backend = await createWasmBackend();
+export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string) => void, threads = 1): Promise<E2eResult> {
+  const backend = await createWasmBackend({ threads });
   setBackend(backend);
   manualSeed(0);
   const { train, test } = benchData();
@@ -54,14 +54,17 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   const [logs] = fit(model, optimizer, { trainLoader: loader, epochs: 1 });
   const seconds = logs!.seconds;
   const epochSeconds = (seconds * EPOCH_IMAGES) / count;
-  log(`  tapegrad wasm ${kind}: ${quick ? `${count} images in ${seconds.toFixed(2)} s → ` : ''}${epochSeconds.toFixed(2)} s/epoch${quick ? ' (extrapolated)' : ''}, loss ${logs!.trainLoss.toFixed(3)}`);
+  log(`  tapegrad wasm ${kind} (${threads} thr): ${quick ? `${count} images in ${seconds.toFixed(2)} s → ` : ''}${epochSeconds.toFixed(2)} s/epoch${quick ? ' (extrapolated)' : ''}, loss ${logs!.trainLoss.toFixed(3)}`);
   evaluate(model, test.images.subarray(0, 500 * 784), test.labels.subarray(0, 500), [1, 28, 28]); // warm-up
   const t0 = performance.now();
   const r = evaluate(model, test.images, test.labels, [1, 28, 28], { batchSize: 500 });
   const inferSeconds = (performance.now() - t0) / 1000;
-  log(`  tapegrad wasm ${kind}: inference ${(test.count / inferSeconds).toFixed(0)} images/s (accuracy ${(100 * r.accuracy).toFixed(1)}%)`);
+  log(`  tapegrad wasm ${kind} (${threads} thr): inference ${(test.count / inferSeconds).toFixed(0)} images/s (accuracy ${(100 * r.accuracy).toFixed(1)}%)`);
+  model.dispose();
+  optimizer.dispose();
+  await backend.dispose();
   return {
-    framework: 'tapegrad', backend: 'wasm', model: kind, threads: 1,
+    framework: 'tapegrad', backend: 'wasm', model: kind, threads,
     epochSeconds, trainImagesTimed: count, extrapolated: count !== EPOCH_IMAGES, trainImagesPerSecond: count / seconds,
     msPerStep: (1000 * seconds * BATCH_SIZE) / count,
     inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count,

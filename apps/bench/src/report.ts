@@ -62,12 +62,13 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
   const trainRows: string[][] = [];
   const inferRows: string[][] = [];
   for (const model of ['cnn', 'fnn'] as const) {
-    const o = ours.find((r) => r.model === model);
+    const o = ours.find((r) => r.model === model && r.threads === 1);
+    const all = ours.find((r) => r.model === model && r.threads > 1);
     const cpu = peer('cpu', model);
     const wasm = peer('wasm', model);
     const pt = model === 'cnn' ? PT.cnnEpochSecondsOneThread : PT.fnnEpochSecondsOneThread;
     trainRows.push([
-      model, epochCell(o), fmt(o?.msPerStep, 1), 'not implemented', epochCell(cpu), epochCell(wasm), `${pt}`,
+      model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : '1 core only', epochCell(cpu), epochCell(wasm), `${pt}`,
       ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds), ratio(o?.epochSeconds, pt),
     ]);
     const [lo, hi] = PT.inferenceImagesPerSecondOneThread;
