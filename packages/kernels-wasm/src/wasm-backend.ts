@@ -48,6 +48,13 @@ const GEMM_MR = 4;
  * tens of microseconds, about what 2M multiply-adds take at ~40 GFLOP/s.
  */
 const GEMM_THREADS_MIN_MACS = 1 << 21;
+/**
+ * A forward conv whose GEMM reduction (C·KH·KW) is this short stays on one thread. Measured on
+ * the case-study conv1 (C·KH·KW = 9, bench/threads.mjs): 0.86 ms on one thread, 1.09 ms split over
+ * two (cause not found: neither bandwidth nor dispatch accounts for it), while its backward passes
+ * and conv2 (C·KH·KW = 144) scale 1.7–2×. Performance compromise, revisit with a profile.
+ */
+const CONV_FORWARD_THREADS_MIN_CKK = 16;
 
 /**
  * [begin, end) of part `t` of `count` items cut into `parts` contiguous parts whose boundaries are
@@ -126,8 +133,8 @@ export class WasmBackend implements Backend {
    * thread t's arguments (its own scratch: it is called for every thread before any kernel runs,
    * so scratch allocation, which may grow the memory, never races a kernel). Returns the threads used.
    */
-  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[]): number {
-    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n);
+  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[], maxThreads = Infinity): number {
+    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n, maxThreads);
     if (this.pool === null || threads <= 1) {
       (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, 0, n));
       return 1;
@@ -456,7 +463,7 @@ export class WasmBackend implements Backend {
     this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
       const [cols, packA] = this.convScratch(g.o, ckk, g, t);
       return [xPtr, wPtr, biasPtr, out.ptr, g.o, geom, cols, packA, nBegin, nEnd];
-    });
+    }, ckk < CONV_FORWARD_THREADS_MIN_CKK ? 1 : Infinity);
     return out;
   }
 
