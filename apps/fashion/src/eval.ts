@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { confusionMatrix, evaluate, FASHION_MNIST_CLASSES, largestClassGap, perClassAccuracy } from '@tapegrad/nn';
-import { loadFashionMnist, loadSafetensors, readSafetensorsFile, writeFileAtomic } from '@tapegrad/nn/node';
+import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
 import { type BackendName, useBackend } from './backend.js';
-import { buildModel, type ModelKind } from './models.js';
+import { loadWeights } from './analyze/load-model.js';
+import type { ModelKind } from './models.js';
 
 export interface EvalOptions {
   model: ModelKind;
@@ -32,9 +33,7 @@ export interface EvalResult {
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   await useBackend(opts.backend);
-  const keys = Object.keys(readSafetensorsFile(opts.weights).tensors);
-  const model = buildModel(opts.model, { batchNorm: opts.model === 'cnn' && keys.includes('bn1.weight') });
-  loadSafetensors(model, opts.weights);
+  const model = loadWeights(opts.weights, opts.model);
   const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
   const r = evaluate(model, test.images, test.labels, [1, 28, 28]);
   const cm = confusionMatrix(r.predictions, test.labels, 10);

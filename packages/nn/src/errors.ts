@@ -14,3 +14,17 @@ export class DataError extends Error {
     this.name = 'DataError';
   }
 }
+
+/**
+ * Runs fn; an error it throws comes back as a DataError whose message names `path` (prefixed
+ * unless the message already names it). For loading steps whose own errors (loadStateDict,
+ * decoding) do not know which file they came from.
+ */
+export function namingFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new DataError(message.includes(path) ? message : `${path}: ${message}`, { cause: e });
+  }
+}

@@ -11,6 +11,6 @@ export * from './data/index.js';
 export * from './transforms/index.js';
 export * from './metrics/index.js';
 export * from './io/index.js';
-export { DataError } from './errors.js';
+export { DataError, namingFile } from './errors.js';
 export * from './train/index.js';
 export { Rng, mixSeed, type RngState } from './random.js';

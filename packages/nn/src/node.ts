@@ -11,6 +11,6 @@ export {
 } from './data/fashion-mnist.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export { writeSafetensorsFile, readSafetensorsFile } from './io/safetensors-node.js';
-export { DataError } from './errors.js';
+export { DataError, namingFile } from './errors.js';
 export { saveSafetensors, loadSafetensors } from './io/module-safetensors-node.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint-node.js';

@@ -1,4 +1,4 @@
-import { DataError, type Module } from '@tapegrad/nn';
+import { DataError, type Module, namingFile } from '@tapegrad/nn';
 import { readSafetensorsFile } from '@tapegrad/nn/node';
 import { buildModel, type FashionCnn, type FashionFnn, type ModelKind } from '../models.js';
 
@@ -31,11 +31,16 @@ export function loadModel(path: string, expected: ModelKind, option: string): Mo
     const holds = kind ? `weights of ${DESCRIBE[kind]}` : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
     throw new DataError(`${path}: ${option} expects weights of ${DESCRIBE[expected]}, but the file holds ${holds}`);
   }
-  const model = buildModel(kind, { batchNorm: keys.includes('bn1.weight') });
-  try {
-    model.loadStateDict(tensors, { source: path });
-  } catch (e) {
-    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`, { cause: e });
-  }
-  return model.eval();
+  return loadWeights(path, kind, tensors).eval();
+}
+
+/**
+ * Builds the `kind` model (batch norm read off the tensor names: `bn1.weight` means the improved
+ * CNN) and loads the file's tensors into it. Errors name the file and list missing, unexpected or
+ * mis-shaped keys.
+ */
+export function loadWeights(path: string, kind: ModelKind, tensors = readSafetensorsFile(path).tensors): Module {
+  const model = buildModel(kind, { batchNorm: kind === 'cnn' && 'bn1.weight' in tensors });
+  namingFile(path, () => model.loadStateDict(tensors, { source: path }));
+  return model;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DataError } from '../errors.js';
+import { DataError, namingFile } from '../errors.js';
 import type { Module } from '../module.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { loadSafetensorsInto, moduleToSafetensors } from './module-safetensors.js';
@@ -17,10 +17,5 @@ export function loadSafetensors(module: Module, path: string): Record<string, st
   } catch (e) {
     throw new DataError(`${path}: cannot read weights file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  try {
-    return loadSafetensorsInto(module, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
-  }
+  return namingFile(path, () => loadSafetensorsInto(module, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path));
 }

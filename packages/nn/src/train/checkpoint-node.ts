@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DataError } from '../errors.js';
+import { namingFile } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -17,9 +17,5 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
 export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>): CheckpointInfo | null {
   if (!existsSync(path)) return null;
   const bytes = readFileSync(path);
-  try {
-    return decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer);
-  } catch (e) {
-    throw new DataError((e as Error).message.includes(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
-  }
+  return namingFile(path, () => decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer));
 }
