@@ -20,6 +20,12 @@ export interface KernelExports {
   conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
     colsPtr: number, dwtPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
   flipConvWeight(wPtr: number, outPtr: number, o: number, c: number, kh: number, kw: number): void;
+  winogradConv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
+    scratchPtr: number, nBegin: number, nEnd: number): void;
+  winogradConv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
+    scratchPtr: number, nBegin: number, nEnd: number): void;
+  winogradForwardScratchBytes(o: number, geomPtr: number): number;
+  winogradBackwardWeightScratchBytes(o: number, geomPtr: number): number;
   maxPool2d(xPtr: number, yPtr: number, argmaxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   maxPool2dBackward(dyPtr: number, argmaxPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
   avgPool2d(xPtr: number, yPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;

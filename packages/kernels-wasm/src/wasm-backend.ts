@@ -35,6 +35,12 @@ export interface WasmBackendOptions {
    * Call `dispose()` to stop the workers (idle workers never keep a Node process alive).
    */
   threads?: number;
+  /**
+   * Winograd F(2×2, 3×3) for the 3×3, stride-1 convolutions with enough channels (forward, the
+   * stride-1 backward-input, backward-weight): 2.25× fewer multiplies than im2col + GEMM, results
+   * equal up to float32 rounding. Default true; false keeps every conv on im2col + GEMM.
+   */
+  winograd?: boolean;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
@@ -55,6 +61,17 @@ const GEMM_THREADS_MIN_MACS = 1 << 21;
  * and conv2 (C·KH·KW = 144) scale 1.7–2×. Performance compromise, revisit with a profile.
  */
 const CONV_FORWARD_THREADS_MIN_CKK = 16;
+/**
+ * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
+ * C, so with fewer (conv1 of the case study, C = 1) the tiles are all stores and no arithmetic.
+ */
+const WINOGRAD_MIN_C = 8;
+
+/** Whether a conv is one the Winograd F(2×2, 3×3) kernels (assembly/winograd.ts) compute. */
+function winogradFits(g: Conv2dGeometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    g.ph >= 0 && g.pw >= 0 && g.c >= WINOGRAD_MIN_C && g.oh > 0 && g.ow > 0;
+}
 
 /**
  * [begin, end) of part `t` of `count` items cut into `parts` contiguous parts whose boundaries are
@@ -84,7 +101,9 @@ export class WasmBackend implements Backend {
   /** Workers for threads > 1, else null (also after dispose). */
   private pool: WorkerPool | null;
 
-  private constructor(readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null) {
+  private constructor(
+    readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly winograd: boolean,
+  ) {
     this.pool = pool;
     this.heapF32 = new Float32Array(memory.buffer);
     this.heapI32 = new Int32Array(memory.buffer);
@@ -107,7 +126,7 @@ export class WasmBackend implements Backend {
     const module = await compileKernels(shared, options.wasmUrl);
     const kernels = await instantiateKernels(module, memory);
     const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
-    return new WasmBackend(kernels, memory, pool);
+    return new WasmBackend(kernels, memory, pool, options.winograd ?? true);
   }
 
   /** Threads the expensive kernels run on (1 unless created with `threads`, and after dispose). */
@@ -457,14 +476,26 @@ export class WasmBackend implements Backend {
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
     if (out.size === 0) return out;
-    const ckk = g.c * g.kh * g.kw;
+    this.convForward(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g);
+    return out;
+  }
+
+  /** y = conv2d(x, w) (+ bias) between raw addresses: Winograd where it fits, else im2col + GEMM per image. */
+  private convForward(xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry): void {
     const geom = this.geometry(g);
-    const [xPtr, wPtr, biasPtr] = [this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0];
+    if (this.winograd && winogradFits(g)) {
+      const bytes = this.kernels.winogradForwardScratchBytes(g.o, geom);
+      this.runImages('winogradConv2d', g.n, (t, nBegin, nEnd) => {
+        const scratch = this.scratchPtr(WasmBackend.scratchName('winograd', t), bytes);
+        return [xPtr, wPtr, biasPtr, outPtr, g.o, geom, scratch, nBegin, nEnd];
+      });
+      return;
+    }
+    const ckk = g.c * g.kh * g.kw;
     this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
       const [cols, packA] = this.convScratch(g.o, ckk, g, t);
-      return [xPtr, wPtr, biasPtr, out.ptr, g.o, geom, cols, packA, nBegin, nEnd];
+      return [xPtr, wPtr, biasPtr, outPtr, g.o, geom, cols, packA, nBegin, nEnd];
     }, ckk < CONV_FORWARD_THREADS_MIN_CKK ? 1 : Infinity);
-    return out;
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {
@@ -480,12 +511,7 @@ export class WasmBackend implements Backend {
       const wFlip = this.scratchPtr('wFlip', g.o * ckk * 4);
       this.kernels.flipConvWeight(this.ptr(w), wFlip, g.o, g.c, g.kh, g.kw);
       const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
-      const geomT = this.geometry(gT);
-      const dyPtr = this.ptr(dy);
-      this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
-        const [cols, packA] = this.convScratch(gT.o, g.o * g.kh * g.kw, gT, t);
-        return [dyPtr, wFlip, 0, out.ptr, gT.o, geomT, cols, packA, nBegin, nEnd];
-      });
+      this.convForward(this.ptr(dy), wFlip, 0, out.ptr, gT);
       return out;
     }
     const geom = this.geometry(g);
@@ -503,11 +529,18 @@ export class WasmBackend implements Backend {
     if (out.size === 0) return out;
     const geom = this.geometry(g);
     const [dyPtr, xPtr] = [this.ptr(dy), this.ptr(x)];
+    const wino = this.winograd && winogradFits(g);
+    const winoBytes = wino ? this.kernels.winogradBackwardWeightScratchBytes(g.o, geom) : 0;
     // Threads > 1: each thread sums its images into its own dw (thread 0: the output), then the
     // partials are added to the output in thread order, so a given thread count is deterministic.
     const partials: number[] = [];
-    const threads = this.runImages('conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
+    const threads = this.runImages(wino ? 'winogradConv2dBackwardWeight' : 'conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
       const name = (s: string) => WasmBackend.scratchName(s, t);
+      if (wino) {
+        const dw = t === 0 ? out.ptr : this.scratchPtr(name('dw'), out.size * 4);
+        partials.push(dw);
+        return [dyPtr, xPtr, dw, g.o, geom, this.scratchPtr(name('winograd'), winoBytes), nBegin, nEnd];
+      }
       const cols = this.scratchPtr(name('cols'), ckk * g.oh * g.ow * 4);
       const dwt = this.scratchPtr(name('packA'), ckk * g.o * 4);
       const packB = this.scratchPtr(name('packB'), this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));

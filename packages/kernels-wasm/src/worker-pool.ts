@@ -30,7 +30,9 @@ const OP_STOP = -1;
 const MAX_THREADS = 256;
 
 /** The kernels a worker can run; the index is the op code. */
-export const POOL_KERNELS = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm'] as const;
+export const POOL_KERNELS = [
+  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm', 'winogradConv2d', 'winogradConv2dBackwardWeight',
+] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 // Plain JavaScript, run with `new Worker(src, { eval: true })` in Node and from a Blob URL in

@@ -66,3 +66,65 @@ describe('conv2d (im2col + GEMM per image, in WASM)', () => {
     });
   }
 });
+
+// Winograd F(2×2, 3×3) (assembly/winograd.ts) takes 3×3 stride-1 convs with C ≥ 8; the case study's
+// conv2 and its backward-input (a forward conv over O = 16 channels) go through it. Cases: odd
+// output sizes (ragged last tile row and column), tile rows that are not a multiple of 4 tiles wide,
+// a 1×1 output, padding on one side only, O and C not multiples of the 4×8 GEMM tile.
+const WINOGRAD_CASES: Array<{ x: [number, number, number, number]; o: number; p: [number, number] }> = [
+  { x: [3, 8, 7, 9], o: 5, p: [0, 0] },
+  { x: [2, 9, 12, 13], o: 7, p: [1, 1] },
+  { x: [1, 16, 3, 3], o: 4, p: [0, 0] },
+  { x: [2, 12, 26, 26], o: 16, p: [2, 1] },
+  { x: [2, 16, 5, 30], o: 9, p: [1, 0] },
+  { x: [2, 16, 26, 26], o: 16, p: [0, 0] },
+];
+
+describe('conv2d by Winograd F(2×2, 3×3), against a direct loop and against im2col + GEMM', () => {
+  let wino: WasmBackend;
+  let im2col: WasmBackend;
+  beforeAll(async () => {
+    wino = await createWasmBackend();
+    im2col = await createWasmBackend({ winograd: false });
+  });
+
+  for (const c of WINOGRAD_CASES) {
+    const [n, ch, h, wd] = c.x;
+    const [ph, pw] = c.p;
+    it(`x=[${c.x}] o=${c.o} p=[${c.p}]: forward, backward-input, backward-weight`, () => {
+      const g: Conv2dGeometry = { n, c: ch, h, w: wd, kh: 3, kw: 3, sh: 1, sw: 1, ph, pw, dh: 1, dw: 1, oh: h + 2 * ph - 2, ow: wd + 2 * pw - 2, o: c.o };
+      const data = [randomArray(n * ch * h * wd, 31), randomArray(c.o * ch * 9, 32), randomArray(c.o, 33), randomArray(n * c.o * g.oh * g.ow, 34)];
+      const want = convRef(data[0]!, data[1]!, data[2]!, data[3]!, g);
+      const run = (be: WasmBackend) => {
+        const [x, w, b, dy] = data.map((d) => be.fromArray(d));
+        const y = withNanOutput(be, n * c.o * g.oh * g.ow, () => be.conv2d(x!, w!, b!, g));
+        const dx = withNanOutput(be, n * ch * h * wd, () => be.conv2dBackwardInput(dy!, w!, g));
+        const dw = withNanOutput(be, c.o * ch * 9, () => be.conv2dBackwardWeight(dy!, x!, g));
+        const out = { y: be.read(y), dx: be.read(dx), dw: be.read(dw) };
+        for (const st of [x, w, b, dy, y, dx, dw]) be.free(st!);
+        return out;
+      };
+      const got = run(wino);
+      const ref = run(im2col);
+      // The transforms add a few roundings per value (at most 4 terms each side, weights ½).
+      expectClose(got.y, want.y, 0, 32 * EPS32 * ch * 9);
+      expectClose(got.dx, want.dx, 0, 32 * EPS32 * c.o * 9);
+      expectClose(got.dw, want.dw, 0, 32 * EPS32 * n * g.oh * g.ow);
+      expectClose(got.y, ref.y, 0, 32 * EPS32 * ch * 9);
+      expectClose(got.dw, ref.dw, 0, 32 * EPS32 * n * g.oh * g.ow);
+    });
+  }
+
+  it('a geometry Winograd does not take (C < 8, stride 2) gives the same results either way', () => {
+    const g: Conv2dGeometry = { n: 2, c: 16, h: 9, w: 9, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 5, ow: 5, o: 4 };
+    const data = [randomArray(2 * 16 * 81, 41), randomArray(4 * 16 * 9, 42), randomArray(4, 43)];
+    const ys = [wino, im2col].map((be) => {
+      const [x, w, b] = data.map((d) => be.fromArray(d));
+      const y = be.conv2d(x!, w!, b!, g);
+      const out = be.read(y);
+      for (const st of [x, w, b, y]) be.free(st!);
+      return out;
+    });
+    expectClose(ys[0]!, ys[1]!, 0, 0);
+  });
+});
