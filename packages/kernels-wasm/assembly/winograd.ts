@@ -116,45 +116,42 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
     for (let ty = 0; ty < th; ty++) {
       const rowPtr = plane + <usize>(2 * ty) * rowBytes;
       for (let tx0 = 0; tx0 < tw; tx0 += 4) {
-        let p = rowPtr + (<usize>(2 * tx0) << 2);
-        // row 0
-        let a0 = v128.load(p), a1 = v128.load(p, 16), b0 = v128.load(p, 8), b1 = v128.load(p, 24);
+        // Rows 1 and 2 of d·B stay live (8 vectors); rows 0 and 3 are formed one column at a time
+        // and stored at once, so V8 keeps everything in the 16 xmm registers.
+        const p0 = rowPtr + (<usize>(2 * tx0) << 2);
+        const p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
+        let a0 = v128.load(p1), a1 = v128.load(p1, 16), b0 = v128.load(p1, 8), b1 = v128.load(p1, 24);
         let x0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), x1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
         let x2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), x3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-        const e00 = f32x4.sub(x0, x2), e01 = f32x4.add(x1, x2), e02 = f32x4.sub(x2, x1), e03 = f32x4.sub(x1, x3);
-        p += rowBytes;
-        a0 = v128.load(p); a1 = v128.load(p, 16); b0 = v128.load(p, 8); b1 = v128.load(p, 24);
-        x0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); x1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
-        x2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); x3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
         const e10 = f32x4.sub(x0, x2), e11 = f32x4.add(x1, x2), e12 = f32x4.sub(x2, x1), e13 = f32x4.sub(x1, x3);
-        p += rowBytes;
-        a0 = v128.load(p); a1 = v128.load(p, 16); b0 = v128.load(p, 8); b1 = v128.load(p, 24);
+        a0 = v128.load(p2); a1 = v128.load(p2, 16); b0 = v128.load(p2, 8); b1 = v128.load(p2, 24);
         x0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); x1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
         x2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); x3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
         const e20 = f32x4.sub(x0, x2), e21 = f32x4.add(x1, x2), e22 = f32x4.sub(x2, x1), e23 = f32x4.sub(x1, x3);
-        p += rowBytes;
-        a0 = v128.load(p); a1 = v128.load(p, 16); b0 = v128.load(p, 8); b1 = v128.load(p, 24);
+        // position pos = i·4 + j lives posBytes apart
+        const out = vPlane + (<usize>(ty * tw + tx0) << 2);
+        v128.store(out + 4 * posBytes, f32x4.add(e10, e20));
+        v128.store(out + 5 * posBytes, f32x4.add(e11, e21));
+        v128.store(out + 6 * posBytes, f32x4.add(e12, e22));
+        v128.store(out + 7 * posBytes, f32x4.add(e13, e23));
+        v128.store(out + 8 * posBytes, f32x4.sub(e20, e10));
+        v128.store(out + 9 * posBytes, f32x4.sub(e21, e11));
+        v128.store(out + 10 * posBytes, f32x4.sub(e22, e12));
+        v128.store(out + 11 * posBytes, f32x4.sub(e23, e13));
+        a0 = v128.load(p0); a1 = v128.load(p0, 16); b0 = v128.load(p0, 8); b1 = v128.load(p0, 24);
         x0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); x1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
         x2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); x3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-        const e30 = f32x4.sub(x0, x2), e31 = f32x4.add(x1, x2), e32 = f32x4.sub(x2, x1), e33 = f32x4.sub(x1, x3);
-        let out = vPlane + (<usize>(ty * tw + tx0) << 2);
-        // position pos = i·4 + j lives posBytes apart
-        v128.store(out, f32x4.sub(e00, e20)); out += posBytes;
-        v128.store(out, f32x4.sub(e01, e21)); out += posBytes;
-        v128.store(out, f32x4.sub(e02, e22)); out += posBytes;
-        v128.store(out, f32x4.sub(e03, e23)); out += posBytes;
-        v128.store(out, f32x4.add(e10, e20)); out += posBytes;
-        v128.store(out, f32x4.add(e11, e21)); out += posBytes;
-        v128.store(out, f32x4.add(e12, e22)); out += posBytes;
-        v128.store(out, f32x4.add(e13, e23)); out += posBytes;
-        v128.store(out, f32x4.sub(e20, e10)); out += posBytes;
-        v128.store(out, f32x4.sub(e21, e11)); out += posBytes;
-        v128.store(out, f32x4.sub(e22, e12)); out += posBytes;
-        v128.store(out, f32x4.sub(e23, e13)); out += posBytes;
-        v128.store(out, f32x4.sub(e10, e30)); out += posBytes;
-        v128.store(out, f32x4.sub(e11, e31)); out += posBytes;
-        v128.store(out, f32x4.sub(e12, e32)); out += posBytes;
-        v128.store(out, f32x4.sub(e13, e33));
+        v128.store(out, f32x4.sub(f32x4.sub(x0, x2), e20));
+        v128.store(out + posBytes, f32x4.sub(f32x4.add(x1, x2), e21));
+        v128.store(out + 2 * posBytes, f32x4.sub(f32x4.sub(x2, x1), e22));
+        v128.store(out + 3 * posBytes, f32x4.sub(f32x4.sub(x1, x3), e23));
+        a0 = v128.load(p3); a1 = v128.load(p3, 16); b0 = v128.load(p3, 8); b1 = v128.load(p3, 24);
+        x0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6); x1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        x2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6); x3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        v128.store(out + 12 * posBytes, f32x4.sub(e10, f32x4.sub(x0, x2)));
+        v128.store(out + 13 * posBytes, f32x4.sub(e11, f32x4.add(x1, x2)));
+        v128.store(out + 14 * posBytes, f32x4.sub(e12, f32x4.sub(x2, x1)));
+        v128.store(out + 15 * posBytes, f32x4.sub(e13, f32x4.sub(x1, x3)));
       }
     }
   }
@@ -174,28 +171,17 @@ function outputTransform(mPtr: usize, yPtr: usize, biasPtr: usize, o: i32, th: i
     const yPlane = yPtr + (<usize>(oc * oh * ow) << 2);
     for (let ty = 0; ty < th; ty++) {
       for (let tx0 = 0; tx0 < tw; tx0 += 4) {
-        let p = mPlane + (<usize>(ty * tw + tx0) << 2);
-        const m00 = v128.load(p); p += posBytes;
-        const m01 = v128.load(p); p += posBytes;
-        const m02 = v128.load(p); p += posBytes;
-        const m03 = v128.load(p); p += posBytes;
-        const m10 = v128.load(p); p += posBytes;
-        const m11 = v128.load(p); p += posBytes;
-        const m12 = v128.load(p); p += posBytes;
-        const m13 = v128.load(p); p += posBytes;
-        const m20 = v128.load(p); p += posBytes;
-        const m21 = v128.load(p); p += posBytes;
-        const m22 = v128.load(p); p += posBytes;
-        const m23 = v128.load(p); p += posBytes;
-        const m30 = v128.load(p); p += posBytes;
-        const m31 = v128.load(p); p += posBytes;
-        const m32 = v128.load(p); p += posBytes;
-        const m33 = v128.load(p);
-        // s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (down the rows), then the same across the columns
-        const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
-        const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
-        const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
-        const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+        // s0j = m0j + m1j + m2j, s1j = m1j − m2j − m3j down the rows, one column j at a time (few live
+        // registers), then y = s · A across the columns.
+        const p = mPlane + (<usize>(ty * tw + tx0) << 2);
+        let m0 = v128.load(p), m1 = v128.load(p + 4 * posBytes), m2 = v128.load(p + 8 * posBytes), m3 = v128.load(p + 12 * posBytes);
+        const s00 = f32x4.add(f32x4.add(m0, m1), m2), s10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(p + posBytes); m1 = v128.load(p + 5 * posBytes); m2 = v128.load(p + 9 * posBytes); m3 = v128.load(p + 13 * posBytes);
+        const s01 = f32x4.add(f32x4.add(m0, m1), m2), s11 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(p + 2 * posBytes); m1 = v128.load(p + 6 * posBytes); m2 = v128.load(p + 10 * posBytes); m3 = v128.load(p + 14 * posBytes);
+        const s02 = f32x4.add(f32x4.add(m0, m1), m2), s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = v128.load(p + 3 * posBytes); m1 = v128.load(p + 7 * posBytes); m2 = v128.load(p + 11 * posBytes); m3 = v128.load(p + 15 * posBytes);
+        const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
         const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), vbias);
         const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vbias);
         const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vbias);
