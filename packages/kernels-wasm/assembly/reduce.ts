@@ -12,8 +12,19 @@ export function reduce(op: i32, xPtr: usize, yPtr: usize, outer: i32, r: i32, in
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const rowPtr = xPtr + (<usize>o * <usize>r << 2);
-      let vacc = videntity;
+      // Four independent accumulators: one f32x4.add chain would wait on the add latency.
+      let vacc0 = videntity, vacc1 = videntity, vacc2 = videntity, vacc3 = videntity;
       let i = 0;
+      for (; i + 16 <= r; i += 16) {
+        const p = rowPtr + (<usize>i << 2);
+        const vx0 = v128.load(p), vx1 = v128.load(p, 16), vx2 = v128.load(p, 32), vx3 = v128.load(p, 48);
+        if (isMax) {
+          vacc0 = f32x4.max(vacc0, vx0); vacc1 = f32x4.max(vacc1, vx1); vacc2 = f32x4.max(vacc2, vx2); vacc3 = f32x4.max(vacc3, vx3);
+        } else {
+          vacc0 = f32x4.add(vacc0, vx0); vacc1 = f32x4.add(vacc1, vx1); vacc2 = f32x4.add(vacc2, vx2); vacc3 = f32x4.add(vacc3, vx3);
+        }
+      }
+      let vacc = isMax ? f32x4.max(f32x4.max(vacc0, vacc1), f32x4.max(vacc2, vacc3)) : f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
       for (; i + 4 <= r; i += 4) {
         const vx = v128.load(rowPtr + (<usize>i << 2));
         vacc = isMax ? f32x4.max(vacc, vx) : f32x4.add(vacc, vx);

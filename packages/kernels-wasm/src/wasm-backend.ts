@@ -62,6 +62,14 @@ const GEMM_THREADS_MIN_MACS = 1 << 21;
  */
 const CONV_FORWARD_THREADS_MIN_CKK = 16;
 /**
+ * Elementwise kernels, pooling and reductions over at least this many elements are split across
+ * the pool (by element ranges, planes or output rows; every item is computed exactly as on one
+ * thread, so the results do not depend on the thread count). Below it, waking a worker (tens of
+ * microseconds) costs about what the work does.
+ */
+const ELEMENTWISE_THREADS_MIN = 1 << 17;
+
+/**
  * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
  * C, so with fewer (conv1 of the case study, C = 1) the tiles are all stores and no arithmetic.
  */
@@ -162,6 +170,22 @@ export class WasmBackend implements Backend {
     for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(n, threads, t)) : null);
     this.pool.run(kernel, args);
     return threads;
+  }
+
+  /**
+   * Runs a kernel over items [0, count) (elements, planes, rows) split into contiguous shares whose
+   * boundaries are multiples of `align`, when the pool exists and `work` (elements touched) reaches
+   * ELEMENTWISE_THREADS_MIN; else on this thread. `argsFor(begin, end)` gives a share's arguments.
+   */
+  private runSplit(kernel: PoolKernel, count: number, work: number, align: number, argsFor: (begin: number, end: number) => number[]): void {
+    const threads = this.pool === null || work < ELEMENTWISE_THREADS_MIN ? 1 : Math.min(this.pool.threads, Math.floor(count / align));
+    if (this.pool === null || threads <= 1) {
+      (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, count));
+      return;
+    }
+    const args: (number[] | null)[] = [];
+    for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(...share(count, threads, t, align)) : null);
+    this.pool.run(kernel, args);
   }
 
   /** Scratch name of thread t: thread 0 keeps the single-thread names. */
@@ -267,7 +291,9 @@ export class WasmBackend implements Backend {
 
   private unary(op: UnaryOp, x: Storage): Storage {
     const out = this.alloc(x.size);
-    this.kernels.unary(UNARY[op], this.ptr(x), out.ptr, x.size);
+    const [xPtr, op_] = [this.ptr(x), UNARY[op]];
+    // Shares start on 16-byte boundaries so the f32x4 loops stay aligned.
+    this.runSplit('unary', x.size, x.size, 4, (b, e) => [op_, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
     return out;
   }
 
@@ -283,7 +309,8 @@ export class WasmBackend implements Backend {
 
   reluBackward(dy: Storage, x: Storage): Storage {
     const out = this.alloc(x.size);
-    this.kernels.reluBackward(this.ptr(dy), this.ptr(x), out.ptr, x.size);
+    const [dyPtr, xPtr] = [this.ptr(dy), this.ptr(x)];
+    this.runSplit('reluBackward', x.size, x.size, 4, (b, e) => [dyPtr + 4 * b, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
     return out;
   }
 
@@ -344,7 +371,9 @@ export class WasmBackend implements Backend {
       const outer = dims.slice(0, j).reduce((n, d) => n * d.extent, 1);
       const inner = dims.slice(j + 1).reduce((n, d) => n * d.extent, 1);
       const out = this.alloc(outer * inner);
-      if (out.size > 0) this.kernels.reduce(op, current.ptr, out.ptr, outer, dims[j]!.extent, inner);
+      const [r, src] = [dims[j]!.extent, current.ptr];
+      // Output rows are independent: split the outer axis.
+      if (out.size > 0) this.runSplit('reduce', outer, outer * r * inner, 1, (b, e) => [op, src + 4 * b * r * inner, out.ptr + 4 * b * inner, e - b, r, inner]);
       if (current !== x) this.free(current);
       current = out;
       dims.splice(j, 1);
@@ -557,13 +586,19 @@ export class WasmBackend implements Backend {
   maxPool2d(x: Storage, g: ConvGeometry): { y: Storage; argmax: Storage } {
     const y = this.alloc(g.n * g.c * g.oh * g.ow);
     const argmax = this.alloc(y.size);
-    if (y.size > 0) this.kernels.maxPool2d(this.ptr(x), y.ptr, argmax.ptr, this.geometry(g), 0, g.n * g.c);
+    if (y.size > 0) {
+      const [xPtr, geom] = [this.ptr(x), this.geometry(g)];
+      this.runSplit('maxPool2d', g.n * g.c, x.size, 1, (b, e) => [xPtr, y.ptr, argmax.ptr, geom, b, e]);
+    }
     return { y, argmax };
   }
 
   maxPool2dBackward(dy: Storage, argmax: Storage, g: ConvGeometry): Storage {
     const dx = this.alloc(g.n * g.c * g.h * g.w);
-    if (dx.size > 0) this.kernels.maxPool2dBackward(this.ptr(dy), this.ptr(argmax), dx.ptr, this.geometry(g), 0, g.n * g.c);
+    if (dx.size > 0) {
+      const [dyPtr, argmaxPtr, geom] = [this.ptr(dy), this.ptr(argmax), this.geometry(g)];
+      this.runSplit('maxPool2dBackward', g.n * g.c, dx.size, 1, (b, e) => [dyPtr, argmaxPtr, dx.ptr, geom, b, e]);
+    }
     return dx;
   }
 

@@ -32,6 +32,7 @@ const MAX_THREADS = 256;
 /** The kernels a worker can run; the index is the op code. */
 export const POOL_KERNELS = [
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm', 'winogradConv2d', 'winogradConv2dBackwardWeight',
+  'unary', 'reluBackward', 'maxPool2d', 'maxPool2dBackward', 'reduce',
 ] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
