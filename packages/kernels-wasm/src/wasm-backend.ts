@@ -3,7 +3,7 @@ import type {
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
 import {
-  BINARY, GEMM_BIAS_COL, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, instantiateKernels,
+  BINARY, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
 } from './kernels.js';
 import { WorkerPool, canUseWorkers, type PoolKernel } from './worker-pool.js';
@@ -54,6 +54,14 @@ const GEMM_MR = 4;
  * tens of microseconds, about what 2M multiply-adds take at ~40 GFLOP/s.
  */
 const GEMM_THREADS_MIN_MACS = 1 << 21;
+/**
+ * A GEMM with at most this many columns and at least GEMM_TRANSPOSED_MIN_M rows is computed as
+ * Cᵀ = op(B)ᵀ·op(A)ᵀ (the case-study classifier: x[128, 2304]·Wᵀ, n = 10): packing A pre-broadcast
+ * writes 16 bytes per element of A, which for so few columns costs more than the multiply-adds.
+ */
+const GEMM_TRANSPOSED_MAX_N = 16;
+const GEMM_TRANSPOSED_MIN_M = 64;
+
 /**
  * A forward conv whose GEMM reduction (C·KH·KW) is this short stays on one thread. Measured on
  * the case-study conv1 (C·KH·KW = 9, bench/threads.mjs): 0.86 ms on one thread, 1.09 ms split over
@@ -448,6 +456,19 @@ export class WasmBackend implements Backend {
     const { batch, m, n, k } = p;
     if (batch === 0 || m === 0 || n === 0) return;
     const flags = (p.bias !== undefined ? GEMM_BIAS_COL : 0) | (p.relu === true ? GEMM_RELU : 0);
+    if (batch === 1 && n <= GEMM_TRANSPOSED_MAX_N && m >= GEMM_TRANSPOSED_MIN_M) {
+      // Cᵀ = op(B)ᵀ · op(A)ᵀ: the many rows of A become the cheaply packed B operand (4 bytes per
+      // element instead of the pre-broadcast 16), then the small n × m result is transposed.
+      const ct = this.scratchPtr('gemmT', m * n * 4);
+      const tFlags = (p.bias !== undefined ? GEMM_BIAS_ROW : 0) | (p.relu === true ? GEMM_RELU : 0);
+      this.kernels.gemm(
+        this.ptr(b), this.ptr(a), ct, p.bias !== undefined ? this.ptr(p.bias) : 0,
+        1, n, m, k, p.transB ? 0 : 1, p.transA ? 0 : 1, 0, 0, m * n, tFlags,
+        this.scratchPtr('packA', this.kernels.gemmPackABytes(n, k)), this.scratchPtr('packB', this.kernels.gemmPackBBytes(m, k)), 0, n,
+      );
+      this.copyStrided(ct, [1, m], this.ptr(out), [n, 1], [m, n]);
+      return;
+    }
     const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / GEMM_MR));
     if (this.pool !== null && threads > 1 && batch * m * n * k >= GEMM_THREADS_MIN_MACS) {
       // Rows of C split at tile boundaries: each thread packs its rows of A and (redundantly, a

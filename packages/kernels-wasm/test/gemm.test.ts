@@ -78,6 +78,15 @@ describe('gemm (4x8 tiles)', () => {
     check(1, 64, 64, 256, true, true, 0, 0, false, false);
   });
 
+  it('few columns, many rows (computed as Cᵀ = op(B)ᵀ·op(A)ᵀ): n in {1, 10, 16}, m in {64, 131}, all transposes, bias + relu', () => {
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      for (const [m, n, k] of [[64, 1, 9], [128, 10, 230], [131, 16, 37], [131, 10, 1]] as const) {
+        check(1, m, n, k, transA, transB, 0, 0, true, true);
+        check(1, m, n, k, transA, transB, 0, 0, false, false);
+      }
+    }
+  });
+
   it('gemm() returns a fresh [batch, m, n] storage', () => {
     const a = backend.fromArray([1, 2, 3, 4, 5, 6]);
     const b = backend.fromArray([1, 0, 0, 1, 1, 1]);
