@@ -99,6 +99,12 @@ async function main(): Promise<void> {
     const peakGflops = peaks[0]!.gflops;
     log('kernels, wasm backend …');
     kernels = runKernelSuites(await createWasmBackend(), { quick: args.quick, timing: { maxTime: args.quick ? 0.5 : 2 }, peakGflops, log });
+    // The same convs without Winograd (im2col + GEMM): the algorithm's gain, and a conv rate that
+    // counts the multiply-adds it really does.
+    log('conv kernels, wasm backend with winograd: false …');
+    kernels.push(...runKernelSuites(await createWasmBackend({ winograd: false }), {
+      quick: args.quick, timing: { maxTime: args.quick ? 0.5 : 2 }, peakGflops, log, suites: ['conv'], nameSuffix: ' (im2col)',
+    }));
     // NOTE: the reference backend is pure TS and ~50–100× slower: few samples (maxTime 0.2–0.5 s,
     // at least 1), so its figures have wide error bars; they are there to show the gap, not to track.
     log('kernels, reference backend (pure TS; few samples) …');

@@ -35,6 +35,10 @@ export interface KernelSuiteOptions {
   timing: TimeOptions;
   peakGflops: number | null;
   log: (line: string) => void;
+  /** Run only these suites (default: all). */
+  suites?: readonly KernelResult['suite'][];
+  /** Appended to every kernel name (e.g. ' (im2col)' for the WASM backend with Winograd off). */
+  nameSuffix?: string;
 }
 
 type GemmIntoBackend = Backend & { gemmInto?(out: Storage, a: Storage, b: Storage, p: GemmParams): void };
@@ -51,7 +55,9 @@ function randomStorage(b: Backend, n: number, seed: number): Storage {
 
 export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): KernelResult[] {
   const results: KernelResult[] = [];
-  const record = (suite: KernelResult['suite'], name: string, flops: number | null, fn: () => void): void => {
+  const wanted = (suite: KernelResult['suite']): boolean => o.suites === undefined || o.suites.includes(suite);
+  const record = (suite: KernelResult['suite'], baseName: string, flops: number | null, fn: () => void): void => {
+    const name = baseName + (o.nameSuffix ?? '');
     const t = timeIt(`${backend.name} ${name}`, fn, o.timing);
     const gflops = flops === null ? null : flops / (t.ms * 1e6);
     const peakFraction = gflops === null || o.peakGflops === null ? null : gflops / o.peakGflops;
@@ -70,7 +76,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
   gemmCases.push({ name: 'gemm fc(cnn) dx 128x2304x10', m: 128, n: 2304, k: 10 });
   gemmCases.push({ name: 'gemm fc1(fnn) fwd 128x128x784 tB', m: 128, n: 128, k: 784, transB: true });
   gemmCases.push({ name: 'gemm fc1(fnn) dW 128x784x128 tA', m: 128, n: 784, k: 128, transA: true });
-  for (const c of gemmCases) {
+  for (const c of wanted('gemm') ? gemmCases : []) {
     const a = randomStorage(backend, c.m * c.k, 1);
     const b = randomStorage(backend, c.k * c.n, 2);
     const p: GemmParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false, strideA: 0, strideB: 0 };
@@ -86,7 +92,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
   }
 
   // ---- conv, the three passes of each case-study layer ----
-  for (const { name, g } of CONV_LAYERS) {
+  for (const { name, g } of wanted('conv') ? CONV_LAYERS : []) {
     const flops = convFlops(g);
     const x = randomStorage(backend, g.n * g.c * g.h * g.w, 3);
     const w = randomStorage(backend, g.o * g.c * g.kh * g.kw, 4);
@@ -99,7 +105,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
   }
 
   // ---- max-pool 2x2 ----
-  {
+  if (wanted('pool')) {
     const g = POOL.g;
     const x = randomStorage(backend, g.n * g.c * g.h * g.w, 7);
     const dy = randomStorage(backend, g.n * g.c * g.oh * g.ow, 8);
@@ -115,7 +121,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
     { name: `adam cnn all params (${CNN_PARAM_SIZES.reduce((s, n) => s + n, 0)})`, sizes: CNN_PARAM_SIZES },
     { name: `adam fnn all params (${FNN_PARAM_SIZES.reduce((s, n) => s + n, 0)})`, sizes: FNN_PARAM_SIZES },
   ];
-  for (const c of adamCases) {
+  for (const c of wanted('adam') ? adamCases : []) {
     const tensors = c.sizes.map((n, i) => ({
       param: randomStorage(backend, n, 10 + i), grad: randomStorage(backend, n, 20 + i),
       m: backend.fill(n, 0), v: backend.fill(n, 0),
