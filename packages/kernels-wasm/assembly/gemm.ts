@@ -17,6 +17,7 @@
 
 import { GEMM_MR as MR, GEMM_NR as NR } from './gemm-tiles';
 import { packA, packB } from './gemm-pack';
+import { madd } from './madd';
 export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm-pack';
 
 /** C starts as C (beta = 1) instead of 0: accumulation across calls or across the batch. */
@@ -73,7 +74,8 @@ export const GEMM_BIAS_COL: i32 = 8;
  * The 4x8 register tile: C[0..mr, 0..nr] (op)= Apanel[k][4][4 lanes] · Bpanel[k][8].
  * 8 accumulators + 2 B vectors + 1 A vector = 11 xmm registers (V8 keeps xmm15 as its
  * scratch register, so 6x8 = 15 live vectors spills; measured slower).
- * NOTE: plain WASM SIMD has no FMA, so each step is f32x4.mul + f32x4.add.
+ * NOTE: plain WASM SIMD has no FMA, so each step is f32x4.mul + f32x4.add; the relaxed build
+ * fuses them (Note [relaxed madd], madd.ts).
  */
 function gemm4x8(
   k: i32, aPackPtr: usize, bPackPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
@@ -90,17 +92,17 @@ function gemm4x8(
     const vb0123 = v128.load(bPtr);
     const vb4567 = v128.load(bPtr, 16);
     const va0 = v128.load(aPtr);
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
-    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
     const va1 = v128.load(aPtr, 16);
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
-    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
     const va2 = v128.load(aPtr, 32);
-    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
-    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
     const va3 = v128.load(aPtr, 48);
-    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
-    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
     aPtr += MR << 4;
     bPtr += ldbBytes;
   }
@@ -134,17 +136,17 @@ function gemm4x8RowsA(
     const vb0123 = v128.load(bPtr);
     const vb4567 = v128.load(bPtr, 16);
     const va0 = v128.load32_splat(aPtr0);
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
-    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
     const va1 = v128.load32_splat(aPtr1);
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
-    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
     const va2 = v128.load32_splat(aPtr2);
-    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
-    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
     const va3 = v128.load32_splat(aPtr3);
-    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
-    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
     aPtr0 += 4; aPtr1 += 4; aPtr2 += 4; aPtr3 += 4;
     bPtr += NR << 2;
   }
@@ -168,11 +170,11 @@ function gemm2x8RowsA(
     const vb0123 = v128.load(bPtr);
     const vb4567 = v128.load(bPtr, 16);
     const va0 = v128.load32_splat(aPtr0);
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
-    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
     const va1 = v128.load32_splat(aPtr1);
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
-    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
     aPtr0 += 4; aPtr1 += 4;
     bPtr += NR << 2;
   }

@@ -4,12 +4,15 @@
 // 15) timed runs, each repeating the call until at least 30 ms have passed. Allocation happens
 // outside the timing. Other processes share the cores of the machines this runs on, so the
 // minimum (the least disturbed run) is reported, with the load average next to it.
+// TAPEGRAD_RELAXED_SIMD=1 times the relaxed-SIMD build instead of the plain one (where supported).
 import { cpus, loadavg } from 'node:os';
-import { createWasmBackend } from '../dist/index.js';
+import { createWasmBackend, kernelsUrl } from '../dist/index.js';
 
 const backend = await createWasmBackend();
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores; best of ${ROUNDS} runs`);
+// The build createWasmBackend() picked.
+console.log(`build ${(await kernelsUrl(true)).pathname.split('/').pop()}`);
 
 function timeMs(fn) {
   for (let i = 0; i < 3; i++) fn();

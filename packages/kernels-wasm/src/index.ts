@@ -15,5 +15,8 @@ export async function createWasmBackend(options?: WasmBackendOptions): Promise<W
 
 export { WasmBackend, WasmStorage, type WasmBackendOptions } from './wasm-backend.js';
 export { SizeClassAllocator, sizeClass, type Block } from './allocator.js';
-export { canShareMemory, compileKernels, instantiateKernels, loadKernels, type KernelExports } from './kernels.js';
+export {
+  canShareMemory, compileKernels, compiledFrom, instantiateKernels, kernelsUrl, loadKernels, relaxedSimdSupported,
+  type CompileKernelsOptions, type KernelExports,
+} from './kernels.js';
 export { canUseWorkers } from './worker-pool.js';

@@ -1,5 +1,5 @@
 /**
- * Loading build/kernels.wasm and the typed view of its exports.
+ * Loading build/kernels.wasm (or one of its twins, see kernelsUrl) and the typed view of its exports.
  * Pointers are byte addresses into the shared memory; counts and strides are elements.
  */
 
@@ -94,15 +94,110 @@ export function canShareMemory(): boolean {
 }
 
 /**
- * Compiles build/kernels.wasm (shared memory, threads enabled) or build/kernels-single.wasm (same
- * kernels, unshared memory, for pages that are not cross-origin isolated), or `wasmUrl`. The URLs
- * are literal `new URL(..., import.meta.url)` expressions so that bundlers pick the files up. The
- * module can be instantiated more than once over one shared memory (the worker pool does so).
+ * f32x4.relaxed_madd in the smallest module that uses it:
+ * (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd).
+ * The opcode is 0xfd then 0x105 as unsigned LEB128 (0x85 0x02).
  */
-export async function compileKernels(shared: boolean, wasmUrl?: URL | string): Promise<WebAssembly.Module> {
-  const url = wasmUrl !== undefined
-    ? new URL(wasmUrl)
-    : shared ? new URL('../build/kernels.wasm', import.meta.url) : new URL('../build/kernels-single.wasm', import.meta.url);
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128 v128 v128) -> v128
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code
+]);
+
+let relaxedProbe: Promise<boolean> | undefined;
+
+function validatesRelaxedMadd(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_MADD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether this engine runs relaxed SIMD (validates a module using f32x4.relaxed_madd). Node 20
+ * (V8 11.3) has it behind `--experimental-wasm-relaxed-simd`: when the probe fails in Node, the
+ * flag is set at run time (`v8.setFlagsFromString`, process-wide: worker threads see it too) and
+ * the probe validated again. V8 11.4+ (Chrome 114+, Node 22+) has it without a flag; an engine
+ * without it gets the plain build.
+ * Answered once per process.
+ */
+export function relaxedSimdSupported(): Promise<boolean> {
+  relaxedProbe ??= (async () => {
+    if (validatesRelaxedMadd()) return true;
+    if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === undefined) return false;
+    try {
+      (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      return false;
+    }
+    return validatesRelaxedMadd();
+  })();
+  return relaxedProbe;
+}
+
+export interface CompileKernelsOptions {
+  /**
+   * Load the relaxed-SIMD build (GEMM multiply-adds as f32x4.relaxed_madd, fused on FMA machines;
+   * see Note [relaxed madd] in assembly/madd.ts) when the engine supports it, else the plain one.
+   * Default: false, unless the environment variable TAPEGRAD_RELAXED_SIMD is `1` or `true`.
+   * NOTE: off by default because it measured no faster here (GEMM 256³ 47.2 vs 47.0 GFLOP/s) and
+   * its results depend on the machine (fused or not); a seeded 10-step Adam run of the case-study
+   * CNN drifted 1.6e-5 from the reference backend with it, 4.8e-7 without.
+   * With a `wasmUrl` that URL is compiled as given; `false` then only skips enabling the engine's
+   * relaxed SIMD (the Node 20 flag), so a relaxed build at that URL may fail to compile.
+   */
+  relaxedSimd?: boolean;
+}
+
+/** The default of `relaxedSimd`: off, unless TAPEGRAD_RELAXED_SIMD=1 (or true) in the environment. */
+function relaxedSimdByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.TAPEGRAD_RELAXED_SIMD?.trim().toLowerCase();
+  return value === '1' || value === 'true';
+}
+
+/**
+ * The build compileKernels loads: `wasmUrl` if given, else build/kernels.wasm (shared memory,
+ * threads enabled) or build/kernels-single.wasm (unshared, for pages that are not cross-origin
+ * isolated), or their -relaxed twins where relaxed SIMD is asked for and supported. The URLs are
+ * literal `new URL(..., import.meta.url)` expressions so that bundlers pick the files up.
+ */
+export async function kernelsUrl(shared: boolean, wasmUrl?: URL | string, options: CompileKernelsOptions = {}): Promise<URL> {
+  if (wasmUrl !== undefined) return new URL(wasmUrl);
+  if ((options.relaxedSimd ?? relaxedSimdByDefault()) && await relaxedSimdSupported()) {
+    return shared
+      ? new URL('../build/kernels-relaxed.wasm', import.meta.url)
+      : new URL('../build/kernels-single-relaxed.wasm', import.meta.url);
+  }
+  return shared ? new URL('../build/kernels.wasm', import.meta.url) : new URL('../build/kernels-single.wasm', import.meta.url);
+}
+
+const compiledUrls = new WeakMap<WebAssembly.Module, URL>();
+
+/** The URL a module returned by compileKernels was compiled from (which build runs). */
+export function compiledFrom(module: WebAssembly.Module): URL | undefined {
+  return compiledUrls.get(module);
+}
+
+/**
+ * Compiles the kernels build chosen by kernelsUrl. The module can be instantiated more than once
+ * over one shared memory (the worker pool posts it to its workers, which do not recompile).
+ * @example const module = await compileKernels(true, undefined, { relaxedSimd: true }); // relaxed where supported
+ */
+export async function compileKernels(
+  shared: boolean, wasmUrl?: URL | string, options: CompileKernelsOptions = {},
+): Promise<WebAssembly.Module> {
+  const url = await kernelsUrl(shared, wasmUrl, options);
+  // A wasmUrl may name a relaxed build: let Node 20 validate it (sets the flag, see relaxedSimdSupported).
+  if (wasmUrl !== undefined && options.relaxedSimd !== false) await relaxedSimdSupported();
+  const module = await compileFrom(url);
+  compiledUrls.set(module, url);
+  return module;
+}
+
+async function compileFrom(url: URL): Promise<WebAssembly.Module> {
   const source = await wasmBytesOrResponse(url);
   if (source instanceof ArrayBuffer) return WebAssembly.compile(source);
   if (typeof WebAssembly.compileStreaming === 'function') {
@@ -124,6 +219,8 @@ export async function instantiateKernels(module: WebAssembly.Module, memory: Web
 }
 
 /** Compiles (see compileKernels) and instantiates the kernels over `memory`. */
-export async function loadKernels(memory: WebAssembly.Memory, shared: boolean, wasmUrl?: URL | string): Promise<KernelExports> {
-  return instantiateKernels(await compileKernels(shared, wasmUrl), memory);
+export async function loadKernels(
+  memory: WebAssembly.Memory, shared: boolean, wasmUrl?: URL | string, options?: CompileKernelsOptions,
+): Promise<KernelExports> {
+  return instantiateKernels(await compileKernels(shared, wasmUrl, options), memory);
 }
