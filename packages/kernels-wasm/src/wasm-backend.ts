@@ -41,6 +41,11 @@ export interface WasmBackendOptions {
    * equal up to float32 rounding. Default true; false keeps every conv on im2col + GEMM.
    */
   winograd?: boolean;
+  /**
+   * The relaxed-SIMD build (f32x4.relaxed_madd in the GEMM tiles) where the engine supports it
+   * (see CompileKernelsOptions in kernels.ts); default: only with TAPEGRAD_RELAXED_SIMD=1.
+   */
+  relaxedSimd?: boolean;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
@@ -139,7 +144,7 @@ export class WasmBackend implements Backend {
       threads = 1;
     }
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
-    const module = await compileKernels(shared, options.wasmUrl);
+    const module = await compileKernels(shared, options.wasmUrl, { relaxedSimd: options.relaxedSimd });
     const kernels = await instantiateKernels(module, memory);
     const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
     return new WasmBackend(kernels, memory, pool, options.winograd ?? true);
