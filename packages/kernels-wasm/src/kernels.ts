@@ -18,7 +18,7 @@ export interface KernelExports {
   conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
     colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
   conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
-    colsPtr: number, dwtPtr: number, packBPtr: number, nBegin: number, nEnd: number): void;
+    colsPtr: number, dwtPtr: number, nBegin: number, nEnd: number): void;
   flipConvWeight(wPtr: number, outPtr: number, o: number, c: number, kh: number, kw: number): void;
   winogradConv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
     scratchPtr: number, nBegin: number, nEnd: number): void;

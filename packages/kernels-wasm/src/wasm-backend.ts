@@ -598,10 +598,9 @@ export class WasmBackend implements Backend {
       }
       const cols = this.scratchPtr(name('cols'), ckk * g.oh * g.ow * 4);
       const dwt = this.scratchPtr(name('packA'), ckk * g.o * 4);
-      const packB = this.scratchPtr(name('packB'), this.kernels.gemmPackBBytes(g.o, g.oh * g.ow));
       const dw = t === 0 ? out.ptr : this.scratchPtr(name('dw'), out.size * 4);
       partials.push(dw);
-      return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, packB, nBegin, nEnd];
+      return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, nBegin, nEnd];
     });
     for (let t = 1; t < threads; t++) this.kernels.binaryRow(BINARY.add, out.ptr, 1, partials[t]!, 1, out.ptr, out.size);
     return out;
