@@ -1,9 +1,13 @@
 // Packing for the GEMM of gemm.ts: op(A) into pre-broadcast MR-row panels, op(B) into NR-column
 // panels. Both read either storage order, so a transposed operand is never materialised.
 // Pointers are byte addresses; dims in ELEMENTS.
-import { GEMM_MR as MR, GEMM_NR as NR } from './gemm-tiles';
+import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm-tiles';
 
-/** Bytes of pack scratch `gemm` needs for A (rows rowBegin..rowEnd) and for B. */
+/**
+ * Bytes of pack scratch `gemm` needs for A (rows rowBegin..rowEnd) and for B. The relaxed build's
+ * 5-row panels (Note [5-row tiles], gemm-tiles.ts) take 32 bytes per p instead of 80, so the size
+ * of MR-row panels is always enough.
+ */
 export function gemmPackABytes(rows: i32, k: i32): i32 {
   return ((rows + MR - 1) / MR) * MR * k * 16;
 }
@@ -19,6 +23,12 @@ export function gemmPackBBytes(n: i32, k: i32): i32 {
  */
 export function packA(aPtr: usize, packPtr: usize, m: i32, k: i32, transA: bool, rowBegin: i32, rowEnd: i32): void {
   let outPtr = packPtr;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const wideRows = gemmWideRows(rowEnd - rowBegin);
+    packAWide(aPtr, packPtr, m, k, transA, rowBegin, rowBegin + wideRows);
+    outPtr += <usize>(wideRows / GEMM_MR_WIDE) * <usize>k * GEMM_WIDE_STEP_BYTES;
+    rowBegin += wideRows;
+  }
   const pStepBytes = <usize>(MR << 4);
   const vzero = f32x4.splat(0);
   for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
@@ -46,8 +56,48 @@ export function packA(aPtr: usize, packPtr: usize, m: i32, k: i32, transA: bool,
 }
 
 /**
+ * Packs rows [rowBegin, rowEnd) (a multiple of 5 rows) of op(A) into the 5-row panels of the relaxed
+ * build's gemm5x8, [k][8]: rows 0-3 as four lanes, row 4 pre-broadcast (Note [5-row tiles]).
+ */
+function packAWide(aPtr: usize, packPtr: usize, m: i32, k: i32, transA: bool, rowBegin: i32, rowEnd: i32): void {
+  let outPtr = packPtr;
+  const pStepBytes = <usize>GEMM_WIDE_STEP_BYTES;
+  const srcStep: usize = transA ? <usize>m << 2 : 4;
+  for (let i0 = rowBegin; i0 < rowEnd; i0 += GEMM_MR_WIDE) {
+    // Rows 0-3: transA stores them contiguously for each p; else 4x4 transposes of four p at a time.
+    if (transA) {
+      let srcPtr = aPtr + (<usize>i0 << 2);
+      let dstPtr = outPtr;
+      for (let p = 0; p < k; p++) {
+        v128.store(dstPtr, v128.load(srcPtr));
+        srcPtr += srcStep;
+        dstPtr += pStepBytes;
+      }
+    } else {
+      const rowBytes = <usize>k << 2;
+      const a0Ptr = aPtr + <usize>i0 * rowBytes;
+      const pEnd = k & ~3;
+      for (let p = 0; p < pEnd; p += 4) transpose4x4(a0Ptr + (<usize>p << 2), rowBytes, outPtr + <usize>p * pStepBytes);
+      for (let p = pEnd; p < k; p++) {
+        for (let r = 0; r < 4; r++) {
+          store<f32>(outPtr + <usize>p * pStepBytes + (<usize>r << 2), load<f32>(a0Ptr + <usize>r * rowBytes + (<usize>p << 2)));
+        }
+      }
+    }
+    let dstPtr = outPtr + 16;
+    let srcPtr = aPtr + (transA ? <usize>(i0 + 4) << 2 : (<usize>(i0 + 4) * <usize>k) << 2);
+    for (let p = 0; p < k; p++) {
+      v128.store(dstPtr, v128.load32_splat(srcPtr));
+      srcPtr += srcStep;
+      dstPtr += pStepBytes;
+    }
+    outPtr += <usize>k * pStepBytes;
+  }
+}
+
+/**
  * Reads a 4x4 block (4 rows rowBytes apart, 4 floats each) and writes its transpose as four
- * 4-float groups 32 bytes apart (one p entry of an NR = 8 panel each).
+ * 4-float groups 32 bytes apart (one p entry of an NR = 8 panel each, or of a 5-row A panel).
  */
 // @ts-ignore: decorator
 @inline function transpose4x4(srcPtr: usize, rowBytes: usize, dstPtr: usize): void {

@@ -10,12 +10,14 @@
 //   - gemm4x8 multiplies one A panel by one B panel into 8 f32x4 accumulators.
 // Tiles measured on this machine's Zen 5 core (256³, best of 7): 4x8 ~47 GFLOP/s; 5x8 ~20 and
 // 6x8 ~24 (V8 spills: 15 allocatable xmm registers), 4x8 with K unrolled by 2 ~23.
+// The relaxed build adds gemm5x8 (A rows 0-3 as lanes; Note [5-row tiles], gemm-tiles.ts) for most
+// rows: 256³ ~50.7 vs 46.9 GFLOP/s for 4x8 with relaxed_madd; 6x8 pre-broadcast spills there too (25).
 // Packing (gemm-pack.ts) reads either storage order, so a transposed operand is never materialised.
 // A batch stride of 0 broadcasts the operand, and it is packed only once.
 // NOTE: the microkernel reads (never writes) up to 28 bytes past the last bias / C element of a
 // partial tile; the TS allocator keeps a guard zone at the end of the heap so this cannot trap.
 
-import { GEMM_MR as MR, GEMM_NR as NR } from './gemm-tiles';
+import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm-tiles';
 import { packA, packB } from './gemm-pack';
 import { madd } from './madd';
 export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm-pack';
@@ -110,6 +112,52 @@ function gemm4x8(
   if (mr > 1) storeRow(cPtr + 1 * ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
   if (mr > 2) storeRow(cPtr + 2 * ldcBytes, vacc2x0123, vacc2x4567, nr, flags, biasRowPtr + 8, biasColPtr);
   if (mr > 3) storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, biasRowPtr + 12, biasColPtr);
+}
+
+/**
+ * The relaxed build's 5x8 register tile (Note [5-row tiles], gemm-tiles.ts): C[0..5, 0..nr] (op)=
+ * Apanel[k][a0 a1 a2 a3 | a4 a4 a4 a4] · Bpanel[k][8]; rows 0-3 are broadcast from their lanes by a
+ * shuffle, so 10 accumulators + 2 B + 2 A + 1 broadcast = 15 xmm registers. Always 5 rows.
+ */
+function gemm5x8(
+  k: i32, aPackPtr: usize, bPackPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, nr: i32,
+  flags: i32, biasRowPtr: usize, biasColPtr: usize,
+): void {
+  let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0); let vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0); let vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0); let vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0); let vacc4x4567 = f32x4.splat(0);
+  let aPtr = aPackPtr;
+  let bPtr = bPackPtr;
+  const aEndPtr = aPackPtr + <usize>k * GEMM_WIDE_STEP_BYTES;
+  while (aPtr < aEndPtr) {
+    const vb0123 = v128.load(bPtr);
+    const vb4567 = v128.load(bPtr, 16);
+    const va0123 = v128.load(aPtr);
+    const va4 = v128.load(aPtr, 16);
+    const va0 = v128.shuffle<f32>(va0123, va0123, 0, 0, 0, 0);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    const va1 = v128.shuffle<f32>(va0123, va0123, 1, 1, 1, 1);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    const va2 = v128.shuffle<f32>(va0123, va0123, 2, 2, 2, 2);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    const va3 = v128.shuffle<f32>(va0123, va0123, 3, 3, 3, 3);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123);
+    vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    aPtr += GEMM_WIDE_STEP_BYTES;
+    bPtr += ldbBytes;
+  }
+  storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, biasRowPtr, biasColPtr);
+  storeRow(cPtr + 1 * ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
+  storeRow(cPtr + 2 * ldcBytes, vacc2x0123, vacc2x4567, nr, flags, biasRowPtr + 8, biasColPtr);
+  storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, biasRowPtr + 12, biasColPtr);
+  storeRow(cPtr + 4 * ldcBytes, vacc4x0123, vacc4x4567, nr, flags, biasRowPtr + 16, biasColPtr);
 }
 
 /**
@@ -218,6 +266,22 @@ export function gemmPacked(
   const panelABytes = <usize>k * (MR << 4);
   // The A panel (k·MR·16 bytes) stays in L1 while the B panels stream from L2.
   let aPanelPtr = packAPtr;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    // The leading 5-row panels (Note [5-row tiles], gemm-tiles.ts), laid out by packA.
+    const wideEnd = rowBegin + gemmWideRows(rowEnd - rowBegin);
+    for (let i0 = rowBegin; i0 < wideEnd; i0 += GEMM_MR_WIDE) {
+      let bPanelPtr = bPtr;
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        gemm5x8(
+          k, aPanelPtr, bPanelPtr, ldbBytes, cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2), ldcBytes, min(NR, n - j0),
+          flags, biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2),
+        );
+        bPanelPtr += panelStepBytes;
+      }
+      aPanelPtr += <usize>k * GEMM_WIDE_STEP_BYTES;
+    }
+    rowBegin = wideEnd;
+  }
   for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
     const mr = min(MR, rowEnd - i0);
     let bPanelPtr = bPtr;

@@ -27,13 +27,17 @@ function gemmRef(
 
 const MR = 4;
 const NR = 8;
-const MS = [1, MR - 1, MR, MR + 1, 2 * MR + 1, 13];
+/** The relaxed build's 5-row tiles (Note [5-row tiles], assembly/gemm-tiles.ts): m = 5a + 4b rows. */
+const MR_WIDE = 5;
+// 5 = one 5-row tile, 9 = 5 + 4, 13 = 5 + 4 + 4, 20 = 4·5, 21 = 5 + 4·4; the rest as for 4-row tiles.
+const MS = [1, MR - 1, MR, MR_WIDE, 2 * MR + 1, 13, 4 * MR_WIDE, 4 * MR_WIDE + 1];
 const NS = [1, NR - 1, NR, NR + 1, 2 * NR + 1, 4, 17];
 const KS = [1, 3, 7, 16, 37];
 
-describe('gemm (4x8 tiles)', () => {
+// Every case on the plain build (4x8 tiles) and on the relaxed-SIMD build (5x8 and 4x8 tiles).
+describe.each([false, true])('gemm relaxedSimd=%s', (relaxedSimd) => {
   let backend: WasmBackend;
-  beforeAll(async () => { backend = await createWasmBackend(); });
+  beforeAll(async () => { backend = await createWasmBackend({ relaxedSimd }); });
 
   function check(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     strideA: number, strideB: number, withBias: boolean, relu: boolean): void {
@@ -85,6 +89,17 @@ describe('gemm (4x8 tiles)', () => {
         check(1, m, n, k, transA, transB, 0, 0, false, false);
       }
     }
+  });
+
+  it('threads: 2 equals threads: 1 bit for bit, m=131 n=40 k=512 (the second share starts at row 64, mid-tile for 5-row tiles)', async () => {
+    const [one, two] = await Promise.all([1, 2].map((threads) => createWasmBackend({ relaxedSimd, sharedMemory: true, threads })));
+    const m = 131, n = 40, k = 512;
+    const a = randomArray(m * k, 3), b = randomArray(k * n, 4);
+    const p = { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 };
+    const [c1, c2] = [one, two].map((be) => be!.read(be!.gemm(be!.fromArray(a), be!.fromArray(b), p)));
+    expect(two!.parallelCalls).toBeGreaterThan(0);
+    expect(c2!.every((x, i) => Object.is(x, c1![i]))).toBe(true);
+    await two!.dispose();
   });
 
   it('gemm() returns a fresh [batch, m, n] storage', () => {
