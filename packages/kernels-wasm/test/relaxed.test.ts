@@ -4,7 +4,8 @@ import { compileKernels, compiledFrom, createWasmBackend, kernelsUrl, relaxedSim
 import { randomArray } from './helpers.js';
 
 // The plain and relaxed-SIMD builds (Note [relaxed madd], assembly/madd.ts) and the choice between
-// them. conformance.test.ts runs the default choice (plain, unless TAPEGRAD_RELAXED_SIMD=1); here
+// them. conformance.test.ts runs the default choice (relaxed where supported, unless
+// TAPEGRAD_RELAXED_SIMD=0); here
 // every build runs the same conformance suite explicitly, whatever the default.
 
 const relaxed = await relaxedSimdSupported();
@@ -36,13 +37,13 @@ describe('relaxed SIMD detection and choice of build', () => {
     expect(fileOf(compiledFrom(await compileKernels(false, undefined, { relaxedSimd: false })))).toBe('kernels-single.wasm');
   });
 
-  it('by default the plain builds', async () => {
+  it('by default the relaxed builds where supported', async () => {
     delete process.env.TAPEGRAD_RELAXED_SIMD;
-    expect(fileOf(await kernelsUrl(true))).toBe('kernels.wasm');
-    expect(fileOf(await kernelsUrl(false))).toBe('kernels-single.wasm');
+    expect(fileOf(await kernelsUrl(true))).toBe(relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm');
+    expect(fileOf(await kernelsUrl(false))).toBe(relaxed ? 'kernels-single-relaxed.wasm' : 'kernels-single.wasm');
   });
 
-  it('TAPEGRAD_RELAXED_SIMD=1 makes relaxed the default where supported, =0 plain; an explicit option wins', async () => {
+  it('TAPEGRAD_RELAXED_SIMD=1 keeps relaxed the default where supported, =0 plain; an explicit option wins', async () => {
     process.env.TAPEGRAD_RELAXED_SIMD = '1';
     expect(fileOf(await kernelsUrl(true))).toBe(relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm');
     expect(fileOf(await kernelsUrl(true, undefined, { relaxedSimd: false }))).toBe('kernels.wasm');
