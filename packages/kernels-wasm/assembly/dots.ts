@@ -22,7 +22,8 @@ function dot(aPtr: usize, bPtr: usize, t: i32): f32 {
  * along the reduction, so this is dot products, 4 rows of v × 2 rows of z at a time (8 f32x4
  * accumulators, 6 loads per 8 multiply-adds, no packing), each reduced across lanes at the end.
  * On the case-study conv2 weight gradient it measured ~10 % faster than packing z and running the
- * 4x8 GEMM tile with splatted v (gemmRowsAPackedB): 5.2-6.3 vs 5.9-7.7 ms, alternating, under load.
+ * 4x8 GEMM tile with v broadcast one value at a time (removed since): 5.2-6.3 vs 5.9-7.7 ms,
+ * alternating, under load.
  */
 export function accumulateDots(vPtr: usize, zPtr: usize, outPtr: usize, c: i32, o: i32, t: i32): void {
   const rowBytes = <usize>t << 2;
