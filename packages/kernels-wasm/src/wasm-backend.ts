@@ -68,13 +68,6 @@ const GEMM_TRANSPOSED_MAX_N = 16;
 const GEMM_TRANSPOSED_MIN_M = 64;
 
 /**
- * A forward conv whose GEMM reduction (C·KH·KW) is this short stays on one thread. Measured on
- * the case-study conv1 (C·KH·KW = 9, bench/threads.mjs): 0.86 ms on one thread, 1.09 ms split over
- * two (cause not found: neither bandwidth nor dispatch accounts for it), while its backward passes
- * and conv2 (C·KH·KW = 144) scale 1.7–2×. Performance compromise, revisit with a profile.
- */
-const CONV_FORWARD_THREADS_MIN_CKK = 16;
-/**
  * Elementwise kernels, pooling and reductions over at least this many elements are split across
  * the pool (by element ranges, planes or output rows; every item is computed exactly as on one
  * thread, so the results do not depend on the thread count). Below it, waking a worker (tens of
@@ -173,8 +166,8 @@ export class WasmBackend implements Backend {
    * thread t's arguments (its own scratch: it is called for every thread before any kernel runs,
    * so scratch allocation, which may grow the memory, never races a kernel). Returns the threads used.
    */
-  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[], maxThreads = Infinity): number {
-    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n, maxThreads);
+  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[]): number {
+    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n);
     if (this.pool === null || threads <= 1) {
       (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, 0, n));
       return 1;
@@ -550,7 +543,7 @@ export class WasmBackend implements Backend {
     this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
       const [cols, packA] = this.convScratch(g.o, ckk, g, t);
       return [xPtr, wPtr, biasPtr, outPtr, g.o, geom, cols, packA, nBegin, nEnd];
-    }, ckk < CONV_FORWARD_THREADS_MIN_CKK ? 1 : Infinity);
+    });
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {

@@ -83,10 +83,8 @@ for (const threads of [2, 3]) {
           if (!(Math.abs(dwMt1[i]! - dwSt[i]!) <= bound)) throw new Error(`dw[${i}]: ${dwMt1[i]} vs ${dwSt[i]} (bound ${bound})`);
         }
         if (threads === 2 && g.n === 1) expectClose(dwMt1, dwSt, 0, 0); // one image: one thread, same sum
-        // Batch 1 runs on one thread; any other batch was split (4 calls: fwd, bwd-input, 2× bwd-weight),
-        // except the forward of a conv with C·KH·KW < 16, which stays on one thread (conv1: it measured slower split).
-        const forwardSplit = ckk >= 16 ? 1 : 0;
-        expect(mt.parallelCalls - splitBefore).toBe(g.n > 1 ? 3 + forwardSplit : 0);
+        // Batch 1 runs on one thread; any other batch was split (4 calls: fwd, bwd-input, 2× bwd-weight).
+        expect(mt.parallelCalls - splitBefore).toBe(g.n > 1 ? 4 : 0);
       });
     }
 
