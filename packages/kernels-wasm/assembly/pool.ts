@@ -122,9 +122,19 @@ function maxPool2x2(xPtr: usize, yPtr: usize, argmaxPtr: usize, h: i32, w: i32, 
 
 /** dx = 0, then dx[argmax] += dy for every output position. */
 export function maxPool2dBackward(dyPtr: usize, argmaxPtr: usize, dxPtr: usize, geomPtr: usize, planeBegin: i32, planeEnd: i32): void {
-  const planeSize = geom(geomPtr, G_H) * geom(geomPtr, G_W);
-  const outSize = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+  const h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const planeSize = h * w;
+  const outSize = oh * ow;
   if (planeEnd <= planeBegin) return;
+  if (
+    geom(geomPtr, G_KH) == 2 && geom(geomPtr, G_KW) == 2 && geom(geomPtr, G_SH) == 2 && geom(geomPtr, G_SW) == 2 &&
+    geom(geomPtr, G_PH) == 0 && geom(geomPtr, G_PW) == 0 && geom(geomPtr, G_DH) == 1 && geom(geomPtr, G_DW) == 1 &&
+    h == 2 * oh && w == 2 * ow
+  ) {
+    maxPool2x2Backward(dyPtr, argmaxPtr, dxPtr, w, oh, ow, planeBegin, planeEnd);
+    return;
+  }
   memory.fill(dxPtr + (<usize>planeBegin * <usize>planeSize << 2), 0, <usize>(planeEnd - planeBegin) * <usize>planeSize << 2);
   for (let plane = planeBegin; plane < planeEnd; plane++) {
     const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
@@ -197,6 +207,56 @@ export function avgPool2dBackward(dyPtr: usize, dxPtr: usize, geomPtr: usize, pl
           }
         }
         outIndex++;
+      }
+    }
+  }
+}
+
+/**
+ * maxPool2dBackward for the 2×2, stride-2 pool over planes of exactly 2·OH × 2·OW: the windows
+ * tile the plane, so every dx element is written once (dy where it was its window's argmax, else
+ * 0) in one pass, with no separate zero fill. Four windows per f32x4: each of the four window
+ * positions is selected by comparing the argmax with its index, then the even and odd columns
+ * are interleaved back into the two input rows.
+ */
+function maxPool2x2Backward(dyPtr: usize, argmaxPtr: usize, dxPtr: usize, w: i32, oh: i32, ow: i32, planeBegin: i32, planeEnd: i32): void {
+  const wBytes = <usize>w << 2;
+  const vEven = i32x4(0, 2, 4, 6);
+  const vOne = i32x4.splat(1);
+  const vW = i32x4.splat(w);
+  const vzero = f32x4.splat(0);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const dxPlanePtr = dxPtr + (<usize>plane * <usize>(2 * oh * w) << 2);
+    let outOff = <usize>plane * <usize>(oh * ow) << 2;
+    for (let oy = 0; oy < oh; oy++) {
+      const row0 = 2 * oy * w;
+      let ox = 0;
+      for (; ox + 4 <= ow; ox += 4) {
+        const vdy = v128.load(dyPtr + outOff);
+        const vidx = v128.load(argmaxPtr + outOff);
+        const vi00 = i32x4.add(i32x4.splat(row0 + 2 * ox), vEven);
+        const vi10 = i32x4.add(vi00, vW);
+        const v00 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, vi00));
+        const v01 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, i32x4.add(vi00, vOne)));
+        const v10 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, vi10));
+        const v11 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, i32x4.add(vi10, vOne)));
+        const p = dxPlanePtr + (<usize>(row0 + 2 * ox) << 2);
+        v128.store(p, v128.shuffle<f32>(v00, v01, 0, 4, 1, 5));
+        v128.store(p, v128.shuffle<f32>(v00, v01, 2, 6, 3, 7), 16);
+        v128.store(p + wBytes, v128.shuffle<f32>(v10, v11, 0, 4, 1, 5));
+        v128.store(p + wBytes, v128.shuffle<f32>(v10, v11, 2, 6, 3, 7), 16);
+        outOff += 16;
+      }
+      for (; ox < ow; ox++) {
+        const i0 = row0 + 2 * ox;
+        const g = load<f32>(dyPtr + outOff);
+        const index = load<i32>(argmaxPtr + outOff);
+        const p = dxPlanePtr + (<usize>i0 << 2);
+        store<f32>(p, index == i0 ? g : 0);
+        store<f32>(p, index == i0 + 1 ? g : 0, 4);
+        store<f32>(p + wBytes, index == i0 + w ? g : 0);
+        store<f32>(p + wBytes, index == i0 + w + 1 ? g : 0, 4);
+        outOff += 4;
       }
     }
   }

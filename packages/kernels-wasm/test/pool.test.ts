@@ -37,6 +37,8 @@ const CASES: Array<{ x: [number, number, number, number]; k: [number, number]; s
   { x: [1, 1, 5, 5], k: [2, 3], s: [1, 2], p: [0, 1] },
   { x: [3, 2, 9, 9], k: [3, 3], s: [3, 3], p: [0, 0] },
   { x: [2, 16, 24, 24], k: [2, 2], s: [2, 2], p: [0, 0] },
+  // 2×2 windows tiling the plane, 7 per row: the f32x4 backward (four windows) and its scalar tail.
+  { x: [2, 3, 10, 14], k: [2, 2], s: [2, 2], p: [0, 0] },
   { x: [1, 2, 11, 10], k: [3, 2], s: [1, 1], p: [1, 1], d: [2, 3] },
 ];
 
