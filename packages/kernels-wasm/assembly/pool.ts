@@ -1,6 +1,7 @@
 // 2-D max and average pooling over NCHW planes. Geometry: Note [geometry block] (geometry.ts).
 // Each kernel takes a plane range [planeBegin, planeEnd) over the N·C planes (thread split).
-// Scalar kernels: pooling is a small share of a training step (performance compromise).
+// The 2×2, stride-2 pool (the case study's) has f32x4 forward and backward paths; the general
+// loops are scalar (pooling is a small share of a training step: performance compromise).
 import {
   geom, G_H, G_W, G_KH, G_KW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_OH, G_OW,
 } from './geometry';
