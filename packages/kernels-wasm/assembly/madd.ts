@@ -5,8 +5,9 @@
 // (asconfig.json), where ASC_FEATURE_RELAXED_SIMD is true and the compiler never sees the other
 // branch. f32x4.relaxed_madd lets the engine fuse (one rounding, vfmadd on x86 with FMA) or not;
 // which one is fixed per machine, so results stay deterministic on a given host but may differ
-// from the plain build by the rounding of each product. src/kernels.ts loads the relaxed build
-// when asked (relaxedSimd: true, TAPEGRAD_RELAXED_SIMD=1) and the engine supports it.
+// from the plain build by the rounding of each product. src/kernels.ts loads the relaxed build by
+// default where the engine supports it (relaxedSimd: false / TAPEGRAD_RELAXED_SIMD=0: plain).
+// (Tried in the weight-gradient dot products of dots.ts too: no faster there, so they stay mul + add.)
 
 /** a·b + c on four f32 lanes (fused where the relaxed build runs on an FMA machine). */
 // @ts-ignore: decorator
