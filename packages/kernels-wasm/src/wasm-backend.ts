@@ -46,6 +46,11 @@ export interface WasmBackendOptions {
    * (see CompileKernelsOptions in kernels.ts); default: only with TAPEGRAD_RELAXED_SIMD=1.
    */
   relaxedSimd?: boolean;
+  /**
+   * Tuning: GEMMs with fewer multiply-adds (batch·m·n·k) than this stay on one thread when
+   * `threads > 1` (default 2^24; see GEMM_THREADS_MIN_MACS).
+   */
+  gemmThreadsMinMacs?: number;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
@@ -55,10 +60,15 @@ const PARAM_BYTES = 4096;
 /** Rows of the GEMM register tile (assembly/gemm-tiles.ts): thread shares of C start on a tile row. */
 const GEMM_MR = 4;
 /**
- * Below this many multiply-adds (batch·m·n·k) a GEMM stays on one thread: waking a worker costs
- * tens of microseconds, about what 2M multiply-adds take at ~40 GFLOP/s.
+ * Default of `gemmThreadsMinMacs`: below this many multiply-adds (batch·m·n·k) a GEMM stays on one
+ * thread. Measured in the FNN's training step (784→128→10, batch 128: two GEMMs of 12.8M
+ * multiply-adds), splitting them over 2 threads made the step slower, 1.85–1.91 vs 1.46–1.49 ms
+ * (apps/bench profile.js, alternating runs), although alone, on warm data, they split 1.9× faster:
+ * each thread packs all of B, and in a real step the second core also runs V8's background
+ * compiler and GC (under `node --single-threaded` the split ones took 0.42 / 0.31 ms instead of
+ * 0.65 / 0.69). 256³ (16.8M) and larger still split.
  */
-const GEMM_THREADS_MIN_MACS = 1 << 21;
+const GEMM_THREADS_MIN_MACS = 1 << 24;
 /**
  * A GEMM with at most this many columns and at least GEMM_TRANSPOSED_MIN_M rows is computed as
  * Cᵀ = op(B)ᵀ·op(A)ᵀ (the case-study classifier: x[128, 2304]·Wᵀ, n = 10): packing A pre-broadcast
@@ -117,6 +127,7 @@ export class WasmBackend implements Backend {
 
   private constructor(
     readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly winograd: boolean,
+    private readonly gemmThreadsMinMacs: number,
   ) {
     this.pool = pool;
     this.heapF32 = new Float32Array(memory.buffer);
@@ -140,7 +151,7 @@ export class WasmBackend implements Backend {
     const module = await compileKernels(shared, options.wasmUrl, { relaxedSimd: options.relaxedSimd });
     const kernels = await instantiateKernels(module, memory);
     const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
-    return new WasmBackend(kernels, memory, pool, options.winograd ?? true);
+    return new WasmBackend(kernels, memory, pool, options.winograd ?? true, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
   }
 
   /** Threads the expensive kernels run on (1 unless created with `threads`, and after dispose). */
@@ -468,7 +479,7 @@ export class WasmBackend implements Backend {
       return;
     }
     const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / GEMM_MR));
-    if (this.pool !== null && threads > 1 && batch * m * n * k >= GEMM_THREADS_MIN_MACS) {
+    if (this.pool !== null && threads > 1 && batch * m * n * k >= this.gemmThreadsMinMacs) {
       // Rows of C split at tile boundaries: each thread packs its rows of A and (redundantly, a
       // compromise that keeps the threads independent) all of B.
       const args: (number[] | null)[] = [];

@@ -45,7 +45,8 @@ for (const threads of [2, 3]) {
     let mt: WasmBackend;
     beforeAll(async () => {
       st = await createWasmBackend();
-      mt = await createWasmBackend({ threads });
+      // A low split threshold, so the uneven GEMM shapes below split (16×16×16 = 4096 stays whole).
+      mt = await createWasmBackend({ threads, gemmThreadsMinMacs: 5000 });
     });
     afterAll(async () => { await mt.dispose(); });
 
@@ -226,6 +227,25 @@ describe('wasm backend threads: set-up and tear-down', () => {
       expect(r.status).toBe(0);
     });
   }
+});
+
+describe('wasm backend threads: the default GEMM split threshold', () => {
+  it('keeps the FNN-sized GEMM (128×128×784) on one thread and splits 256³', async () => {
+    const mt = await createWasmBackend({ threads: 2 });
+    try {
+      const run = (m: number, n: number, k: number) => {
+        const [a, b] = [mt.fromArray(randomArray(m * k, 1)), mt.fromArray(randomArray(k * n, 2))];
+        const before = mt.parallelCalls;
+        mt.free(mt.gemm(a, b, { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 }));
+        mt.free(a); mt.free(b);
+        return mt.parallelCalls - before;
+      };
+      expect(run(128, 128, 784)).toBe(0);
+      expect(run(256, 256, 256)).toBe(1);
+    } finally {
+      await mt.dispose();
+    }
+  });
 });
 
 describeBackend('wasm threads=2', () => createWasmBackend({ threads: 2 }));
