@@ -92,7 +92,7 @@ describe.each([false, true])('gemm relaxedSimd=%s', (relaxedSimd) => {
   });
 
   it('threads: 2 equals threads: 1 bit for bit, m=131 n=40 k=512 (the second share starts at row 64, mid-tile for 5-row tiles)', async () => {
-    const [one, two] = await Promise.all([1, 2].map((threads) => createWasmBackend({ relaxedSimd, sharedMemory: true, threads })));
+    const [one, two] = await Promise.all([1, 2].map((threads) => createWasmBackend({ relaxedSimd, sharedMemory: true, threads, gemmThreadsMinMacs: 1 })));
     const m = 131, n = 40, k = 512;
     const a = randomArray(m * k, 3), b = randomArray(k * n, 4);
     const p = { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 };
