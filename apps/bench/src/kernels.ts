@@ -23,7 +23,7 @@ export interface KernelResult {
   samples: number;
   flops: number | null;
   gflops: number | null;
-  /** gflops (from the mean) ÷ the measured f32x4 mul+add peak of one core (from its fastest sample). */
+  /** gflops (from the mean) ÷ the measured one-core peak (fastest sample) of the multiply-add the build uses. */
   peakFraction: number | null;
   /** Set when the kernel could not run (a peer lacking it) or was skipped; ms is then NaN. */
   error?: string;

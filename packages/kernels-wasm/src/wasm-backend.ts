@@ -3,7 +3,7 @@ import type {
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
 import {
-  BINARY, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, instantiateKernels,
+  BINARY, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
 } from './kernels.js';
 import { WorkerPool, canUseWorkers, type PoolKernel } from './worker-pool.js';
@@ -151,7 +151,20 @@ export class WasmBackend implements Backend {
     const module = await compileKernels(shared, options.wasmUrl, { relaxedSimd: options.relaxedSimd });
     const kernels = await instantiateKernels(module, memory);
     const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
-    return new WasmBackend(kernels, memory, pool, options.winograd ?? true, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
+    const backend = new WasmBackend(kernels, memory, pool, options.winograd ?? true, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
+    backend.build = compiledFrom(module)?.pathname.split('/').pop() ?? 'unknown';
+    return backend;
+  }
+
+  /**
+   * File name of the kernels build this backend runs (kernels.wasm, kernels-relaxed.wasm,
+   * kernels-single.wasm, kernels-single-relaxed.wasm, or a custom wasmUrl's).
+   */
+  build = 'unknown';
+
+  /** Whether the GEMM multiply-adds are relaxed-SIMD (fused on FMA machines): the relaxed builds. */
+  get relaxedSimd(): boolean {
+    return this.build.includes('relaxed');
   }
 
   /** Threads the expensive kernels run on (1 unless created with `threads`, and after dispose). */
