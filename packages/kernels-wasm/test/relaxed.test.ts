@@ -52,6 +52,14 @@ describe('relaxed SIMD detection and choice of build', () => {
     expect(fileOf(await kernelsUrl(true, undefined, { relaxedSimd: true }))).toBe(relaxed ? 'kernels-relaxed.wasm' : 'kernels.wasm');
   });
 
+  it('backend.build and backend.relaxedSimd say which build a backend runs', async () => {
+    delete process.env.TAPEGRAD_RELAXED_SIMD;
+    const plain = await createWasmBackend({ relaxedSimd: false, sharedMemory: true });
+    expect([plain.build, plain.relaxedSimd]).toEqual(['kernels.wasm', false]);
+    const byDefault = await createWasmBackend({ sharedMemory: false });
+    expect([byDefault.build, byDefault.relaxedSimd]).toEqual(relaxed ? ['kernels-single-relaxed.wasm', true] : ['kernels-single.wasm', false]);
+  });
+
   it('a wasmUrl is taken as given', async () => {
     expect(fileOf(await kernelsUrl(true, build('kernels-single.wasm'), { relaxedSimd: true }))).toBe('kernels-single.wasm');
   });
