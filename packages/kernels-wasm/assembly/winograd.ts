@@ -282,6 +282,15 @@ export function winogradConv2d(
   }
 }
 
+/** One row (p, q) of A·dy times A^T: [p, p + q, p − q, −q] at four positions posBytes apart. */
+// @ts-ignore: decorator
+@inline function storeZRow(out: usize, posBytes: usize, p: v128, q: v128): void {
+  v128.store(out, p);
+  v128.store(out + posBytes, f32x4.add(p, q));
+  v128.store(out + 2 * posBytes, f32x4.sub(p, q));
+  v128.store(out + 3 * posBytes, f32x4.sub(f32x4.splat(0), q));
+}
+
 /**
  * Z[pos][o][t] = (A dy_t A^T)[pos] for the O planes of one padded dy (2·TH × dyPadCols, zero past
  * OH × OW). A rows: [1 0], [1 1], [1 −1], [0 −1].
@@ -300,28 +309,13 @@ function dyTransform(dyPadPtr: usize, zPtr: usize, posBytes: usize, o: i32, th: 
         const l0 = v128.load(q + rowBytes), l1 = v128.load(q + rowBytes, 16);
         const a = v128.shuffle<f32>(u0, u1, 0, 2, 4, 6), b = v128.shuffle<f32>(u0, u1, 1, 3, 5, 7);
         const cc = v128.shuffle<f32>(l0, l1, 0, 2, 4, 6), d = v128.shuffle<f32>(l0, l1, 1, 3, 5, 7);
-        // rows of A·dy: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); each (p, q) row × A^T = [p, p+q, p−q, −q]
-        let out = zPlane + (<usize>(ty * tw + tx0) << 2);
+        // rows of A·dy: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); each row × A^T (storeZRow)
+        const out = zPlane + (<usize>(ty * tw + tx0) << 2);
         const vzero = f32x4.splat(0);
-        const p1 = f32x4.add(a, cc), q1 = f32x4.add(b, d);
-        const p2 = f32x4.sub(a, cc), q2 = f32x4.sub(b, d);
-        const p3 = f32x4.sub(vzero, cc), q3 = f32x4.sub(vzero, d);
-        v128.store(out, a); out += posBytes;
-        v128.store(out, f32x4.add(a, b)); out += posBytes;
-        v128.store(out, f32x4.sub(a, b)); out += posBytes;
-        v128.store(out, f32x4.sub(vzero, b)); out += posBytes;
-        v128.store(out, p1); out += posBytes;
-        v128.store(out, f32x4.add(p1, q1)); out += posBytes;
-        v128.store(out, f32x4.sub(p1, q1)); out += posBytes;
-        v128.store(out, f32x4.sub(vzero, q1)); out += posBytes;
-        v128.store(out, p2); out += posBytes;
-        v128.store(out, f32x4.add(p2, q2)); out += posBytes;
-        v128.store(out, f32x4.sub(p2, q2)); out += posBytes;
-        v128.store(out, f32x4.sub(vzero, q2)); out += posBytes;
-        v128.store(out, p3); out += posBytes;
-        v128.store(out, f32x4.add(p3, q3)); out += posBytes;
-        v128.store(out, f32x4.sub(p3, q3)); out += posBytes;
-        v128.store(out, f32x4.sub(vzero, q3));
+        storeZRow(out, posBytes, a, b);
+        storeZRow(out + 4 * posBytes, posBytes, f32x4.add(a, cc), f32x4.add(b, d));
+        storeZRow(out + 8 * posBytes, posBytes, f32x4.sub(a, cc), f32x4.sub(b, d));
+        storeZRow(out + 12 * posBytes, posBytes, f32x4.sub(vzero, cc), f32x4.sub(vzero, d));
       }
     }
   }
