@@ -27,7 +27,8 @@ export interface WasmBackendOptions {
    */
   sharedMemory?: boolean;
   /**
-   * Threads for conv2d (forward and both backwards) and large GEMMs: the calling thread plus
+   * Threads for conv2d (forward and both backwards), large GEMMs and the large element-wise,
+   * pooling and reduction kernels (see README, Threads): the calling thread plus
    * `threads − 1` workers over the same shared memory (worker_threads in Node, Web Workers in
    * cross-origin isolated pages; elsewhere a console warning and 1 thread). Default 1: the
    * deterministic single-thread path. Results are deterministic for a given thread count; conv
@@ -110,7 +111,8 @@ function share(count: number, parts: number, t: number, align = 1): [number, num
 /**
  * The tapegrad Backend over build/kernels.wasm: every method runs its arithmetic in WASM; the
  * TypeScript side only allocates, computes strides and writes parameter blocks.
- * conv2d and large GEMMs can run on a worker pool (`threads`); everything else runs on the calling thread.
+ * Convolutions, large GEMMs and large element-wise / pooling / reduction calls can run on a worker
+ * pool (`threads`); everything else runs on the calling thread.
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
