@@ -15,6 +15,8 @@ export interface E2eResult {
   backend: string;
   model: ModelKind;
   threads: number;
+  /** The kernels build our runs used (kernels-relaxed.wasm by default where supported); absent for peers. */
+  build?: string;
   /** Seconds per 60 000-image epoch; null with `error` or `note` when there is no figure. */
   epochSeconds: number | null;
   /** Images actually trained on in the timed run (the rest is extrapolated). */
@@ -71,7 +73,7 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   optimizer.dispose();
   await backend.dispose();
   return {
-    framework: 'tapegrad', backend: 'wasm', model: kind, threads,
+    framework: 'tapegrad', backend: 'wasm', model: kind, threads, build: backend.build,
     epochSeconds, trainImagesTimed: count, extrapolated: count !== EPOCH_IMAGES, trainImagesPerSecond: count / seconds,
     msPerStep: (1000 * seconds * BATCH_SIZE) / count,
     inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count,
