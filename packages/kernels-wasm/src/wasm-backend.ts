@@ -2,11 +2,13 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
+import { Dispatch } from './dispatch.js';
+import { GEMM_THREADS_MIN_MACS, type KernelHost, convBackwardInput, convBackwardWeight, convForward, gemmInto } from './gemm-conv.js';
 import {
-  BINARY, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
+  BINARY, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
 } from './kernels.js';
-import { WorkerPool, canUseWorkers, type PoolKernel } from './worker-pool.js';
+import { WorkerPool, canUseWorkers } from './worker-pool.js';
 import { broadcastStrides, collapseAxes, contiguousStrides, numel } from './strides.js';
 
 /** A WASM storage: `size` f32 elements at byte address `ptr`, inside a block of its size class. */
@@ -58,55 +60,6 @@ export interface WasmBackendOptions {
 const INITIAL_PAGES = 256;
 /** Bytes reserved for the geometry block and strided meta blocks of one call. */
 const PARAM_BYTES = 4096;
-/** Rows of the GEMM register tile (assembly/gemm-tiles.ts): thread shares of C start on a tile row. */
-const GEMM_MR = 4;
-/**
- * Default of `gemmThreadsMinMacs`: below this many multiply-adds (batch·m·n·k) a GEMM stays on one
- * thread. Measured in the FNN's training step (784→128→10, batch 128: two GEMMs of 12.8M
- * multiply-adds), splitting them over 2 threads made the step slower, 1.85–1.91 vs 1.46–1.49 ms
- * (apps/bench profile.js, alternating runs), although alone, on warm data, they split 1.9× faster:
- * each thread packs all of B, and in a real step the second core also runs V8's background
- * compiler and GC (under `node --single-threaded` the split ones took 0.42 / 0.31 ms instead of
- * 0.65 / 0.69). 256³ (16.8M) and larger still split.
- */
-const GEMM_THREADS_MIN_MACS = 1 << 24;
-/**
- * A GEMM with at most this many columns and at least GEMM_TRANSPOSED_MIN_M rows is computed as
- * Cᵀ = op(B)ᵀ·op(A)ᵀ (the case-study classifier: x[128, 2304]·Wᵀ, n = 10): packing A pre-broadcast
- * writes 16 bytes per element of A, which for so few columns costs more than the multiply-adds.
- */
-const GEMM_TRANSPOSED_MAX_N = 16;
-const GEMM_TRANSPOSED_MIN_M = 64;
-
-/**
- * Elementwise kernels, pooling and reductions over at least this many elements are split across
- * the pool (by element ranges, planes or output rows; every item is computed exactly as on one
- * thread, so the results do not depend on the thread count). Below it, waking a worker (tens of
- * microseconds) costs about what the work does.
- */
-const ELEMENTWISE_THREADS_MIN = 1 << 17;
-
-/**
- * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
- * C, so with fewer (conv1 of the case study, C = 1) the tiles are all stores and no arithmetic.
- */
-const WINOGRAD_MIN_C = 8;
-
-/** Whether a conv is one the Winograd F(2×2, 3×3) kernels (assembly/winograd.ts) compute. */
-function winogradFits(g: Conv2dGeometry): boolean {
-  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
-    g.ph >= 0 && g.pw >= 0 && g.c >= WINOGRAD_MIN_C && g.oh > 0 && g.ow > 0;
-}
-
-/**
- * [begin, end) of part `t` of `count` items cut into `parts` contiguous parts whose boundaries are
- * multiples of `align`. A fixed function of (count, parts), so a given thread count always splits
- * (and for conv backward-weight, sums) the same way.
- */
-function share(count: number, parts: number, t: number, align = 1): [number, number] {
-  const at = (i: number) => (i >= parts ? count : Math.floor((i * count) / (parts * align)) * align);
-  return [at(t), at(t + 1)];
-}
 
 /**
  * The tapegrad Backend over build/kernels.wasm: every method runs its arithmetic in WASM; the
@@ -114,28 +67,26 @@ function share(count: number, parts: number, t: number, align = 1): [number, num
  * Convolutions, large GEMMs and large element-wise / pooling / reduction calls can run on a worker
  * pool (`threads`); everything else runs on the calling thread.
  */
-export class WasmBackend implements Backend {
+export class WasmBackend implements Backend, KernelHost {
   readonly name = 'wasm';
   readonly dtype = 'float32' as const;
   private readonly allocator: SizeClassAllocator;
   private heapF32: Float32Array;
   private heapI32: Int32Array;
   private liveBytes = 0;
-  /** Kernel scratch (pack panels, cols of one image), grown on demand and reused across calls. */
-  private readonly scratch = new Map<string, Block>();
   private readonly paramPtr: number;
-  /** Workers for threads > 1, else null (also after dispose). */
-  private pool: WorkerPool | null;
+  /** Where split kernels run (the worker pool, if any) and the kernels' scratch. */
+  readonly dispatch: Dispatch;
 
   private constructor(
     readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly winograd: boolean,
     private readonly gemmThreadsMinMacs: number,
   ) {
-    this.pool = pool;
     this.heapF32 = new Float32Array(memory.buffer);
     this.heapI32 = new Int32Array(memory.buffer);
     this.allocator = new SizeClassAllocator(memory, kernels.heapBase(), () => this.refreshViews());
     this.paramPtr = this.allocator.alloc(PARAM_BYTES).ptr;
+    this.dispatch = new Dispatch(kernels, this.allocator, pool);
   }
 
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
@@ -171,58 +122,17 @@ export class WasmBackend implements Backend {
 
   /** Threads the expensive kernels run on (1 unless created with `threads`, and after dispose). */
   get threads(): number {
-    return this.pool?.threads ?? 1;
+    return this.dispatch.threads;
   }
 
   /** Kernel calls that were split across the worker pool so far (0 on one thread). */
   get parallelCalls(): number {
-    return this.pool?.calls ?? 0;
+    return this.dispatch.calls;
   }
 
   /** Terminates the worker threads; the backend stays usable, on one thread. */
   async dispose(): Promise<void> {
-    const pool = this.pool;
-    this.pool = null;
-    await pool?.dispose();
-  }
-
-  /**
-   * Runs a kernel that takes an image range [nBegin, nEnd) over images [0, n): on this thread, or
-   * split into contiguous shares across the pool (never more threads than images). `argsFor` gives
-   * thread t's arguments (its own scratch: it is called for every thread before any kernel runs,
-   * so scratch allocation, which may grow the memory, never races a kernel). Returns the threads used.
-   */
-  private runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[]): number {
-    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n);
-    if (this.pool === null || threads <= 1) {
-      (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, 0, n));
-      return 1;
-    }
-    const args: (number[] | null)[] = [];
-    for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(n, threads, t)) : null);
-    this.pool.run(kernel, args);
-    return threads;
-  }
-
-  /**
-   * Runs a kernel over items [0, count) (elements, planes, rows) split into contiguous shares whose
-   * boundaries are multiples of `align`, when the pool exists and `work` (elements touched) reaches
-   * ELEMENTWISE_THREADS_MIN; else on this thread. `argsFor(begin, end)` gives a share's arguments.
-   */
-  private runSplit(kernel: PoolKernel, count: number, work: number, align: number, argsFor: (begin: number, end: number) => number[]): void {
-    const threads = this.pool === null || work < ELEMENTWISE_THREADS_MIN ? 1 : Math.min(this.pool.threads, Math.floor(count / align));
-    if (this.pool === null || threads <= 1) {
-      (this.kernels[kernel] as unknown as (...args: number[]) => void)(...argsFor(0, count));
-      return;
-    }
-    const args: (number[] | null)[] = [];
-    for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(...share(count, threads, t, align)) : null);
-    this.pool.run(kernel, args);
-  }
-
-  /** Scratch name of thread t: thread 0 keeps the single-thread names. */
-  private static scratchName(name: string, t: number): string {
-    return t === 0 ? name : `${name}#${t}`;
+    await this.dispatch.dispose();
   }
 
   /** Views over memory.buffer must be re-created after memory.grow. */
@@ -252,20 +162,21 @@ export class WasmBackend implements Backend {
     return this.own(s).ptr;
   }
 
-  private scratchPtr(name: string, bytes: number): number {
-    const have = this.scratch.get(name);
-    if (have !== undefined && have.classBytes >= bytes) return have.ptr;
-    if (have !== undefined) this.allocator.free(have);
-    const block = this.allocator.alloc(Math.max(bytes, 64));
-    this.scratch.set(name, block);
-    return block.ptr;
-  }
-
   /** Writes i32 values into the parameter block and returns its address. */
   private params(values: readonly number[], offsetInts = 0): number {
     if ((values.length + offsetInts) * 4 > PARAM_BYTES) throw new Error(`wasm backend: ${values.length} parameters exceed the parameter block`);
     this.heapI32.set(values, (this.paramPtr >> 2) + offsetInts);
     return this.paramPtr + offsetInts * 4;
+  }
+
+  /** @internal Writes a conv geometry block (Note [geometry block]) and returns its address. */
+  geometryBlock(g: ConvGeometry): number {
+    return this.geometry(g);
+  }
+
+  /** @internal dst[cols, rows] = src[rows, cols]ᵀ between byte addresses. */
+  transposeInto(srcPtr: number, rows: number, cols: number, dstPtr: number): void {
+    this.copyStrided(srcPtr, [1, cols], dstPtr, [rows, 1], [cols, rows]);
   }
 
   private geometry(g: ConvGeometry): number {
@@ -325,7 +236,7 @@ export class WasmBackend implements Backend {
     const out = this.alloc(x.size);
     const [xPtr, op_] = [this.ptr(x), UNARY[op]];
     // Shares start on 16-byte boundaries so the f32x4 loops stay aligned.
-    this.runSplit('unary', x.size, x.size, 4, (b, e) => [op_, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
+    this.dispatch.runSplit('unary', x.size, x.size, 4, (b, e) => [op_, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
     return out;
   }
 
@@ -342,7 +253,7 @@ export class WasmBackend implements Backend {
   reluBackward(dy: Storage, x: Storage): Storage {
     const out = this.alloc(x.size);
     const [dyPtr, xPtr] = [this.ptr(dy), this.ptr(x)];
-    this.runSplit('reluBackward', x.size, x.size, 4, (b, e) => [dyPtr + 4 * b, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
+    this.dispatch.runSplit('reluBackward', x.size, x.size, 4, (b, e) => [dyPtr + 4 * b, xPtr + 4 * b, out.ptr + 4 * b, e - b]);
     return out;
   }
 
@@ -405,7 +316,7 @@ export class WasmBackend implements Backend {
       const out = this.alloc(outer * inner);
       const [r, src] = [dims[j]!.extent, current.ptr];
       // Output rows are independent: split the outer axis.
-      if (out.size > 0) this.runSplit('reduce', outer, outer * r * inner, 1, (b, e) => [op, src + 4 * b * r * inner, out.ptr + 4 * b * inner, e - b, r, inner]);
+      if (out.size > 0) this.dispatch.runSplit('reduce', outer, outer * r * inner, 1, (b, e) => [op, src + 4 * b * r * inner, out.ptr + 4 * b * inner, e - b, r, inner]);
       if (current !== x) this.free(current);
       current = out;
       dims.splice(j, 1);
@@ -477,48 +388,8 @@ export class WasmBackend implements Backend {
 
   /** gemm into a caller-owned output `out` ([batch, m, n]); what `gemm` and the benchmarks use. */
   gemmInto(out: Storage, a: Storage, b: Storage, p: GemmParams): void {
-    const { batch, m, n, k } = p;
-    if (batch === 0 || m === 0 || n === 0) return;
-    const flags = (p.bias !== undefined ? GEMM_BIAS_COL : 0) | (p.relu === true ? GEMM_RELU : 0);
-    if (batch === 1 && n <= GEMM_TRANSPOSED_MAX_N && m >= GEMM_TRANSPOSED_MIN_M) {
-      // Cᵀ = op(B)ᵀ · op(A)ᵀ: the many rows of A become the cheaply packed B operand (4 bytes per
-      // element instead of the pre-broadcast 16), then the small n × m result is transposed.
-      const ct = this.scratchPtr('gemmT', m * n * 4);
-      const tFlags = (p.bias !== undefined ? GEMM_BIAS_ROW : 0) | (p.relu === true ? GEMM_RELU : 0);
-      this.kernels.gemm(
-        this.ptr(b), this.ptr(a), ct, p.bias !== undefined ? this.ptr(p.bias) : 0,
-        1, n, m, k, p.transB ? 0 : 1, p.transA ? 0 : 1, 0, 0, m * n, tFlags,
-        this.scratchPtr('packA', this.kernels.gemmPackABytes(n, k)), this.scratchPtr('packB', this.kernels.gemmPackBBytes(m, k)), 0, n,
-      );
-      this.copyStrided(ct, [1, m], this.ptr(out), [n, 1], [m, n]);
-      return;
-    }
-    const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / GEMM_MR));
-    if (this.pool !== null && threads > 1 && batch * m * n * k >= this.gemmThreadsMinMacs) {
-      // Rows of C split at tile boundaries: each thread packs its rows of A and (redundantly, a
-      // compromise that keeps the threads independent) all of B.
-      const args: (number[] | null)[] = [];
-      for (let t = 0; t < this.pool.threads; t++) {
-        if (t >= threads) { args.push(null); continue; }
-        const [rowBegin, rowEnd] = share(m, threads, t, GEMM_MR);
-        const packAt = this.scratchPtr(WasmBackend.scratchName('packA', t), this.kernels.gemmPackABytes(rowEnd - rowBegin, k));
-        const packBt = this.scratchPtr(WasmBackend.scratchName('packB', t), this.kernels.gemmPackBBytes(n, k));
-        args.push([
-          this.ptr(a), this.ptr(b), this.ptr(out), p.bias !== undefined ? this.ptr(p.bias) : 0,
-          batch, m, n, k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.strideA, p.strideB, m * n, flags,
-          packAt, packBt, rowBegin, rowEnd,
-        ]);
-      }
-      this.pool.run('gemm', args);
-      return;
-    }
-    const packA = this.scratchPtr('packA', this.kernels.gemmPackABytes(m, k));
-    const packB = this.scratchPtr('packB', this.kernels.gemmPackBBytes(n, k));
-    this.kernels.gemm(
-      this.ptr(a), this.ptr(b), this.ptr(out), p.bias !== undefined ? this.ptr(p.bias) : 0,
-      batch, m, n, k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.strideA, p.strideB, m * n, flags,
-      packA, packB, 0, m,
-    );
+    const addresses = { a: this.ptr(a), b: this.ptr(b), out: this.ptr(out), bias: p.bias !== undefined ? this.ptr(p.bias) : 0 };
+    gemmInto(this, addresses, p, this.gemmThreadsMinMacs);
   }
 
   gemm(a: Storage, b: Storage, p: GemmParams): Storage {
@@ -539,89 +410,21 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  /** Scratch for the per-image conv kernels (assembly/conv.ts): cols of one image and the A pack. */
-  private convScratch(rowsA: number, k: number, g: ConvGeometry, t = 0): [number, number] {
-    return [
-      this.scratchPtr(WasmBackend.scratchName('cols', t), g.c * g.kh * g.kw * g.oh * g.ow * 4),
-      this.scratchPtr(WasmBackend.scratchName('packA', t), this.kernels.gemmPackABytes(rowsA, k)),
-    ];
-  }
-
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
-    if (out.size === 0) return out;
-    this.convForward(this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g);
+    if (out.size > 0) convForward(this, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g, this.winograd);
     return out;
-  }
-
-  /** y = conv2d(x, w) (+ bias) between raw addresses: Winograd where it fits, else im2col + GEMM per image. */
-  private convForward(xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry): void {
-    const geom = this.geometry(g);
-    if (this.winograd && winogradFits(g)) {
-      const bytes = this.kernels.winogradForwardScratchBytes(g.o, geom);
-      this.runImages('winogradConv2d', g.n, (t, nBegin, nEnd) => {
-        const scratch = this.scratchPtr(WasmBackend.scratchName('winograd', t), bytes);
-        return [xPtr, wPtr, biasPtr, outPtr, g.o, geom, scratch, nBegin, nEnd];
-      });
-      return;
-    }
-    const ckk = g.c * g.kh * g.kw;
-    this.runImages('conv2d', g.n, (t, nBegin, nEnd) => {
-      const [cols, packA] = this.convScratch(g.o, ckk, g, t);
-      return [xPtr, wPtr, biasPtr, outPtr, g.o, geom, cols, packA, nBegin, nEnd];
-    });
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.c * g.h * g.w);
-    if (out.size === 0) return out;
-    const ckk = g.c * g.kh * g.kw;
-    const phT = g.dh * (g.kh - 1) - g.ph;
-    const pwT = g.dw * (g.kw - 1) - g.pw;
-    // NOTE: with stride 1, dx = conv2d(dy, flipped wᵀ, padding d·(k−1)−p): a forward conv whose GEMM
-    // has K = O·KH·KW instead of K = O, which the 4x8 tile runs much faster. Worth it once C fills
-    // most of a 4-row tile; otherwise (and for strides > 1) GEMM into cols + col2im.
-    if (g.sh === 1 && g.sw === 1 && phT >= 0 && pwT >= 0 && g.c >= 4) {
-      const wFlip = this.scratchPtr('wFlip', g.o * ckk * 4);
-      this.kernels.flipConvWeight(this.ptr(w), wFlip, g.o, g.c, g.kh, g.kw);
-      const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
-      this.convForward(this.ptr(dy), wFlip, 0, out.ptr, gT);
-      return out;
-    }
-    const geom = this.geometry(g);
-    const [dyPtr, wPtr] = [this.ptr(dy), this.ptr(w)];
-    this.runImages('conv2dBackwardInput', g.n, (t, nBegin, nEnd) => {
-      const [cols, packA] = this.convScratch(ckk, g.o, g, t);
-      return [dyPtr, wPtr, out.ptr, g.o, geom, cols, packA, nBegin, nEnd];
-    });
+    if (out.size > 0) convBackwardInput(this, this.ptr(dy), this.ptr(w), out.ptr, g, this.winograd);
     return out;
   }
 
   conv2dBackwardWeight(dy: Storage, x: Storage, g: Conv2dGeometry): Storage {
-    const ckk = g.c * g.kh * g.kw;
-    const out = this.alloc(g.o * ckk);
-    if (out.size === 0) return out;
-    const geom = this.geometry(g);
-    const [dyPtr, xPtr] = [this.ptr(dy), this.ptr(x)];
-    const wino = this.winograd && winogradFits(g);
-    const winoBytes = wino ? this.kernels.winogradBackwardWeightScratchBytes(g.o, geom) : 0;
-    // Threads > 1: each thread sums its images into its own dw (thread 0: the output), then the
-    // partials are added to the output in thread order, so a given thread count is deterministic.
-    const partials: number[] = [];
-    const threads = this.runImages(wino ? 'winogradConv2dBackwardWeight' : 'conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
-      const name = (s: string) => WasmBackend.scratchName(s, t);
-      if (wino) {
-        const dw = t === 0 ? out.ptr : this.scratchPtr(name('dw'), out.size * 4);
-        partials.push(dw);
-        return [dyPtr, xPtr, dw, g.o, geom, this.scratchPtr(name('winograd'), winoBytes), nBegin, nEnd];
-      }
-      const cols = this.scratchPtr(name('cols'), ckk * g.oh * g.ow * 4);
-      const dwt = this.scratchPtr(name('packA'), ckk * g.o * 4);
-      const dw = t === 0 ? out.ptr : this.scratchPtr(name('dw'), out.size * 4);
-      partials.push(dw);
-      return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, nBegin, nEnd];
-    });
-    for (let t = 1; t < threads; t++) this.kernels.binaryRow(BINARY.add, out.ptr, 1, partials[t]!, 1, out.ptr, out.size);
+    const out = this.alloc(g.o * g.c * g.kh * g.kw);
+    if (out.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), out.ptr, g, this.winograd);
     return out;
   }
 
@@ -632,7 +435,7 @@ export class WasmBackend implements Backend {
     const argmax = this.alloc(y.size);
     if (y.size > 0) {
       const [xPtr, geom] = [this.ptr(x), this.geometry(g)];
-      this.runSplit('maxPool2d', g.n * g.c, x.size, 1, (b, e) => [xPtr, y.ptr, argmax.ptr, geom, b, e]);
+      this.dispatch.runSplit('maxPool2d', g.n * g.c, x.size, 1, (b, e) => [xPtr, y.ptr, argmax.ptr, geom, b, e]);
     }
     return { y, argmax };
   }
@@ -641,7 +444,7 @@ export class WasmBackend implements Backend {
     const dx = this.alloc(g.n * g.c * g.h * g.w);
     if (dx.size > 0) {
       const [dyPtr, argmaxPtr, geom] = [this.ptr(dy), this.ptr(argmax), this.geometry(g)];
-      this.runSplit('maxPool2dBackward', g.n * g.c, dx.size, 1, (b, e) => [dyPtr, argmaxPtr, dx.ptr, geom, b, e]);
+      this.dispatch.runSplit('maxPool2dBackward', g.n * g.c, dx.size, 1, (b, e) => [dyPtr, argmaxPtr, dx.ptr, geom, b, e]);
     }
     return dx;
   }
