@@ -1,6 +1,45 @@
 // Batch norm over x viewed as [N, C, spatial]. Pointers are byte addresses, counts ELEMENTS.
-// Statistics accumulate in f64 (two passes), so large N·spatial does not lose precision.
+// Statistics accumulate in f64 (two passes), so large N·spatial does not lose precision; the
+// passes run on f64x2 pairs (two accumulators each, four floats a step) and a scalar tail.
 // `savedPtr` holds [mean[C], invstd[C]] for the backward. weightPtr / biasPtr may be 0 (affine off).
+
+/** Σ x over one row of `count` floats, in f64. */
+// @ts-ignore: decorator
+@inline function rowSum(rowPtr: usize, count: i32): f64 {
+  let va = f64x2.splat(0), vb = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(rowPtr + (<usize>i << 2));
+    va = f64x2.add(va, f64x2.promote_low_f32x4(v));
+    vb = f64x2.add(vb, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+  }
+  const vs = f64x2.add(va, vb);
+  let s = f64x2.extract_lane(vs, 0) + f64x2.extract_lane(vs, 1);
+  for (; i < count; i++) s += <f64>load<f32>(rowPtr + (<usize>i << 2));
+  return s;
+}
+
+/** Σ (x − mean)² over one row, in f64. */
+// @ts-ignore: decorator
+@inline function rowSquares(rowPtr: usize, count: i32, mean: f64): f64 {
+  const vmean = f64x2.splat(mean);
+  let va = f64x2.splat(0), vb = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(rowPtr + (<usize>i << 2));
+    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), vmean);
+    const d1 = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), vmean);
+    va = f64x2.add(va, f64x2.mul(d0, d0));
+    vb = f64x2.add(vb, f64x2.mul(d1, d1));
+  }
+  const vs = f64x2.add(va, vb);
+  let s = f64x2.extract_lane(vs, 0) + f64x2.extract_lane(vs, 1);
+  for (; i < count; i++) {
+    const d = <f64>load<f32>(rowPtr + (<usize>i << 2)) - mean;
+    s += d * d;
+  }
+  return s;
+}
 
 /**
  * Training: normalise with batch statistics (biased variance) and update the running stats in
@@ -15,19 +54,10 @@ export function batchNorm(
     let mean: f64, invstd: f64;
     if (training) {
       let s: f64 = 0;
-      for (let b = 0; b < n; b++) {
-        const rowPtr = xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2);
-        for (let i = 0; i < spatial; i++) s += <f64>load<f32>(rowPtr + (<usize>i << 2));
-      }
+      for (let b = 0; b < n; b++) s += rowSum(xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2), spatial);
       mean = s / count;
       let ss: f64 = 0;
-      for (let b = 0; b < n; b++) {
-        const rowPtr = xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2);
-        for (let i = 0; i < spatial; i++) {
-          const d = <f64>load<f32>(rowPtr + (<usize>i << 2)) - mean;
-          ss += d * d;
-        }
-      }
+      for (let b = 0; b < n; b++) ss += rowSquares(xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2), spatial, mean);
       const variance = ss / count;
       invstd = 1 / Math.sqrt(variance + eps);
       const unbiased = count > 1 ? ss / (count - 1) : variance;
@@ -45,9 +75,16 @@ export function batchNorm(
     const beta: f64 = biasPtr ? <f64>load<f32>(biasPtr + (<usize>ch << 2)) : 0;
     const scale = <f32>(gamma * invstd);
     const shift = <f32>(beta - mean * gamma * invstd);
+    const vscale = f32x4.splat(scale), vshift = f32x4.splat(shift);
     for (let b = 0; b < n; b++) {
       const off = (<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2;
-      for (let i = 0; i < spatial; i++) {
+      let i = 0;
+      // y = x·scale + shift, rounded as the scalar f32 expression (mul, then add).
+      for (; i + 4 <= spatial; i += 4) {
+        const p = off + (<usize>i << 2);
+        v128.store(yPtr + p, f32x4.add(f32x4.mul(v128.load(xPtr + p), vscale), vshift));
+      }
+      for (; i < spatial; i++) {
         const p = off + (<usize>i << 2);
         store<f32>(yPtr + p, load<f32>(xPtr + p) * scale + shift);
       }
@@ -57,7 +94,8 @@ export function batchNorm(
 
 /**
  * dbias = Σ dy, dweight = Σ dy·x̂. Training: dx = γ·invstd·(dy − dbias/M − x̂·dweight/M), M = N·spatial.
- * Eval: the statistics are constants, dx = γ·invstd·dy.
+ * Eval: the statistics are constants, dx = γ·invstd·dy. All in f64, per element as the scalar
+ * formula; the sums on f64x2 pairs.
  */
 export function batchNormBackward(
   dyPtr: usize, xPtr: usize, savedPtr: usize, weightPtr: usize, dxPtr: usize, dweightPtr: usize, dbiasPtr: usize,
@@ -67,10 +105,24 @@ export function batchNormBackward(
   for (let ch = 0; ch < c; ch++) {
     const mean = <f64>load<f32>(savedPtr + (<usize>ch << 2));
     const invstd = <f64>load<f32>(savedPtr + (<usize>(c + ch) << 2));
+    const vmean = f64x2.splat(mean), vinvstd = f64x2.splat(invstd);
     let sdy: f64 = 0, sdyxhat: f64 = 0;
     for (let b = 0; b < n; b++) {
       const off = (<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2;
-      for (let i = 0; i < spatial; i++) {
+      let vdy = f64x2.splat(0), vdyx = f64x2.splat(0);
+      let i = 0;
+      for (; i + 4 <= spatial; i += 4) {
+        const p = off + (<usize>i << 2);
+        const dy4 = v128.load(dyPtr + p), x4 = v128.load(xPtr + p);
+        const dy0 = f64x2.promote_low_f32x4(dy4), dy1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(dy4, dy4, 2, 3, 0, 1));
+        const xh0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x4), vmean), vinvstd);
+        const xh1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(x4, x4, 2, 3, 0, 1)), vmean), vinvstd);
+        vdy = f64x2.add(vdy, f64x2.add(dy0, dy1));
+        vdyx = f64x2.add(vdyx, f64x2.add(f64x2.mul(dy0, xh0), f64x2.mul(dy1, xh1)));
+      }
+      sdy += f64x2.extract_lane(vdy, 0) + f64x2.extract_lane(vdy, 1);
+      sdyxhat += f64x2.extract_lane(vdyx, 0) + f64x2.extract_lane(vdyx, 1);
+      for (; i < spatial; i++) {
         const p = off + (<usize>i << 2);
         const dy = <f64>load<f32>(dyPtr + p);
         sdy += dy;
@@ -83,9 +135,21 @@ export function batchNormBackward(
     const k = gamma * invstd;
     const meanDy = training ? sdy / count : 0;
     const meanDyXhat = training ? sdyxhat / count : 0;
+    const vk = f64x2.splat(k), vmeanDy = f64x2.splat(meanDy), vmeanDyXhat = f64x2.splat(meanDyXhat);
     for (let b = 0; b < n; b++) {
       const off = (<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2;
-      for (let i = 0; i < spatial; i++) {
+      let i = 0;
+      for (; i + 4 <= spatial; i += 4) {
+        const p = off + (<usize>i << 2);
+        const dy4 = v128.load(dyPtr + p), x4 = v128.load(xPtr + p);
+        const xh0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(x4), vmean), vinvstd);
+        const xh1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(x4, x4, 2, 3, 0, 1)), vmean), vinvstd);
+        const dx0 = f64x2.mul(vk, f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(dy4), vmeanDy), f64x2.mul(xh0, vmeanDyXhat)));
+        const dx1 = f64x2.mul(vk, f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(dy4, dy4, 2, 3, 0, 1)), vmeanDy), f64x2.mul(xh1, vmeanDyXhat)));
+        // f32x4.demote_f64x2_zero puts the two results in lanes 0-1 (zeros above): combine both halves.
+        v128.store(dxPtr + p, v128.shuffle<f32>(f32x4.demote_f64x2_zero(dx0), f32x4.demote_f64x2_zero(dx1), 0, 1, 4, 5));
+      }
+      for (; i < spatial; i++) {
         const p = off + (<usize>i << 2);
         const xhat = (<f64>load<f32>(xPtr + p) - mean) * invstd;
         store<f32>(dxPtr + p, <f32>(k * (<f64>load<f32>(dyPtr + p) - meanDy - xhat * meanDyXhat)));

@@ -44,8 +44,20 @@ interface PageResult {
   parallelCalls?: number; maxDiff?: number; finite?: boolean; error?: string;
 }
 
-/** Loads the page in headless Chromium and returns what it wrote into its body. */
-function runPage(url: string): Promise<PageResult> {
+/**
+ * Loads the page in headless Chromium and returns what it wrote into its body. A browser that
+ * produced no page at all (a launch failure, not a result) is retried once.
+ */
+async function runPage(url: string): Promise<PageResult> {
+  try {
+    return await runPageOnce(url);
+  } catch (e) {
+    console.warn(`browser test: ${(e as Error).message}; retrying once`);
+    return runPageOnce(url);
+  }
+}
+
+function runPageOnce(url: string): Promise<PageResult> {
   return new Promise((resolve, reject) => {
     execFile(
       CHROMIUM!,
@@ -71,6 +83,7 @@ describe.runIf(CHROMIUM !== undefined)(`wasm backend in headless Chromium (${CHR
 
   it('a cross-origin isolated page runs 2 threads (Web Workers), with the same results as 1 thread', async () => {
     const r = await runPage(`${base}?isolated=1`);
+    console.log(`isolated page: ${JSON.stringify(r)}`);
     expect(r.error).toBeUndefined();
     expect([r.isolated, r.sharedMemory, r.threads]).toEqual([true, true, 2]);
     expect(r.build).toMatch(/^kernels(-relaxed)?\.wasm$/);
@@ -83,6 +96,7 @@ describe.runIf(CHROMIUM !== undefined)(`wasm backend in headless Chromium (${CHR
 
   it('a page that is not isolated falls back to 1 thread over an unshared memory, with a message', async () => {
     const r = await runPage(base);
+    console.log(`plain page: ${JSON.stringify(r)}`);
     expect(r.error).toBeUndefined();
     expect([r.isolated, r.sharedMemory, r.threads, r.parallelCalls]).toEqual([false, false, 1, 0]);
     expect(r.build).toMatch(/^kernels-single(-relaxed)?\.wasm$/);
