@@ -49,8 +49,29 @@ export function batchNorm(
   xPtr: usize, yPtr: usize, runningMeanPtr: usize, runningVarPtr: usize, weightPtr: usize, biasPtr: usize,
   savedPtr: usize, n: i32, c: i32, spatial: i32, eps: f64, momentum: f64, training: bool,
 ): void {
+  batchNormRange(xPtr, yPtr, runningMeanPtr, runningVarPtr, weightPtr, biasPtr, savedPtr, n, c, spatial, eps, momentum, training, 0, c);
+}
+
+/**
+ * Note [batch norm block]: batchNorm's arguments for channels [cBegin, cEnd), read from a block
+ * (the worker pool passes i32 arguments only): i32 x, y, runningMean, runningVar, weight, bias,
+ * saved, n, c, spatial, training at bytes 0..40, then f64 eps at 48 and momentum at 56.
+ * Every channel is computed as by batchNorm, so a split over channels changes no result.
+ */
+export function batchNormChannels(blockPtr: usize, cBegin: i32, cEnd: i32): void {
+  batchNormRange(
+    load<u32>(blockPtr), load<u32>(blockPtr, 4), load<u32>(blockPtr, 8), load<u32>(blockPtr, 12), load<u32>(blockPtr, 16),
+    load<u32>(blockPtr, 20), load<u32>(blockPtr, 24), load<i32>(blockPtr, 28), load<i32>(blockPtr, 32), load<i32>(blockPtr, 36),
+    load<f64>(blockPtr, 48), load<f64>(blockPtr, 56), load<i32>(blockPtr, 40) != 0, cBegin, cEnd,
+  );
+}
+
+function batchNormRange(
+  xPtr: usize, yPtr: usize, runningMeanPtr: usize, runningVarPtr: usize, weightPtr: usize, biasPtr: usize,
+  savedPtr: usize, n: i32, c: i32, spatial: i32, eps: f64, momentum: f64, training: bool, cBegin: i32, cEnd: i32,
+): void {
   const count = <f64>n * <f64>spatial;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = cBegin; ch < cEnd; ch++) {
     let mean: f64, invstd: f64;
     if (training) {
       let s: f64 = 0;
@@ -95,14 +116,14 @@ export function batchNorm(
 /**
  * dbias = Σ dy, dweight = Σ dy·x̂. Training: dx = γ·invstd·(dy − dbias/M − x̂·dweight/M), M = N·spatial.
  * Eval: the statistics are constants, dx = γ·invstd·dy. All in f64, per element as the scalar
- * formula; the sums on f64x2 pairs.
+ * formula; the sums on f64x2 pairs. Channels [cBegin, cEnd) (a thread's share; [0, c) for all).
  */
 export function batchNormBackward(
   dyPtr: usize, xPtr: usize, savedPtr: usize, weightPtr: usize, dxPtr: usize, dweightPtr: usize, dbiasPtr: usize,
-  n: i32, c: i32, spatial: i32, training: bool,
+  n: i32, c: i32, spatial: i32, training: bool, cBegin: i32, cEnd: i32,
 ): void {
   const count = <f64>n * <f64>spatial;
-  for (let ch = 0; ch < c; ch++) {
+  for (let ch = cBegin; ch < cEnd; ch++) {
     const mean = <f64>load<f32>(savedPtr + (<usize>ch << 2));
     const invstd = <f64>load<f32>(savedPtr + (<usize>(c + ch) << 2));
     const vmean = f64x2.splat(mean), vinvstd = f64x2.splat(invstd);

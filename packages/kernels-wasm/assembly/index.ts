@@ -7,7 +7,7 @@ export { unary, reluBackward, binary, binaryRow, where } from './elementwise';
 export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
 export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';
-export { batchNorm, batchNormBackward } from './batchnorm';
+export { batchNorm, batchNormChannels, batchNormBackward } from './batchnorm';
 export { sgdStep, adamStep } from './optim';
 export { dropoutMask } from './random';
 

@@ -45,8 +45,9 @@ export interface KernelExports {
   crossEntropyBackward(dlossPtr: number, logpPtr: number, targetsPtr: number, dxPtr: number, rows: number, cols: number, smoothing: number): void;
   batchNorm(xPtr: number, yPtr: number, runningMeanPtr: number, runningVarPtr: number, weightPtr: number, biasPtr: number,
     savedPtr: number, n: number, c: number, spatial: number, eps: number, momentum: number, training: number): void;
+  batchNormChannels(blockPtr: number, cBegin: number, cEnd: number): void;
   batchNormBackward(dyPtr: number, xPtr: number, savedPtr: number, weightPtr: number, dxPtr: number, dweightPtr: number,
-    dbiasPtr: number, n: number, c: number, spatial: number, training: number): void;
+    dbiasPtr: number, n: number, c: number, spatial: number, training: number, cBegin: number, cEnd: number): void;
   sgdStep(paramPtr: number, gradPtr: number, bufPtr: number, count: number, lr: number, momentum: number,
     dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
   adamStep(paramPtr: number, gradPtr: number, mPtr: number, vPtr: number, count: number, lr: number, beta1: number,

@@ -493,10 +493,14 @@ export class WasmBackend implements Backend, KernelHost {
   batchNorm(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage } {
     const y = this.alloc(x.size);
     const saved = this.alloc(2 * p.c);
-    this.kernels.batchNorm(
+    // Note [batch norm block] (assembly/batchnorm.ts): the arguments, for the pool's i32-only calls.
+    const block = this.params([
       this.ptr(x), y.ptr, this.ptr(runningMean), this.ptr(runningVar), weight !== null ? this.ptr(weight) : 0,
-      bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.eps, p.momentum, p.training ? 1 : 0,
-    );
+      bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.training ? 1 : 0,
+    ]);
+    new Float64Array(this.memory.buffer, block + 48, 2).set([p.eps, p.momentum]);
+    // Channels are independent: split them (each computed exactly as on one thread).
+    this.dispatch.runSplit('batchNormChannels', p.c, x.size, 1, (b, e) => [block, b, e]);
     return { y, saved };
   }
 
@@ -504,10 +508,11 @@ export class WasmBackend implements Backend, KernelHost {
     const dx = this.alloc(x.size);
     const dweight = this.alloc(p.c);
     const dbias = this.alloc(p.c);
-    this.kernels.batchNormBackward(
+    const args = [
       this.ptr(dy), this.ptr(x), this.ptr(saved), weight !== null ? this.ptr(weight) : 0, dx.ptr, dweight.ptr, dbias.ptr,
       p.n, p.c, p.spatial, p.training ? 1 : 0,
-    );
+    ];
+    this.dispatch.runSplit('batchNormBackward', p.c, x.size, 1, (b, e) => [...args, b, e]);
     return { dx, dweight, dbias };
   }
 

@@ -39,7 +39,7 @@ const SPIN_MS = 2;
 /** The kernels a worker can run; the index is the op code. */
 export const POOL_KERNELS = [
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm', 'winogradConv2d', 'winogradConv2dBackwardWeight',
-  'unary', 'reluBackward', 'maxPool2d', 'maxPool2dBackward', 'reduce',
+  'unary', 'reluBackward', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
 ] as const;
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 

@@ -137,6 +137,34 @@ for (const threads of [2, 3]) {
       }
     });
 
+    it('batch norm forward and backward split by channel, with the same results (training and eval)', () => {
+      const same = (a: Float32Array, b: Float32Array) => expectClose(a, b, 0, 0);
+      const [n, c, h, w] = [64, 16, 26, 26];
+      const size = n * c * h * w;
+      for (const training of [true, false]) {
+        const [x, xm] = both(randomArray(size, 21));
+        const [dy, dym] = both(randomArray(size, 22));
+        const [gamma, gammam] = both(randomArray(c, 23));
+        const [beta, betam] = both(randomArray(c, 24));
+        const [rm, rmm] = both(randomArray(c, 25));
+        const [rv, rvm] = both(Float32Array.from(randomArray(c, 26), (v) => 1 + Math.abs(v)));
+        const p = { n, c, spatial: h * w, eps: 1e-5, momentum: 0.1, training };
+        const before = mt.parallelCalls;
+        const one = st.batchNorm(x, rm, rv, gamma, beta, p);
+        const two = mt.batchNorm(xm, rmm, rvm, gammam, betam, p);
+        same(mt.read(two.y), st.read(one.y));
+        same(mt.read(two.saved), st.read(one.saved));
+        same(mt.read(rmm), st.read(rm));
+        same(mt.read(rvm), st.read(rv));
+        const g1 = st.batchNormBackward(dy, x, one.saved, gamma, p);
+        const g2 = mt.batchNormBackward(dym, xm, two.saved, gammam, p);
+        same(mt.read(g2.dx), st.read(g1.dx));
+        same(mt.read(g2.dweight), st.read(g1.dweight));
+        same(mt.read(g2.dbias), st.read(g1.dbias));
+        expect(mt.parallelCalls - before).toBe(2);
+      }
+    });
+
     it('a small gemm (below the threading threshold) stays on one thread', () => {
       const p: GemmParams = { batch: 1, m: 16, n: 16, k: 16, transA: false, transB: false, strideA: 0, strideB: 0 };
       const [a, am] = both(randomArray(256, 8));
