@@ -73,6 +73,7 @@ export class WasmBackend implements Backend, KernelHost {
   private readonly allocator: SizeClassAllocator;
   private heapF32: Float32Array;
   private heapI32: Int32Array;
+  private heapF64: Float64Array;
   private liveBytes = 0;
   private readonly paramPtr: number;
   /** Where split kernels run (the worker pool, if any) and the kernels' scratch. */
@@ -84,6 +85,7 @@ export class WasmBackend implements Backend, KernelHost {
   ) {
     this.heapF32 = new Float32Array(memory.buffer);
     this.heapI32 = new Int32Array(memory.buffer);
+    this.heapF64 = new Float64Array(memory.buffer);
     this.allocator = new SizeClassAllocator(memory, kernels.heapBase(), () => this.refreshViews());
     this.paramPtr = this.allocator.alloc(PARAM_BYTES).ptr;
     this.dispatch = new Dispatch(kernels, this.allocator, pool);
@@ -139,6 +141,7 @@ export class WasmBackend implements Backend, KernelHost {
   private refreshViews(): void {
     this.heapF32 = new Float32Array(this.memory.buffer);
     this.heapI32 = new Int32Array(this.memory.buffer);
+    this.heapF64 = new Float64Array(this.memory.buffer);
   }
 
   /** A Float32Array view of a storage's elements (valid until the next allocation). */
@@ -498,7 +501,8 @@ export class WasmBackend implements Backend, KernelHost {
       this.ptr(x), y.ptr, this.ptr(runningMean), this.ptr(runningVar), weight !== null ? this.ptr(weight) : 0,
       bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.training ? 1 : 0,
     ]);
-    new Float64Array(this.memory.buffer, block + 48, 2).set([p.eps, p.momentum]);
+    this.heapF64[(block + 48) >> 3] = p.eps;
+    this.heapF64[(block + 56) >> 3] = p.momentum;
     // Channels are independent: split them (each computed exactly as on one thread).
     this.dispatch.runSplit('batchNormChannels', p.c, x.size, 1, (b, e) => [block, b, e]);
     return { y, saved };
