@@ -76,7 +76,7 @@ export function conv2dBackwardWeight(
 /**
  * wFlip[C, O, KH, KW] = w[O, C, KH−1−i, KW−1−j]: with it, the stride-1 backward-input is itself a
  * forward convolution of dy (padding dh·(KH−1)−ph), which keeps K = O·KH·KW long for the GEMM
- * instead of K = O (see conv2dBackwardInput in src/wasm-backend.ts).
+ * instead of K = O (see convBackwardInput in src/gemm-conv.ts).
  */
 export function flipConvWeight(wPtr: usize, outPtr: usize, o: i32, c: i32, kh: i32, kw: i32): void {
   for (let oc = 0; oc < o; oc++) {
