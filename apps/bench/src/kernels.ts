@@ -23,7 +23,11 @@ export interface KernelResult {
   samples: number;
   flops: number | null;
   gflops: number | null;
-  /** gflops (from the mean) ÷ the measured one-core peak (fastest sample) of the multiply-add the build uses. */
+  /**
+   * GFLOP/s of the fastest sample ÷ the measured one-core peak (also its fastest sample) of the
+   * multiply-add the build uses: like against like (the mean would add the machine's other load
+   * to the kernel's side only).
+   */
   peakFraction: number | null;
   /** Set when the kernel could not run (a peer lacking it) or was skipped; ms is then NaN. */
   error?: string;
@@ -60,7 +64,7 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
     const name = baseName + (o.nameSuffix ?? '');
     const t = timeIt(`${backend.name} ${name}`, fn, o.timing);
     const gflops = flops === null ? null : flops / (t.ms * 1e6);
-    const peakFraction = gflops === null || o.peakGflops === null ? null : gflops / o.peakGflops;
+    const peakFraction = flops === null || o.peakGflops === null ? null : flops / (t.minMs * 1e6) / o.peakGflops;
     results.push({ suite, name, backend: backend.name, ms: t.ms, minMs: t.minMs, rme: t.rme, samples: t.samples, flops, gflops, peakFraction });
     const gf = gflops === null ? '' : `  ${gflops.toFixed(2).padStart(7)} GFLOP/s${peakFraction === null ? '' : ` (${(100 * peakFraction).toFixed(0)}% of peak)`}`;
     o.log(`  ${backend.name.padEnd(5)} ${name.padEnd(52)} ${t.ms.toFixed(3).padStart(10)} ms ±${t.rme.toFixed(0)}%${gf}`);

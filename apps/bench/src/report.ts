@@ -25,8 +25,9 @@ export function kernelTable(results: KernelResult[]): string {
     ];
   });
   return renderTable(
-    'Kernels, one thread (ms per call; GFLOP/s = 2·M·N·K / t; % of the peak above of the multiply-add the wasm build uses: relaxed_madd\n' +
-      'in the relaxed builds, mul+add in the plain ones; ref = pure-TS reference backend, few samples).\n' +
+    'Kernels, one thread (ms per call and GFLOP/s = 2·M·N·K / t from the mean; "peak": the fastest sample\'s GFLOP/s ÷ the fastest sample\n' +
+      'of the peak above for the multiply-add the wasm build uses, relaxed_madd in the relaxed builds, mul+add in the plain ones;\n' +
+      'ref = pure-TS reference backend, few samples).\n' +
       'Conv GFLOP/s count the direct convolution (2·N·O·OH·OW·C·KH·KW); 3×3 convs with C >= 8 run Winograd F(2×2, 3×3), whose GEMMs do\n' +
       '2.25× fewer multiply-adds, so their rate is an effective one and can pass the peak; the (im2col) rows are the same convs without it.',
     ['kernel', 'wasm ms', 'GFLOP/s', 'peak', 'ref ms', 'ref GFLOP/s', 'wasm speed-up'],
