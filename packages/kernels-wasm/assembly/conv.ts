@@ -5,7 +5,7 @@
 // The row-major B operands (cols, dy) are read in place by the GEMM, never packed.
 // Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
-import { geom, G_C, G_H, G_W, G_KH, G_KW, G_OH, G_OW } from './geometry';
+import { geomCkk, geomImageBytes, geomOutPlane } from './geometry';
 import { packA, gemmDirectB, GEMM_BIAS_ROW } from './gemm';
 import { im2col, col2im } from './im2col';
 import { accumulateDots } from './dots';
@@ -15,10 +15,9 @@ export function conv2d(
   xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize,
   colsPtr: usize, packAPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
-  const c = geom(geomPtr, G_C);
-  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
-  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
-  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const ckk = geomCkk(geomPtr);
+  const p = geomOutPlane(geomPtr);
+  const xImageBytes = geomImageBytes(geomPtr);
   const yImageBytes = <usize>(o * p) << 2;
   packA(wPtr, packAPtr, o, ckk, false, 0, o);
   const flags = biasPtr ? GEMM_BIAS_ROW : 0;
@@ -33,10 +32,9 @@ export function conv2dBackwardInput(
   dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize,
   colsPtr: usize, packAPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
-  const c = geom(geomPtr, G_C);
-  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
-  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
-  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const ckk = geomCkk(geomPtr);
+  const p = geomOutPlane(geomPtr);
+  const xImageBytes = geomImageBytes(geomPtr);
   const yImageBytes = <usize>(o * p) << 2;
   packA(wPtr, packAPtr, ckk, o, true, 0, ckk);
   for (let n = nBegin; n < nEnd; n++) {
@@ -56,10 +54,9 @@ export function conv2dBackwardWeight(
   dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize,
   colsPtr: usize, dwtPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
-  const c = geom(geomPtr, G_C);
-  const ckk = c * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
-  const p = geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
-  const xImageBytes = <usize>(c * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+  const ckk = geomCkk(geomPtr);
+  const p = geomOutPlane(geomPtr);
+  const xImageBytes = geomImageBytes(geomPtr);
   const yImageBytes = <usize>(o * p) << 2;
   memory.fill(dwtPtr, 0, <usize>(o * ckk) << 2);
   for (let n = nBegin; n < nEnd; n++) {

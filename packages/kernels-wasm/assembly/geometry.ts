@@ -35,3 +35,21 @@ export const G_OW: usize = 52;
   if (offset >= size) return 0;
   return max(0, min(outSize, (size - offset + stride - 1) / stride));
 }
+
+/** C·KH·KW: the reduction of a conv's im2col GEMM. */
+// @ts-ignore: decorator
+@inline export function geomCkk(geomPtr: usize): i32 {
+  return geom(geomPtr, G_C) * geom(geomPtr, G_KH) * geom(geomPtr, G_KW);
+}
+
+/** OH·OW: output positions per plane. */
+// @ts-ignore: decorator
+@inline export function geomOutPlane(geomPtr: usize): i32 {
+  return geom(geomPtr, G_OH) * geom(geomPtr, G_OW);
+}
+
+/** Bytes of one input image, C·H·W f32. */
+// @ts-ignore: decorator
+@inline export function geomImageBytes(geomPtr: usize): usize {
+  return <usize>(geom(geomPtr, G_C) * geom(geomPtr, G_H) * geom(geomPtr, G_W)) << 2;
+}
