@@ -7,8 +7,8 @@
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
 import { geomCkk, geomImageBytes, geomOutPlane } from './geometry';
 import { packA, gemmDirectB, GEMM_BIAS_ROW } from './gemm';
-import { im2col, col2im } from './im2col';
-import { accumulateDots } from './dots';
+import { im2col, col2im } from './conv/im2col';
+import { accumulateDots } from './conv/dots';
 
 /** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
 export function conv2d(
@@ -73,7 +73,7 @@ export function conv2dBackwardWeight(
 /**
  * wFlip[C, O, KH, KW] = w[O, C, KH−1−i, KW−1−j]: with it, the stride-1 backward-input is itself a
  * forward convolution of dy (padding dh·(KH−1)−ph), which keeps K = O·KH·KW long for the GEMM
- * instead of K = O (see convBackwardInput in src/gemm-conv.ts).
+ * instead of K = O (see convBackwardInput in src/conv.ts).
  */
 export function flipConvWeight(wPtr: usize, outPtr: usize, o: i32, c: i32, kh: i32, kw: i32): void {
   for (let oc = 0; oc < o; oc++) {

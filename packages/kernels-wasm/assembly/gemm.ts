@@ -10,17 +10,17 @@
 //   - gemm4x8 multiplies one A panel by one B panel into 8 f32x4 accumulators.
 // Tiles measured on this machine's Zen 5 core (256³, best of 7): 4x8 ~47 GFLOP/s; 5x8 ~20 and
 // 6x8 ~24 (V8 spills: 15 allocatable xmm registers), 4x8 with K unrolled by 2 ~23.
-// The relaxed build adds gemm5x8 (A rows 0-3 as lanes; Note [5-row tiles], gemm-tiles.ts) for most
+// The relaxed build adds gemm5x8 (A rows 0-3 as lanes; Note [5-row tiles], gemm/tiles.ts) for most
 // rows: 256³ ~50.7 vs 46.9 GFLOP/s for 4x8 with relaxed_madd; 6x8 pre-broadcast spills there too (25).
-// Packing (gemm-pack.ts) reads either storage order, so a transposed operand is never materialised.
+// Packing (gemm/pack.ts) reads either storage order, so a transposed operand is never materialised.
 // A batch stride of 0 broadcasts the operand, and it is packed only once.
 // NOTE: the microkernel reads (never writes) up to 28 bytes past the last bias / C element of a
 // partial tile; the TS allocator keeps a guard zone at the end of the heap so this cannot trap.
 
-import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm-tiles';
-import { packA, packB } from './gemm-pack';
-import { madd } from './madd';
-export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm-pack';
+import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm/tiles';
+import { packA, packB } from './gemm/pack';
+import { madd } from './gemm/madd';
+export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm/pack';
 
 /** C starts as C (beta = 1) instead of 0: accumulation across calls or across the batch. */
 export const GEMM_ACCUMULATE: i32 = 1;
@@ -77,7 +77,7 @@ export const GEMM_BIAS_COL: i32 = 8;
  * 8 accumulators + 2 B vectors + 1 A vector = 11 xmm registers (V8 keeps xmm15 as its
  * scratch register, so 6x8 = 15 live vectors spills; measured slower).
  * NOTE: plain WASM SIMD has no FMA, so each step is f32x4.mul + f32x4.add; the relaxed build
- * fuses them (Note [relaxed madd], madd.ts).
+ * fuses them (Note [relaxed madd], gemm/madd.ts).
  */
 function gemm4x8(
   k: i32, aPackPtr: usize, bPackPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
@@ -115,7 +115,7 @@ function gemm4x8(
 }
 
 /**
- * The relaxed build's 5x8 register tile (Note [5-row tiles], gemm-tiles.ts): C[0..5, 0..nr] (op)=
+ * The relaxed build's 5x8 register tile (Note [5-row tiles], gemm/tiles.ts): C[0..5, 0..nr] (op)=
  * Apanel[k][a0 a1 a2 a3 | a4 a4 a4 a4] · Bpanel[k][8]; rows 0-3 are broadcast from their lanes by a
  * shuffle, so 10 accumulators + 2 B + 2 A + 1 broadcast = 15 xmm registers. Always 5 rows.
  */
@@ -176,7 +176,7 @@ export function gemmPacked(
   // The A panel (k·MR·16 bytes) stays in L1 while the B panels stream from L2.
   let aPanelPtr = packAPtr;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    // The leading 5-row panels (Note [5-row tiles], gemm-tiles.ts), laid out by packA.
+    // The leading 5-row panels (Note [5-row tiles], gemm/tiles.ts), laid out by packA.
     const wideEnd = rowBegin + gemmWideRows(rowEnd - rowBegin);
     for (let i0 = rowBegin; i0 < wideEnd; i0 += GEMM_MR_WIDE) {
       let bPanelPtr = bPtr;

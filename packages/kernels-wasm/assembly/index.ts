@@ -1,15 +1,15 @@
 // Entry point of build/kernels.wasm: every exported kernel. One kernel family per file.
 // Memory is imported (env.memory, shared) and owned by the TS side; kernels never allocate.
 export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
-export { im2col, col2im } from './im2col';
+export { im2col, col2im } from './conv/im2col';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
 export { unary, reluBackward, binary, binaryRow, where } from './elementwise';
 export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
 export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';
-export { batchNorm, batchNormChannels, batchNormBackward } from './batchnorm';
+export { batchNorm, batchNormChannels, batchNormBackward } from './batch-norm';
 export { sgdStep, adamStep } from './optim';
-export { dropoutMask } from './random';
+export { dropoutMask } from './dropout';
 
 /** First byte the TS allocator may use (after static data). */
 export function heapBase(): usize {
@@ -17,4 +17,4 @@ export function heapBase(): usize {
 }
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
 export { copy } from './layout';
-export { winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes } from './winograd';
+export { winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes } from './conv/winograd';

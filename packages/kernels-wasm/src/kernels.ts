@@ -141,7 +141,7 @@ export function relaxedSimdSupported(): Promise<boolean> {
 export interface CompileKernelsOptions {
   /**
    * Load the relaxed-SIMD build (GEMM multiply-adds as f32x4.relaxed_madd, fused on FMA machines;
-   * see Note [relaxed madd] in assembly/madd.ts) when the engine supports it, else the plain one.
+   * see Note [relaxed madd] in assembly/gemm/madd.ts) when the engine supports it, else the plain one.
    * Default: true (where supported), unless the environment variable TAPEGRAD_RELAXED_SIMD is `0`
    * or `false`. Measured on the 2-core development machine: a case-study CNN training step 23.0–23.9
    * → 21.5–21.6 ms on one thread (apps/bench profile.js, alternating runs); GEMM 256³ 47 → 51

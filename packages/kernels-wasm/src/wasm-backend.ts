@@ -3,7 +3,7 @@ import type {
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
 import { Dispatch } from './dispatch.js';
-import { GEMM_THREADS_MIN_MACS, type KernelHost, convBackwardInput, convBackwardWeight, convForward, gemmInto } from './gemm-conv.js';
+import { GEMM_THREADS_MIN_MACS, type KernelHost, convBackwardInput, convBackwardWeight, convForward, gemmInto } from './conv.js';
 import {
   BINARY, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
@@ -496,7 +496,7 @@ export class WasmBackend implements Backend, KernelHost {
   batchNorm(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage } {
     const y = this.alloc(x.size);
     const saved = this.alloc(2 * p.c);
-    // Note [batch norm block] (assembly/batchnorm.ts): the arguments, for the pool's i32-only calls.
+    // Note [batch norm block] (assembly/batch-norm.ts): the arguments, for the pool's i32-only calls.
     const block = this.params([
       this.ptr(x), y.ptr, this.ptr(runningMean), this.ptr(runningVar), weight !== null ? this.ptr(weight) : 0,
       bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.training ? 1 : 0,

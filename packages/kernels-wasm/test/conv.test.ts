@@ -67,7 +67,7 @@ describe('conv2d (im2col + GEMM per image, in WASM)', () => {
   }
 });
 
-// Winograd F(2×2, 3×3) (assembly/winograd.ts) takes 3×3 stride-1 convs with C ≥ 8; the case study's
+// Winograd F(2×2, 3×3) (assembly/conv/winograd.ts) takes 3×3 stride-1 convs with C ≥ 8; the case study's
 // conv2 and its backward-input (a forward conv over O = 16 channels) go through it. Cases: odd
 // output sizes (ragged last tile row and column), tile rows that are not a multiple of 4 tiles wide,
 // a 1×1 output, padding on one side only, O and C not multiples of the 4×8 GEMM tile.

@@ -27,7 +27,7 @@ function gemmRef(
 
 const MR = 4;
 const NR = 8;
-/** The relaxed build's 5-row tiles (Note [5-row tiles], assembly/gemm-tiles.ts): m = 5a + 4b rows. */
+/** The relaxed build's 5-row tiles (Note [5-row tiles], assembly/gemm/tiles.ts): m = 5a + 4b rows. */
 const MR_WIDE = 5;
 // 5 = one 5-row tile, 9 = 5 + 4, 13 = 5 + 4 + 4, 20 = 4·5, 21 = 5 + 4·4; the rest as for 4-row tiles.
 const MS = [1, MR - 1, MR, MR_WIDE, 2 * MR + 1, 13, 4 * MR_WIDE, 4 * MR_WIDE + 1];

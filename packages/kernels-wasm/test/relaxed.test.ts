@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compileKernels, compiledFrom, createWasmBackend, kernelsUrl, relaxedSimdSupported } from '../src/index.js';
 import { randomArray } from './helpers.js';
 
-// The plain and relaxed-SIMD builds (Note [relaxed madd], assembly/madd.ts) and the choice between
+// The plain and relaxed-SIMD builds (Note [relaxed madd], assembly/gemm/madd.ts) and the choice between
 // them. conformance.test.ts runs the default choice (relaxed where supported, unless
 // TAPEGRAD_RELAXED_SIMD=0); here
 // every build runs the same conformance suite explicitly, whatever the default.

@@ -3,8 +3,8 @@ import { sizeOf } from '../shape.js';
 import { binaryBroadcast, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
 import { col2imInto, gemmInto, im2colInto } from './gemm.js';
 import { avgPoolInto, maxPoolBackwardInto, maxPoolInto } from './pool.js';
-import { copyBox, permuteInto, reduceAxes } from './reduce-layout.js';
-import { adamInto, batchNormBackwardInto, batchNormInto, dropoutMaskInto, logSoftmaxInto, sgdInto } from './softmax-norm-optim.js';
+import { copyBox, permuteInto, reduceAxes } from './layout.js';
+import { adamInto, batchNormBackwardInto, batchNormInto, dropoutMaskInto, logSoftmaxInto, sgdInto } from './batch-norm.js';
 import { arrayType, dataOf, RefStorage } from './storage.js';
 
 export interface RefBackendOptions {

@@ -1,11 +1,11 @@
-// Packing for the GEMM of gemm.ts: op(A) into pre-broadcast MR-row panels, op(B) into NR-column
+// Packing for the GEMM of ../gemm.ts: op(A) into pre-broadcast MR-row panels, op(B) into NR-column
 // panels. Both read either storage order, so a transposed operand is never materialised.
 // Pointers are byte addresses; dims in ELEMENTS.
-import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm-tiles';
+import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './tiles';
 
 /**
  * Bytes of pack scratch `gemm` needs for A (rows rowBegin..rowEnd) and for B. The relaxed build's
- * 5-row panels (Note [5-row tiles], gemm-tiles.ts) take 32 bytes per p instead of 80, so the size
+ * 5-row panels (Note [5-row tiles], tiles.ts) take 32 bytes per p instead of 80, so the size
  * of MR-row panels is always enough.
  */
 export function gemmPackABytes(rows: i32, k: i32): i32 {

@@ -1,10 +1,10 @@
 // im2col / col2im in the layout of Note [im2col layout] (packages/autograd/src/backend.ts):
-// cols is [N, C·KH·KW, OH·OW]. Geometry comes from Note [geometry block] (geometry.ts).
+// cols is [N, C·KH·KW, OH·OW]. Geometry comes from Note [geometry block] (../geometry.ts).
 // Both take an image range [nBegin, nEnd) so a worker pool can split the batch.
 import {
   geom, firstValid, endValid,
   G_C, G_H, G_W, G_KH, G_KW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_OH, G_OW,
-} from './geometry';
+} from '../geometry';
 
 // NOTE: rows here are short (OW floats); V8 lowers memory.copy / memory.fill to a call into the
 // runtime, which costs more than the copy itself, so these are inline SIMD loops.

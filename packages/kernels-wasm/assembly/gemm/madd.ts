@@ -7,7 +7,7 @@
 // which one is fixed per machine, so results stay deterministic on a given host but may differ
 // from the plain build by the rounding of each product. src/kernels.ts loads the relaxed build by
 // default where the engine supports it (relaxedSimd: false / TAPEGRAD_RELAXED_SIMD=0: plain).
-// (Tried in the weight-gradient dot products of dots.ts too: no faster there, so they stay mul + add.)
+// (Tried in the weight-gradient dot products of conv/dots.ts too: no faster there, so they stay mul + add.)
 
 /** a·b + c on four f32 lanes (fused where the relaxed build runs on an FMA machine). */
 // @ts-ignore: decorator

@@ -17,7 +17,7 @@ export interface KernelHost {
   transposeInto(srcPtr: number, rows: number, cols: number, dstPtr: number): void;
 }
 
-/** Rows of the GEMM register tile (assembly/gemm-tiles.ts): thread shares of C start on a tile row. */
+/** Rows of the GEMM register tile (assembly/gemm/tiles.ts): thread shares of C start on a tile row. */
 const GEMM_MR = 4;
 /**
  * Default of `gemmThreadsMinMacs`: below this many multiply-adds (batch·m·n·k) a GEMM stays on one
@@ -42,7 +42,7 @@ const GEMM_TRANSPOSED_MIN_M = 64;
  */
 const WINOGRAD_MIN_C = 8;
 
-/** Whether a conv is one the Winograd F(2×2, 3×3) kernels (assembly/winograd.ts) compute. */
+/** Whether a conv is one the Winograd F(2×2, 3×3) kernels (assembly/conv/winograd.ts) compute. */
 export function winogradFits(g: Conv2dGeometry): boolean {
   return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
     g.ph >= 0 && g.pw >= 0 && g.c >= WINOGRAD_MIN_C && g.oh > 0 && g.ow > 0;

@@ -1,7 +1,7 @@
 // Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural
 // Networks", 2016) for 3×3 kernels with stride 1 and dilation 1, any padding: forward and
 // backward-weight. (The stride-1 backward-input is a forward conv of dy with the flipped weights,
-// see convBackwardInput in src/gemm-conv.ts, so it takes the forward kernel.)
+// see convBackwardInput in src/conv.ts, so it takes the forward kernel.)
 //
 // Each 2×2 output tile is A^T [ (G g G^T) ⊙ (B^T d B) ] A over the 4×4 input tile d. Per image:
 //   1. the image is copied into a zero-padded scratch plane (padding and the ragged edge handled once),
@@ -17,8 +17,8 @@
 // first tiles of the next row, which are written afterwards, so the rows stay compact for the GEMMs;
 // each position's plane is followed by 4 floats of slack (posFloats) for the last row's spill.
 // Pointers are byte addresses; sizes in elements.
-import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from './geometry';
-import { packA, gemmDirectB, gemmPackABytes } from './gemm';
+import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
+import { packA, gemmDirectB, gemmPackABytes } from '../gemm';
 import { accumulateDots } from './dots';
 
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
