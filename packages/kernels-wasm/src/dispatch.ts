@@ -3,6 +3,7 @@
  * scratch (pack panels, cols of one image, Winograd buffers, partial gradients) that each thread
  * gets from the main thread's allocator, grown on demand and reused across calls.
  */
+import type { ConvGeometry } from '@tapegrad/autograd';
 import type { SizeClassAllocator, Block } from './allocator.js';
 import type { KernelExports } from './kernels.js';
 import type { PoolKernel, WorkerPool } from './worker-pool.js';
@@ -23,6 +24,16 @@ export const ELEMENTWISE_THREADS_MIN = 1 << 17;
 export function share(count: number, parts: number, t: number, align = 1): [number, number] {
   const at = (i: number) => (i >= parts ? count : Math.floor((i * count) / (parts * align)) * align);
   return [at(t), at(t + 1)];
+}
+
+/** What the GEMM and conv drivers (src/gemm.ts, src/conv.ts) need from the backend. */
+export interface KernelHost {
+  readonly kernels: KernelExports;
+  readonly dispatch: Dispatch;
+  /** Writes a conv geometry block (Note [geometry block]) and returns its address. */
+  geometryBlock(g: ConvGeometry): number;
+  /** dst[m, n] = src[n, m]ᵀ (contiguous f32 matrices at byte addresses). */
+  transposeInto(srcPtr: number, rows: number, cols: number, dstPtr: number): void;
 }
 
 export class Dispatch {

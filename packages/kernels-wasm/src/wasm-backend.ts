@@ -2,8 +2,9 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
-import { Dispatch } from './dispatch.js';
-import { GEMM_THREADS_MIN_MACS, type KernelHost, convBackwardInput, convBackwardWeight, convForward, gemmInto } from './conv.js';
+import { convBackwardInput, convBackwardWeight, convForward } from './conv.js';
+import { Dispatch, type KernelHost } from './dispatch.js';
+import { GEMM_THREADS_MIN_MACS, gemmInto } from './gemm.js';
 import {
   BINARY, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,

@@ -8,7 +8,8 @@ import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '../src/data/fashion-
 import { Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
 import { Sequential } from '../src/layers/sequential.js';
-import { Flatten, MaxPool2d, ReLU } from '../src/layers/simple.js';
+import { MaxPool2d } from '../src/layers/pool.js';
+import { Flatten, ReLU } from '../src/layers/simple.js';
 import { Adam } from '../src/optim/adam.js';
 import { evaluate } from '../src/train/evaluate.js';
 import { fit } from '../src/train/fit.js';

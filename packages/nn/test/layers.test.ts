@@ -21,7 +21,8 @@ import { Conv1d, Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
 import { Residual } from '../src/layers/residual.js';
 import { Sequential } from '../src/layers/sequential.js';
-import { AvgPool2d, Dropout, Flatten, MaxPool2d, ReLU, Sigmoid, Tanh } from '../src/layers/simple.js';
+import { AvgPool2d, MaxPool2d } from '../src/layers/pool.js';
+import { Dropout, Flatten, ReLU, Sigmoid, Tanh } from '../src/layers/simple.js';
 import { Module } from '../src/module.js';
 
 // The default backend is the float32 reference backend. U is float32's unit roundoff: one

@@ -1,10 +1,15 @@
 import type { Backend, DType, Shape, Storage } from '../backend.js';
 import { sizeOf } from '../shape.js';
 import { binaryBroadcast, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
-import { col2imInto, gemmInto, im2colInto } from './gemm.js';
+import { col2imInto, im2colInto } from './conv.js';
+import { gemmInto } from './gemm.js';
 import { avgPoolInto, maxPoolBackwardInto, maxPoolInto } from './pool.js';
-import { copyBox, permuteInto, reduceAxes } from './layout.js';
-import { adamInto, batchNormBackwardInto, batchNormInto, dropoutMaskInto, logSoftmaxInto, sgdInto } from './batch-norm.js';
+import { batchNormBackwardInto, batchNormInto } from './batch-norm.js';
+import { dropoutMaskInto } from './dropout.js';
+import { copyBox, permuteInto } from './layout.js';
+import { adamInto, sgdInto } from './optim.js';
+import { reduceAxes } from './reduce.js';
+import { logSoftmaxInto } from './softmax.js';
 import { arrayType, dataOf, RefStorage } from './storage.js';
 
 export interface RefBackendOptions {
