@@ -36,6 +36,8 @@ const binDir = join(root, 'node_modules', '.bin');
 const turboEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ''}`, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 switch (command) {
   case 'test':
+    // No import cycles in packages/*/src and apps/*/src (.dependency-cruiser.cjs), then every package's tests.
+    run(process.execPath, [join(root, 'scripts', 'check-cycles.mjs')]);
     run(turbo, ['run', 'test', '--concurrency=1', ...rest], { env: turboEnv });
     break;
   case 'train':

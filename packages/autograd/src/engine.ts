@@ -1,6 +1,6 @@
 import type { Backend, Storage } from './backend.js';
 import { createRefBackend } from './backend-ref/index.js';
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * Global engine state: the active backend, whether ops record onto the tape, the scope stack of
@@ -86,10 +86,16 @@ export function untracked<T>(fn: () => T): T {
   }
 }
 
-function collect(x: unknown, out: Set<Tensor>): void {
-  if (x instanceof Tensor) out.add(x);
-  else if (Array.isArray(x)) for (const v of x) collect(v, out);
-  else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, out);
+/**
+ * Adds to `out` the tensors of `scope` that x holds (x itself, or inside arrays and plain objects).
+ * NOTE: membership in the scope stands in for `instanceof Tensor`, which would make engine.ts
+ * import tensor.ts at run time (a cycle: tensor.ts imports the engine); only the scope's tensors
+ * are looked up afterwards, so the result is the same.
+ */
+function collect(x: unknown, scope: ReadonlySet<Tensor>, out: Set<Tensor>): void {
+  if (scope.has(x as Tensor)) out.add(x as Tensor);
+  else if (Array.isArray(x)) for (const v of x) collect(v, scope, out);
+  else if (x && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) for (const v of Object.values(x)) collect(v, scope, out);
 }
 
 /**
@@ -113,7 +119,7 @@ export function tidy<T>(fn: () => T): T {
   }
   engine.scopes.pop();
   const keepSet = new Set<Tensor>();
-  collect(result, keepSet);
+  collect(result, scope, keepSet);
   const parent = engine.scopes[engine.scopes.length - 1];
   for (const t of scope) {
     if (keepSet.has(t)) {

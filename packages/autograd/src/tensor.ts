@@ -1,9 +1,7 @@
 import type { Backend, Shape, Storage } from './backend.js';
 import { getBackend, StorageRef, trackTensor, untrackTensor } from './engine.js';
-import { fmt, sizeOf } from './shape.js';
-import { add } from './ops/add.js';
+import { broadcastShapes, fmt, sizeOf } from './shape.js';
 import { type Node, runBackward } from './tape.js';
-
 
 /**
  * An n-dimensional array of numbers in a backend's memory (float32, or float64 on the reference
@@ -102,7 +100,7 @@ export class Tensor {
       throw new Error(`backward: gradient has shape ${fmt(seed.shape)} but the tensor has shape ${fmt(this.shape)}`);
     }
     try {
-      runBackward(this, seed, add);
+      runBackward(this, seed, addGradients);
     } finally {
       if (!grad) seed.dispose();
     }
@@ -125,4 +123,19 @@ export class Tensor {
   toString(): string {
     return `Tensor(${fmt(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
+}
+
+/**
+ * a + b for the tape's gradient accumulation: the forward of ops/add.ts (checks, broadcasting and
+ * kernel; backward runs with the tape off, so nothing is recorded), written out here because
+ * importing ops/add.ts would be an import cycle (the ops import tensor.ts).
+ */
+function addGradients(a: Tensor, b: Tensor): Tensor {
+  const backend = getBackend();
+  for (const x of [a, b]) {
+    if (x.isDisposed) throw new Error(`add: input ${fmt(x.shape)} was used after dispose()`);
+    if (x.backend !== backend) throw new Error(`add: tensor ${fmt(x.shape)} lives on backend ${x.backend.name} but the active backend is ${backend.name}`);
+  }
+  const outShape = broadcastShapes('add', a.shape, b.shape);
+  return Tensor.fromStorage(backend.add(a.storage, a.shape, b.storage, b.shape, outShape), outShape, backend);
 }

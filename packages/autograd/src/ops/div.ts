@@ -2,7 +2,7 @@ import { tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { broadcastBinary } from './binary.js';
 import { mul } from './mul.js';
-import { neg } from './unary.js';
+import { neg } from './neg.js';
 import { type TensorLike, unbroadcast } from './util.js';
 
 /** a / b elementwise, with broadcasting. */

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { broadcastBinary } from './binary.js';
-import { neg } from './unary.js';
+import { neg } from './neg.js';
 import { type TensorLike, unbroadcast } from './util.js';
 
 /** a − b with broadcasting. */

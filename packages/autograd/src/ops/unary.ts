@@ -1,23 +1,12 @@
-import type { Backend, Storage } from '../backend.js';
 import { getBackend, tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import { record, type Vjp } from '../tape.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 import { sub } from './sub.js';
-import { checkBackend, wrap } from './util.js';
+import { checkBackend, unaryOp, wrap } from './util.js';
 
-/** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
-function unaryOp(op: string, x: Tensor, kernel: (b: Backend, s: Storage) => Storage, vjp: Vjp): Tensor {
-  checkBackend(op, x);
-  const out = wrap(kernel(getBackend(), x.storage), x.shape);
-  return record(op, out, [x], vjp, [x, out]);
-}
-
-/** −x */
-export function neg(x: Tensor): Tensor {
-  return unaryOp('neg', x, (b, s) => b.neg(s), (g) => [neg(g)]);
-}
+// neg has its own file: div and sub use it in their vjps, and these vjps use div and sub.
+export { neg } from './neg.js';
 
 /** eˣ */
 export function exp(x: Tensor): Tensor {

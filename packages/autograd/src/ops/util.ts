@@ -1,6 +1,7 @@
-import type { Shape, Storage } from '../backend.js';
+import type { Backend, Shape, Storage } from '../backend.js';
 import { getBackend } from '../engine.js';
 import { fmt, shapesEqual } from '../shape.js';
+import { record, type Vjp } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a plain number (a scalar of shape []). */
@@ -39,6 +40,13 @@ export function checkBackend(op: string, ...xs: Tensor[]): void {
     if (x.isDisposed) throw new Error(`${op}: input ${fmt(x.shape)} was used after dispose()`);
     if (x.backend !== b) throw new Error(`${op}: tensor ${fmt(x.shape)} lives on backend ${x.backend.name} but the active backend is ${b.name}`);
   }
+}
+
+/** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
+export function unaryOp(op: string, x: Tensor, kernel: (b: Backend, s: Storage) => Storage, vjp: Vjp): Tensor {
+  checkBackend(op, x);
+  const out = wrap(kernel(getBackend(), x.storage), x.shape);
+  return record(op, out, [x], vjp, [x, out]);
 }
 
 /**
