@@ -106,16 +106,12 @@ export interface Backend {
   mul(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
   div(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
   pow(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
-  maximum(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
-  minimum(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
   /** 1 where a > b else 0. */
   greater(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
   /** 1 where a == b else 0. */
   equal(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
   /** cond != 0 ? a : b, all three broadcast to outShape. */
   where(cond: Storage, condShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
-  /** dst += src (same size), in place. Used to accumulate gradients. */
-  addInPlace(dst: Storage, src: Storage): void;
 
   // ---- reductions (output has the reduced axes removed; axes sorted, unique) ----
   sum(x: Storage, shape: Shape, axes: readonly number[]): Storage;

@@ -42,21 +42,14 @@
 }
 
 /**
- * Training: normalise with batch statistics (biased variance) and update the running stats in
- * place with the unbiased variance (PyTorch). Eval: normalise with the running statistics.
- */
-export function batchNorm(
-  xPtr: usize, yPtr: usize, runningMeanPtr: usize, runningVarPtr: usize, weightPtr: usize, biasPtr: usize,
-  savedPtr: usize, n: i32, c: i32, spatial: i32, eps: f64, momentum: f64, training: bool,
-): void {
-  batchNormRange(xPtr, yPtr, runningMeanPtr, runningVarPtr, weightPtr, biasPtr, savedPtr, n, c, spatial, eps, momentum, training, 0, c);
-}
-
-/**
- * Note [batch norm block]: batchNorm's arguments for channels [cBegin, cEnd), read from a block
- * (the worker pool passes i32 arguments only): i32 x, y, runningMean, runningVar, weight, bias,
- * saved, n, c, spatial, training at bytes 0..40, then f64 eps at 48 and momentum at 56.
- * Every channel is computed as by batchNorm, so a split over channels changes no result.
+ * Batch norm forward of channels [cBegin, cEnd). Training: normalise with batch statistics (biased
+ * variance) and update the running stats in place with the unbiased variance (PyTorch). Eval:
+ * normalise with the running statistics.
+ *
+ * Note [batch norm block]: the arguments come in a block because the worker pool passes i32
+ * arguments only: i32 x, y, runningMean, runningVar, weight, bias, saved, n, c, spatial, training
+ * at bytes 0..40, then f64 eps at 48 and momentum at 56. Channels are independent, so a split over
+ * channels changes no result.
  */
 export function batchNormChannels(blockPtr: usize, cBegin: i32, cEnd: i32): void {
   batchNormRange(

@@ -7,7 +7,7 @@ export { unary, reluBackward, binary, binaryRow, where } from './elementwise';
 export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
 export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';
-export { batchNorm, batchNormChannels, batchNormBackward } from './batch-norm';
+export { batchNormChannels, batchNormBackward } from './batch-norm';
 export { sgdStep, adamStep } from './optim';
 export { dropoutMask } from './dropout';
 

@@ -5,7 +5,7 @@
  */
 import type { ConvGeometry } from '@tapegrad/autograd';
 import type { SizeClassAllocator, Block } from './allocator.js';
-import type { KernelExports } from './kernels.js';
+import type { KernelArgs, KernelExports } from './kernels.js';
 import type { PoolKernel, WorkerPool } from './worker-pool.js';
 
 /**
@@ -73,8 +73,10 @@ export class Dispatch {
     return block.ptr;
   }
 
-  private call(kernel: PoolKernel, args: number[]): void {
-    (this.kernels[kernel] as unknown as (...a: number[]) => void)(...args);
+  private call<K extends PoolKernel>(kernel: K, args: KernelArgs<K>): void {
+    // NOTE: TypeScript cannot narrow `this.kernels[kernel]` for a generic K; the signature is
+    // exactly KernelExports[K]'s, so this cast restates it rather than loosening it.
+    (this.kernels[kernel] as (...a: KernelArgs<K>) => void)(...args);
   }
 
   /**
@@ -83,13 +85,13 @@ export class Dispatch {
    * thread t's arguments (its own scratch: it is called for every thread before any kernel runs,
    * so scratch allocation, which may grow the memory, never races a kernel). Returns the threads used.
    */
-  runImages(kernel: PoolKernel, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => number[]): number {
+  runImages<K extends PoolKernel>(kernel: K, n: number, argsFor: (t: number, nBegin: number, nEnd: number) => KernelArgs<K>): number {
     const threads = this.pool === null ? 1 : Math.min(this.pool.threads, n);
     if (this.pool === null || threads <= 1) {
       this.call(kernel, argsFor(0, 0, n));
       return 1;
     }
-    const args: (number[] | null)[] = [];
+    const args: (KernelArgs<K> | null)[] = [];
     for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(n, threads, t)) : null);
     this.pool.run(kernel, args);
     return threads;
@@ -100,13 +102,13 @@ export class Dispatch {
    * boundaries are multiples of `align`, when the pool exists and `work` (elements touched) reaches
    * ELEMENTWISE_THREADS_MIN; else on this thread. `argsFor(begin, end)` gives a share's arguments.
    */
-  runSplit(kernel: PoolKernel, count: number, work: number, align: number, argsFor: (begin: number, end: number) => number[]): void {
+  runSplit<K extends PoolKernel>(kernel: K, count: number, work: number, align: number, argsFor: (begin: number, end: number) => KernelArgs<K>): void {
     const threads = this.pool === null || work < ELEMENTWISE_THREADS_MIN ? 1 : Math.min(this.pool.threads, Math.floor(count / align));
     if (this.pool === null || threads <= 1) {
       this.call(kernel, argsFor(0, count));
       return;
     }
-    const args: (number[] | null)[] = [];
+    const args: (KernelArgs<K> | null)[] = [];
     for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(...share(count, threads, t, align)) : null);
     this.pool.run(kernel, args);
   }
@@ -116,10 +118,10 @@ export class Dispatch {
    * thread (up to ⌊m / align⌋ threads); `argsFor(t, rowBegin, rowEnd)` as in runImages. Returns
    * false (and runs nothing) when there is no pool or only one share.
    */
-  runRows(kernel: PoolKernel, m: number, align: number, argsFor: (t: number, rowBegin: number, rowEnd: number) => number[]): boolean {
+  runRows<K extends PoolKernel>(kernel: K, m: number, align: number, argsFor: (t: number, rowBegin: number, rowEnd: number) => KernelArgs<K>): boolean {
     const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / align));
     if (this.pool === null || threads <= 1) return false;
-    const args: (number[] | null)[] = [];
+    const args: (KernelArgs<K> | null)[] = [];
     for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(m, threads, t, align)) : null);
     this.pool.run(kernel, args);
     return true;

@@ -5,7 +5,7 @@
  */
 import type { GemmParams } from '@tapegrad/autograd';
 import type { KernelHost } from './dispatch.js';
-import { GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU } from './kernels.js';
+import { GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, type KernelArgs } from './kernels.js';
 
 /** Rows of the GEMM register tile (assembly/gemm/tiles.ts): thread shares of C start on a tile row. */
 const GEMM_MR = 4;
@@ -49,7 +49,7 @@ export function gemmInto(h: KernelHost, at: GemmAddresses, p: GemmParams, thread
     return;
   }
   const flags = (hasBias ? GEMM_BIAS_COL : 0) | relu;
-  const args = (packA: number, packB: number, rowBegin: number, rowEnd: number): number[] => [
+  const args = (packA: number, packB: number, rowBegin: number, rowEnd: number): KernelArgs<'gemm'> => [
     at.a, at.b, at.out, at.bias, batch, m, n, k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.strideA, p.strideB, m * n, flags,
     packA, packB, rowBegin, rowEnd,
   ];
@@ -59,5 +59,5 @@ export function gemmInto(h: KernelHost, at: GemmAddresses, p: GemmParams, thread
     dispatch.scratch('packA', kernels.gemmPackABytes(rowEnd - rowBegin, k), t), dispatch.scratch('packB', kernels.gemmPackBBytes(n, k), t),
     rowBegin, rowEnd,
   ))) return;
-  (kernels.gemm as (...a: number[]) => void)(...args(dispatch.scratch('packA', kernels.gemmPackABytes(m, k)), dispatch.scratch('packB', kernels.gemmPackBBytes(n, k)), 0, m));
+  kernels.gemm(...args(dispatch.scratch('packA', kernels.gemmPackABytes(m, k)), dispatch.scratch('packB', kernels.gemmPackBBytes(n, k)), 0, m));
 }

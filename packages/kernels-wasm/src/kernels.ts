@@ -2,60 +2,31 @@
  * Loading build/kernels.wasm (or one of its twins, see kernelsUrl) and the typed view of its exports.
  * Pointers are byte addresses into the shared memory; counts and strides are elements.
  */
+import type { instantiate as declaredExports } from '../build/kernels-single.js';
 
-/** Exports of build/kernels.wasm (see assembly/index.ts). `bool` parameters take 0/1. */
-export interface KernelExports {
-  heapBase(): number;
-  gemm(aPtr: number, bPtr: number, cPtr: number, biasPtr: number, batch: number, m: number, n: number, k: number,
-    transA: number, transB: number, strideA: number, strideB: number, strideC: number, flags: number,
-    packAPtr: number, packBPtr: number, rowBegin: number, rowEnd: number): void;
-  gemmPackABytes(rows: number, k: number): number;
-  gemmPackBBytes(n: number, k: number): number;
-  im2col(xPtr: number, colsPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
-  col2im(colsPtr: number, dxPtr: number, geomPtr: number, nBegin: number, nEnd: number): void;
-  conv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
-    colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
-  conv2dBackwardInput(dyPtr: number, wPtr: number, dxPtr: number, o: number, geomPtr: number,
-    colsPtr: number, packAPtr: number, nBegin: number, nEnd: number): void;
-  conv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
-    colsPtr: number, dwtPtr: number, nBegin: number, nEnd: number): void;
-  flipConvWeight(wPtr: number, outPtr: number, o: number, c: number, kh: number, kw: number): void;
-  winogradConv2d(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, o: number, geomPtr: number,
-    scratchPtr: number, nBegin: number, nEnd: number): void;
-  winogradConv2dBackwardWeight(dyPtr: number, xPtr: number, dwPtr: number, o: number, geomPtr: number,
-    scratchPtr: number, nBegin: number, nEnd: number): void;
-  winogradForwardScratchBytes(o: number, geomPtr: number): number;
-  winogradBackwardWeightScratchBytes(o: number, geomPtr: number): number;
-  maxPool2d(xPtr: number, yPtr: number, argmaxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
-  maxPool2dBackward(dyPtr: number, argmaxPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
-  avgPool2d(xPtr: number, yPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
-  avgPool2dBackward(dyPtr: number, dxPtr: number, geomPtr: number, planeBegin: number, planeEnd: number): void;
-  unary(op: number, xPtr: number, yPtr: number, count: number): void;
-  reluBackward(dyPtr: number, xPtr: number, dxPtr: number, count: number): void;
-  binary(op: number, aPtr: number, bPtr: number, outPtr: number, ndim: number, metaPtr: number): void;
-  binaryRow(op: number, aPtr: number, aStride: number, bPtr: number, bStride: number, outPtr: number, count: number): void;
-  where(condPtr: number, aPtr: number, bPtr: number, outPtr: number, ndim: number, metaPtr: number): void;
-  reduce(op: number, xPtr: number, yPtr: number, outer: number, r: number, inner: number): void;
-  fill(ptr: number, count: number, value: number): void;
-  copy(dstPtr: number, srcPtr: number, count: number): void;
-  copyStrided(srcPtr: number, dstPtr: number, ndim: number, metaPtr: number): void;
-  logSoftmax(xPtr: number, yPtr: number, rows: number, cols: number): void;
-  logSoftmaxBackward(dyPtr: number, yPtr: number, dxPtr: number, rows: number, cols: number): void;
-  crossEntropy(logitsPtr: number, targetsPtr: number, lossPtr: number, logpPtr: number, rows: number, cols: number, smoothing: number): void;
-  crossEntropyBackward(dlossPtr: number, logpPtr: number, targetsPtr: number, dxPtr: number, rows: number, cols: number, smoothing: number): void;
-  batchNorm(xPtr: number, yPtr: number, runningMeanPtr: number, runningVarPtr: number, weightPtr: number, biasPtr: number,
-    savedPtr: number, n: number, c: number, spatial: number, eps: number, momentum: number, training: number): void;
-  batchNormChannels(blockPtr: number, cBegin: number, cEnd: number): void;
-  batchNormBackward(dyPtr: number, xPtr: number, savedPtr: number, weightPtr: number, dxPtr: number, dweightPtr: number,
-    dbiasPtr: number, n: number, c: number, spatial: number, training: number, cBegin: number, cEnd: number): void;
-  sgdStep(paramPtr: number, gradPtr: number, bufPtr: number, count: number, lr: number, momentum: number,
-    dampening: number, nesterov: number, weightDecay: number, firstStep: number): void;
-  adamStep(paramPtr: number, gradPtr: number, mPtr: number, vPtr: number, count: number, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, decoupled: number, step: number): void;
-  dropoutMask(outPtr: number, begin: number, end: number, p: number, seed: number): void;
-}
+/**
+ * The exports as assembly/*.ts declares them: build/kernels-single.d.ts, which asc writes from the
+ * sources with the single build (`"bindings": ["raw"]` in asconfig.json), so the TypeScript view
+ * cannot drift from the kernels; test/exports.test.ts checks it against every compiled build.
+ * Only the declarations are used: the backend calls the raw exports, not asc's JavaScript glue.
+ */
+type Declared = Omit<Awaited<ReturnType<typeof declaredExports>>, 'memory'>;
 
-// Flags and op codes, mirrored from assembly/gemm.ts, elementwise.ts and reduce.ts.
+/** A raw export: a wasm `bool` parameter (boolean in the declarations) is an i32, 0 or 1. */
+type RawExport<F> = F extends (...args: infer A) => infer R ? (...args: { [I in keyof A]: A[I] extends boolean ? 0 | 1 : A[I] }) => R : never;
+
+/**
+ * Exports of build/kernels.wasm (see assembly/index.ts), derived from the generated declarations.
+ * @example kernels.gemm(aPtr, bPtr, cPtr, 0, 1, m, n, k, 0, 0, 0, 0, m * n, 0, packA, packB, 0, m)
+ */
+export type KernelExports = { readonly [K in keyof Declared]: RawExport<Declared[K]> };
+/** The name of an exported kernel. */
+export type KernelName = keyof KernelExports;
+/** A kernel's parameter list as a labelled tuple: what the dispatch and worker-pool helpers take. */
+export type KernelArgs<K extends KernelName> = Parameters<KernelExports[K]>;
+
+// Flags and op codes, mirrored from assembly/gemm.ts, elementwise.ts and reduce.ts (test/exports.test.ts
+// compares them with the sources).
 export const GEMM_ACCUMULATE = 1;
 export const GEMM_RELU = 2;
 export const GEMM_BIAS_ROW = 4;
@@ -63,6 +34,7 @@ export const GEMM_BIAS_COL = 8;
 
 export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8 } as const;
 export type UnaryOp = keyof typeof UNARY;
+// maximum (5) and minimum (6) are codes of the kernel that no Backend method uses (yet).
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, greater: 7, equal: 8 } as const;
 export type BinaryOp = keyof typeof BINARY;
 export const RED_SUM = 0;

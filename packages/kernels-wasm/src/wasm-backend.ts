@@ -47,7 +47,8 @@ export interface WasmBackendOptions {
   winograd?: boolean;
   /**
    * The relaxed-SIMD build (f32x4.relaxed_madd in the GEMM tiles) where the engine supports it
-   * (see CompileKernelsOptions in kernels.ts); default: only with TAPEGRAD_RELAXED_SIMD=1.
+   * (see CompileKernelsOptions in kernels.ts); default true, unless TAPEGRAD_RELAXED_SIMD is `0`
+   * or `false` in the environment.
    */
   relaxedSimd?: boolean;
   /**
@@ -274,8 +275,6 @@ export class WasmBackend implements Backend, KernelHost {
   mul(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('mul', a, aShape, b, bShape, outShape); }
   div(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('div', a, aShape, b, bShape, outShape); }
   pow(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('pow', a, aShape, b, bShape, outShape); }
-  maximum(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('maximum', a, aShape, b, bShape, outShape); }
-  minimum(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('minimum', a, aShape, b, bShape, outShape); }
   greater(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('greater', a, aShape, b, bShape, outShape); }
   equal(a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage { return this.binary('equal', a, aShape, b, bShape, outShape); }
 
@@ -287,11 +286,6 @@ export class WasmBackend implements Backend, KernelHost {
     ]);
     this.kernels.where(this.ptr(cond), this.ptr(a), this.ptr(b), out.ptr, shape.length, this.meta(shape, strides));
     return out;
-  }
-
-  addInPlace(dst: Storage, src: Storage): void {
-    const d = this.ptr(dst);
-    this.kernels.binaryRow(BINARY.add, d, 1, this.ptr(src), 1, d, dst.size);
   }
 
   // ---- reductions ----
@@ -513,11 +507,11 @@ export class WasmBackend implements Backend, KernelHost {
     const dx = this.alloc(x.size);
     const dweight = this.alloc(p.c);
     const dbias = this.alloc(p.c);
-    const args = [
-      this.ptr(dy), this.ptr(x), this.ptr(saved), weight !== null ? this.ptr(weight) : 0, dx.ptr, dweight.ptr, dbias.ptr,
-      p.n, p.c, p.spatial, p.training ? 1 : 0,
-    ];
-    this.dispatch.runSplit('batchNormBackward', p.c, x.size, 1, (b, e) => [...args, b, e]);
+    const [dyPtr, xPtr, savedPtr, weightPtr] = [this.ptr(dy), this.ptr(x), this.ptr(saved), weight !== null ? this.ptr(weight) : 0];
+    const training = p.training ? 1 : 0;
+    this.dispatch.runSplit('batchNormBackward', p.c, x.size, 1, (b, e) => [
+      dyPtr, xPtr, savedPtr, weightPtr, dx.ptr, dweight.ptr, dbias.ptr, p.n, p.c, p.spatial, training, b, e,
+    ]);
     return { dx, dweight, dbias };
   }
 

@@ -23,6 +23,8 @@
  * that sees no call for SPIN_MS goes to sleep, so an idle pool costs no CPU.
  */
 
+import type { KernelArgs, KernelExports, KernelName } from './kernels.js';
+
 /** Control block layout (Int32 indices). */
 const SEQ = 0;
 const PENDING = 1;
@@ -36,11 +38,14 @@ const MAX_THREADS = 256;
 /** How long a thread spins on the control block before it blocks (see the note above). */
 const SPIN_MS = 2;
 
-/** The kernels a worker can run; the index is the op code. */
+/**
+ * The kernels a worker can run; the index is the op code. Their parameters must all be i32 (the
+ * control block carries nothing else): test/exports.test.ts checks that in the declarations.
+ */
 export const POOL_KERNELS = [
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm', 'winogradConv2d', 'winogradConv2dBackwardWeight',
   'unary', 'reluBackward', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
-] as const;
+] as const satisfies readonly KernelName[];
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 
 // Plain JavaScript, run with `new Worker(src, { eval: true })` in Node and from a Blob URL in
@@ -124,7 +129,7 @@ export class WorkerPool {
   /** Atomics.wait is not allowed on a browser's main thread: spin there instead. */
   private readonly canBlock: boolean;
 
-  private constructor(readonly threads: number, private readonly workers: PoolWorker[], control: SharedArrayBuffer, private readonly main: Record<string, (...args: number[]) => void>) {
+  private constructor(readonly threads: number, private readonly workers: PoolWorker[], control: SharedArrayBuffer, private readonly main: KernelExports) {
     this.ctl = new Int32Array(control);
     const g = globalThis as { process?: { versions?: { node?: string } }; document?: unknown };
     this.canBlock = g.process?.versions?.node !== undefined || g.document === undefined;
@@ -134,7 +139,7 @@ export class WorkerPool {
    * Starts `threads − 1` workers over `memory` (the main thread is thread 0) and resolves once each
    * has instantiated `module`. Workers are unref'd in Node: idle, they never keep the process alive.
    */
-  static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, main: object): Promise<WorkerPool> {
+  static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, main: KernelExports): Promise<WorkerPool> {
     if (threads > MAX_THREADS) throw new Error(`kernels-wasm: threads: ${threads} is more than the pool supports (${MAX_THREADS})`);
     const control = new SharedArrayBuffer(4 * (THREAD_BASE + threads * THREAD_SLOTS));
     const workers: PoolWorker[] = [];
@@ -175,14 +180,14 @@ export class WorkerPool {
       for (const w of workers) void w.terminate();
       throw e;
     }
-    return new WorkerPool(threads, workers, control, main as Record<string, (...args: number[]) => void>);
+    return new WorkerPool(threads, workers, control, main);
   }
 
   /**
    * Runs `kernel` once per thread with `args[t]` (null: thread t has nothing to do) and returns
    * when all are done. args[0] runs on the calling thread. All arguments are i32.
    */
-  run(kernel: PoolKernel, args: readonly (readonly number[] | null)[]): void {
+  run<K extends PoolKernel>(kernel: K, args: readonly (KernelArgs<K> | null)[]): void {
     if (this.disposed) throw new Error('kernels-wasm: the backend was disposed');
     const ctl = this.ctl;
     const op = POOL_KERNELS.indexOf(kernel);
@@ -202,7 +207,7 @@ export class WorkerPool {
     let mainError: unknown;
     try {
       const a0 = args[0];
-      if (a0 !== null && a0 !== undefined) this.main[kernel]!(...a0);
+      if (a0 !== null && a0 !== undefined) (this.main[kernel] as (...a: KernelArgs<K>) => void)(...a0);
     } catch (e) {
       mainError = e;
     }

@@ -86,8 +86,6 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
     mul: binary((a, b) => a * b),
     div: binary((a, b) => a / b),
     pow: binary((a, b) => a ** b),
-    maximum: binary((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))),
-    minimum: binary((a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))),
     greater: binary((a, b) => (a > b ? 1 : 0)),
     equal: binary((a, b) => (a === b ? 1 : 0)),
     where(cond, condShape, a, aShape, b, bShape, outShape) {
@@ -97,11 +95,6 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
         out.data[i] = cd[o[0]!] !== 0 ? ad[o[1]!]! : bd[o[2]!]!;
       });
       return out;
-    },
-    addInPlace(dst, src) {
-      const a = d(dst);
-      const b = d(src);
-      for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
     },
 
     sum(x, shape, axes) {
