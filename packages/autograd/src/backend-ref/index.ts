@@ -9,7 +9,7 @@ import { dropoutMaskInto } from './dropout.js';
 import { copyBox, permuteInto } from './layout.js';
 import { adamInto, sgdInto } from './optim.js';
 import { reduceAxes } from './reduce.js';
-import { logSoftmaxInto } from './softmax.js';
+import { crossEntropyBackwardInto, crossEntropyInto, logSoftmaxBackwardInto, logSoftmaxInto } from './softmax.js';
 import { arrayType, dataOf, RefStorage } from './storage.js';
 
 export interface RefBackendOptions {
@@ -225,35 +225,19 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
     },
     logSoftmaxBackward(dy, y, rows, cols) {
       const out = alloc(rows * cols);
-      const [dyd, yd] = [d(dy), d(y)];
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let c = 0; c < cols; c++) s += dyd[r * cols + c]!;
-        for (let c = 0; c < cols; c++) out.data[r * cols + c] = dyd[r * cols + c]! - Math.exp(yd[r * cols + c]!) * s;
-      }
+      logSoftmaxBackwardInto(d(dy), d(y), rows, cols, out.data);
       return out;
     },
     crossEntropy(logits, targets, rows, cols, ls) {
       const logp = alloc(rows * cols);
       logSoftmaxInto(d(logits), rows, cols, logp.data);
       const loss = alloc(rows);
-      const t = d(targets);
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let c = 0; c < cols; c++) s += logp.data[r * cols + c]!;
-        loss.data[r] = -(1 - ls) * logp.data[r * cols + t[r]!]! - (ls / cols) * s;
-      }
+      crossEntropyInto(logp.data, d(targets), rows, cols, ls, loss.data);
       return { loss, logp };
     },
     crossEntropyBackward(dloss, logp, targets, rows, cols, ls) {
       const out = alloc(rows * cols);
-      const [dl, lp, t] = [d(dloss), d(logp), d(targets)];
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const q = (c === t[r] ? 1 - ls : 0) + ls / cols;
-          out.data[r * cols + c] = dl[r]! * (Math.exp(lp[r * cols + c]!) - q);
-        }
-      }
+      crossEntropyBackwardInto(d(dloss), d(logp), d(targets), rows, cols, ls, out.data);
       return out;
     },
 
