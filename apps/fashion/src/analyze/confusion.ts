@@ -1,6 +1,7 @@
 import { confusionMatrix, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { heatmap, type RgbImage } from '../render/png.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { heatmapSpec } from '../render/heatmap.js';
 import { NUM_CLASSES, predict } from './predict.js';
 
 export interface ConfusionResult {
@@ -35,14 +36,16 @@ export function confusionAnalysis(model: Module, images: Float32Array, labels: I
   };
 }
 
-/** The lecture's picture: rows = true class, columns = predicted class, colour = row fraction. */
-export function confusionImage(result: ConfusionResult, title: string): RgbImage {
-  const names = FASHION_MNIST_CLASSES.map((c) => c.toUpperCase());
-  return heatmap(result.matrix, {
-    rowLabels: names,
-    columnLabels: names,
-    rowTitle: 'TRUE',
-    columnTitle: 'PREDICTED',
-    title: `${title}  ACCURACY ${(100 * result.accuracy).toFixed(1)}%  (${result.count} TEST IMAGES)`,
+/**
+ * The lecture's picture as a vega-lite spec: rows = true class, columns = predicted class,
+ * colour = share of the row, number = count.
+ */
+export function confusionFigure(result: ConfusionResult, modelName: string): TopLevelSpec {
+  return heatmapSpec(result.matrix, {
+    rowLabels: FASHION_MNIST_CLASSES,
+    columnLabels: FASHION_MNIST_CLASSES,
+    rowTitle: 'True class',
+    columnTitle: 'Predicted class',
+    title: `Confusion matrix of ${modelName}: accuracy ${(100 * result.accuracy).toFixed(1)}% on ${result.count.toLocaleString('en-US')} test images`,
   });
 }

@@ -1,4 +1,5 @@
-import { divergingImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { imageGridSpec } from '../render/image-grid.js';
 import type { FashionCnn } from '../models.js';
 
 export interface FirstLayerFilters {
@@ -23,8 +24,8 @@ export function firstLayerFilters(cnn: FashionCnn): FirstLayerFilters {
 }
 
 /** The filters as a grid of upscaled kernels, red positive, blue negative, one shared scale. */
-export function firstLayerFiltersImage(f: FirstLayerFilters, scale = 16): RgbImage {
+export function firstLayerFiltersFigure(f: FirstLayerFilters, scale = 16): TopLevelSpec {
   const [, , kh, kw] = f.shape as [number, number, number, number];
-  const tiles = f.filters.map((k) => upscale(divergingImage(k, kh, kw, { limit: f.limit }), scale));
-  return imageGrid(tiles, { columns: 8, gap: 4, captions: f.filters.map((_, i) => String(i)), title: 'CONV1 FILTERS (RED +, BLUE -)' });
+  const tiles = f.filters.map((k, i) => ({ values: k, height: kh, width: kw, color: 'signed' as const, limit: f.limit, caption: String(i) }));
+  return imageGridSpec(tiles, { columns: 8, scale, title: 'Conv1 filters (red positive, blue negative)' });
 }

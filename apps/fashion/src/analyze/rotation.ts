@@ -1,6 +1,7 @@
 import { type Module, rotate } from '@tapegrad/nn';
 import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { imageGridSpec } from '../render/image-grid.js';
 import { IMAGE_SHAPE, PIXELS, predict } from './predict.js';
 
 /** 0° to 180° every 15°: the lecture's "CNNs can fail when the input is rotated". */
@@ -50,13 +51,12 @@ export function rotationSweep(
 }
 
 /** The example image at every angle, captioned with the model's prediction. */
-export function rotationExampleImage(r: RotationResult, images: Float32Array, modelName: string): RgbImage {
+export function rotationExampleFigure(r: RotationResult, images: Float32Array, modelName: string): TopLevelSpec {
   const img = images.subarray(r.example.image * PIXELS, (r.example.image + 1) * PIXELS);
-  const tiles = r.angles.map((a) => upscale(grayImage(rotate(img, IMAGE_SHAPE, a), 28, 28), 3));
-  return imageGrid(tiles, {
-    captions: r.angles.map((a, i) => `${a}: ${r.example.predictions[i]!}`),
-    title: `${modelName.toUpperCase()} PREDICTIONS AS TEST IMAGE ${r.example.image} (${r.example.label.toUpperCase()}) ROTATES`,
-    gap: 3,
+  const tiles = r.angles.map((a, i) => ({ values: rotate(img, IMAGE_SHAPE, a), height: 28, width: 28, caption: `${a}°: ${r.example.predictions[i]!}` }));
+  return imageGridSpec(tiles, {
+    scale: 3,
+    title: `Predictions of ${modelName} as test image ${r.example.image} (${r.example.label}) rotates`,
     columns: Math.ceil(tiles.length / 2),
   });
 }

@@ -1,6 +1,7 @@
 import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
 import type { Tensor } from '@tapegrad/autograd';
-import { grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { imageGridSpec, type Tile } from '../render/image-grid.js';
 import type { FashionCnn } from '../models.js';
 import { predict } from './predict.js';
 
@@ -100,19 +101,19 @@ export function topActivatingPatches(
 }
 
 /** One row per unit, its top patches left to right (upscaled so 5x5 pixels are visible). */
-export function topPatchesImage(t: TopPatches, scale = 8): RgbImage {
+export function topPatchesFigure(t: TopPatches, scale = 8): TopLevelSpec {
   const columns = Math.max(...t.units.map((u) => u.hits.length));
-  const tiles: RgbImage[] = [];
+  const tiles: Tile[] = [];
   for (const u of t.units) {
     for (let k = 0; k < columns; k++) {
       const h = u.hits[k];
-      tiles.push(upscale(grayImage(h ? h.pixels : new Array(t.size * t.size).fill(0), t.size, t.size), scale));
+      tiles.push({ values: h ? h.pixels : new Array<number>(t.size * t.size).fill(0), height: t.size, width: t.size });
     }
   }
-  return imageGrid(tiles, {
+  return imageGridSpec(tiles, {
     columns,
-    gap: 3,
-    rowLabels: t.units.map((u) => `UNIT ${u.unit}`),
-    title: `CONV2 UNITS: TOP ${columns} ${t.size}X${t.size} INPUT PATCHES`,
+    scale,
+    rowLabels: t.units.map((u) => `Unit ${u.unit}`),
+    title: `Conv2 units: top ${columns} ${t.size}×${t.size} input patches`,
   });
 }
