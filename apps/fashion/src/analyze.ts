@@ -1,19 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import type { TopLevelSpec } from 'vega-lite';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
-import { classicFilters, classicFiltersFigure, type ClassicFiltersResult } from './analyze/classic-filters.js';
-import { confusionAnalysis, confusionFigure, type ConfusionResult } from './analyze/confusion.js';
-import { type Conv1dExample, conv1dExample } from './analyze/conv1d-example.js';
-import { type FgsmResult, fgsmExamplesFigure, fgsmSweep } from './analyze/fgsm.js';
-import { type FirstLayerFilters, firstLayerFilters, firstLayerFiltersFigure } from './analyze/first-layer-filters.js';
+import {
+  classicFilters, type ClassicFiltersResult, confusionAnalysis, type ConfusionResult, type Conv1dExample, conv1dExample, type FgsmResult, fgsmSweep,
+  type FirstLayerFilters, firstImages, firstLayerFilters, type ParameterCounts, parameterCounts, type RotationResult, rotationSweep, type TopPatches,
+  topActivatingPatches,
+} from '@tapegrad/lecture';
+import type { TopLevelSpec } from 'vega-lite';
+import { classicFiltersFigure, confusionFigure, fgsmExamplesFigure, firstLayerFiltersFigure, rotationExampleFigure, topPatchesFigure } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
-import { type ParameterCounts, parameterCounts } from './analyze/parameter-counts.js';
-import { firstImages } from './analyze/predict.js';
-import { type RotationResult, rotationExampleFigure, rotationSweep } from './analyze/rotation.js';
-import { type TopPatches, topActivatingPatches, topPatchesFigure } from './analyze/top-patches.js';
 import { specToPng } from './render/vega.js';
 
 export interface AnalyzeOptions {

@@ -1,7 +1,4 @@
-import { applyFilter, EDGE_DETECT, SHARPEN, SOBEL_X, SOBEL_Y } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import type { TopLevelSpec } from 'vega-lite';
-import { imageGridSpec, type Tile } from '../render/image-grid.js';
+import { applyFilter, EDGE_DETECT, FASHION_MNIST_CLASSES, SHARPEN, SOBEL_X, SOBEL_Y } from '@tapegrad/nn';
 import { PIXELS } from './predict.js';
 
 /** The lecture's hand-made kernels ("Examples of convolutions"), from @tapegrad/nn. */
@@ -31,15 +28,4 @@ export function classicFilters(images: Float32Array, labels: Int32Array, index =
       filters: CLASSIC_FILTERS.map((f, k) => ({ name: f.name, kernel: [...f.kernel], min: Math.min(...outputs[k]!), max: Math.max(...outputs[k]!) })),
     },
   };
-}
-
-/**
- * Original, then each filter's output. Sharpen stays an image (clamped to [0, 1]); the edge
- * filters are signed, so they are drawn red (+) / blue (-) around white 0.
- */
-export function classicFiltersFigure(original: Float32Array, outputs: readonly Float32Array[], scale = 4): TopLevelSpec {
-  const sentence = (s: string) => s[0]!.toUpperCase() + s.slice(1);
-  const tiles: Tile[] = [{ values: original, height: 28, width: 28, caption: 'Original' }];
-  CLASSIC_FILTERS.forEach((f, k) => tiles.push({ values: outputs[k]!, height: 28, width: 28, color: f.name === 'sharpen' ? 'gray' : 'signed', caption: sentence(f.name) }));
-  return imageGridSpec(tiles, { scale });
 }

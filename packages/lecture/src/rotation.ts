@@ -1,7 +1,4 @@
-import { type Module, rotate } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import type { TopLevelSpec } from 'vega-lite';
-import { imageGridSpec } from '../render/image-grid.js';
+import { FASHION_MNIST_CLASSES, type Module, rotate } from '@tapegrad/nn';
 import { IMAGE_SHAPE, PIXELS, predict } from './predict.js';
 
 /** 0° to 180° every 15°: the lecture's "CNNs can fail when the input is rotated". */
@@ -48,15 +45,4 @@ export function rotationSweep(
     log(`rotation ${angle}°: ${series.map((s) => `${s.name} ${s.accuracy.at(-1)!.toFixed(3)}`).join(', ')}`);
   }
   return { angles: [...angles], count: labels.length, series, example: { image: 0, label: FASHION_MNIST_CLASSES[labels[0]!]!, predictions: examplePredictions } };
-}
-
-/** The example image at every angle, captioned with the model's prediction. */
-export function rotationExampleFigure(r: RotationResult, images: Float32Array, modelName: string): TopLevelSpec {
-  const img = images.subarray(r.example.image * PIXELS, (r.example.image + 1) * PIXELS);
-  const tiles = r.angles.map((a, i) => ({ values: rotate(img, IMAGE_SHAPE, a), height: 28, width: 28, caption: `${a}°: ${r.example.predictions[i]!}` }));
-  return imageGridSpec(tiles, {
-    scale: 3,
-    title: `Predictions of ${modelName} as test image ${r.example.image} (${r.example.label}) rotates`,
-    columns: Math.ceil(tiles.length / 2),
-  });
 }

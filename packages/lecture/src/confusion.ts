@@ -1,7 +1,4 @@
-import { confusionMatrix, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import type { TopLevelSpec } from 'vega-lite';
-import { heatmapSpec } from '../render/heatmap.js';
+import { confusionMatrix, FASHION_MNIST_CLASSES, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
 import { NUM_CLASSES, predict } from './predict.js';
 
 export interface ConfusionResult {
@@ -34,18 +31,4 @@ export function confusionAnalysis(model: Module, images: Float32Array, labels: I
     gap: { best: FASHION_MNIST_CLASSES[g.best]!, worst: FASHION_MNIST_CLASSES[g.worst]!, bestAccuracy: g.bestAccuracy, worstAccuracy: g.worstAccuracy, gap: g.gap },
     topConfusion: { trueClass: FASHION_MNIST_CLASSES[top.t]!, predictedClass: FASHION_MNIST_CLASSES[top.p]!, count: top.n },
   };
-}
-
-/**
- * The lecture's picture as a vega-lite spec: rows = true class, columns = predicted class,
- * colour = share of the row, number = count.
- */
-export function confusionFigure(result: ConfusionResult, modelName: string): TopLevelSpec {
-  return heatmapSpec(result.matrix, {
-    rowLabels: FASHION_MNIST_CLASSES,
-    columnLabels: FASHION_MNIST_CLASSES,
-    rowTitle: 'True class',
-    columnTitle: 'Predicted class',
-    title: `Confusion matrix of ${modelName}: accuracy ${(100 * result.accuracy).toFixed(1)}% on ${result.count.toLocaleString('en-US')} test images`,
-  });
 }

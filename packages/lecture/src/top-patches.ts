@@ -1,8 +1,6 @@
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
+import { FASHION_MNIST_CLASSES } from '@tapegrad/nn';
 import type { Tensor } from '@tapegrad/autograd';
-import type { TopLevelSpec } from 'vega-lite';
-import { imageGridSpec, type Tile } from '../render/image-grid.js';
-import type { FashionCnn } from '../models.js';
+import type { FashionCnn } from './models.js';
 import { predict } from './predict.js';
 
 export interface PatchHit {
@@ -98,22 +96,4 @@ export function topActivatingPatches(
       }),
     })),
   };
-}
-
-/** One row per unit, its top patches left to right (upscaled so 5x5 pixels are visible). */
-export function topPatchesFigure(t: TopPatches, scale = 8): TopLevelSpec {
-  const columns = Math.max(...t.units.map((u) => u.hits.length));
-  const tiles: Tile[] = [];
-  for (const u of t.units) {
-    for (let k = 0; k < columns; k++) {
-      const h = u.hits[k];
-      tiles.push({ values: h ? h.pixels : new Array<number>(t.size * t.size).fill(0), height: t.size, width: t.size });
-    }
-  }
-  return imageGridSpec(tiles, {
-    columns,
-    scale,
-    rowLabels: t.units.map((u) => `Unit ${u.unit}`),
-    title: `Conv2 units: top ${columns} ${t.size}×${t.size} input patches`,
-  });
 }

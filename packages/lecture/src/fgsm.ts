@@ -1,8 +1,5 @@
 import { crossEntropy, tensor, tidy } from '@tapegrad/autograd';
-import type { Module } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import type { TopLevelSpec } from 'vega-lite';
-import { imageGridSpec, type Tile } from '../render/image-grid.js';
+import { FASHION_MNIST_CLASSES, type Module } from '@tapegrad/nn';
 import { IMAGE_SHAPE, PIXELS, predict, softmaxRow } from './predict.js';
 
 /** The ε values of the sweep; 0 is the clean accuracy. Pixels are in [0, 1]. */
@@ -117,20 +114,4 @@ export function fgsmSweep(
     });
   });
   return { count: labels.length, epsilons, series, examples, exampleImages };
-}
-
-/** Rows of original / perturbation (red +ε, blue -ε) / adversarial, captioned class and confidence. */
-export function fgsmExamplesFigure(examples: readonly FgsmExample[], pictures: readonly { original: Float32Array; adversarial: Float32Array }[], scale = 4): TopLevelSpec {
-  const tiles: Tile[] = [];
-  const pct = (p: number) => `${Math.round(100 * p)}%`;
-  examples.forEach((e, k) => {
-    const { original, adversarial } = pictures[k]!;
-    const delta = adversarial.map((v, i) => v - original[i]!);
-    tiles.push(
-      { values: original, height: 28, width: 28, caption: `${e.clean.predicted} ${pct(e.clean.confidence)}` },
-      { values: delta, height: 28, width: 28, color: 'signed', limit: e.epsilon || 1, caption: `ε = ${e.epsilon} × sign` },
-      { values: adversarial, height: 28, width: 28, caption: `${e.adversarial.predicted} ${pct(e.adversarial.confidence)}` },
-    );
-  });
-  return imageGridSpec(tiles, { columns: 3, scale, title: 'FGSM: original + ε·sign(∇ₓJ) = adversarial' });
 }

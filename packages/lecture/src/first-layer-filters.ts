@@ -1,6 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
-import { imageGridSpec } from '../render/image-grid.js';
-import type { FashionCnn } from '../models.js';
+import type { FashionCnn } from './models.js';
 
 export interface FirstLayerFilters {
   /** `conv1.weight` shape, [16, 1, 3, 3]. */
@@ -21,11 +19,4 @@ export function firstLayerFilters(cnn: FashionCnn): FirstLayerFilters {
   let limit = 0;
   for (const v of data) limit = Math.max(limit, Math.abs(v));
   return { shape: [o, c, kh, kw], filters, limit };
-}
-
-/** The filters as a grid of upscaled kernels, red positive, blue negative, one shared scale. */
-export function firstLayerFiltersFigure(f: FirstLayerFilters, scale = 16): TopLevelSpec {
-  const [, , kh, kw] = f.shape as [number, number, number, number];
-  const tiles = f.filters.map((k, i) => ({ values: k, height: kh, width: kw, color: 'signed' as const, limit: f.limit, caption: String(i) }));
-  return imageGridSpec(tiles, { columns: 8, scale, title: 'Conv1 filters (red positive, blue negative)' });
 }
