@@ -9,7 +9,7 @@ import { runAnalyze } from './analyze.js';
 import { useBackend } from './backend.js';
 import { runEval } from './eval.js';
 import { runReport } from './report.js';
-import { MODEL_KINDS, type ModelKind } from './models.js';
+import { MODEL_KINDS, type ModelKind } from '@tapegrad/lecture';
 import { planTrain, type RawTrainOptions } from './options.js';
 import { runTrain } from './train.js';
 

@@ -4,8 +4,8 @@ import { confusionMatrix, evaluate, FASHION_MNIST_CLASSES, largestClassGap, perC
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
 import { type BackendName, useBackend } from './backend.js';
 import { loadWeights } from './analyze/load-model.js';
+import type { ModelKind } from '@tapegrad/lecture';
 import { CliError } from './errors.js';
-import type { ModelKind } from './models.js';
 import { checkInt, TEST_IMAGES } from './options.js';
 import { checkOutDir, createOutDir } from './out-dir.js';
 

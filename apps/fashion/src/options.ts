@@ -1,11 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseAugmentations } from '@tapegrad/nn';
+import { type ModelKind, parseAugmentations, recipe, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import type { BackendName } from './backend.js';
 import { CliError } from './errors.js';
-import type { ModelKind } from './models.js';
 import { checkRunName } from './out-dir.js';
-import { recipe, type RecipeName, type TrainSettings } from './recipes.js';
 
 /**
  * Every option of every command is checked here, before any data is loaded or any file is

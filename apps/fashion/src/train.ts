@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import { manualSeed } from '@tapegrad/autograd';
 import {
   Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
-  parseAugmentations, randomSplit, type Dataset,
+  randomSplit, type Dataset,
 } from '@tapegrad/nn';
 import { loadCheckpoint, loadFashionMnist, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { buildModel, type ModelKind, parseAugmentations, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
-import { buildModel, type ModelKind } from './models.js';
 import { EpochProgress } from './progress.js';
 import type { TrainPlan } from './options.js';
 import { checkOutDir, checkRunName, createOutDir } from './out-dir.js';
-import type { RecipeName, TrainSettings } from './recipes.js';
 import { formatTable, type SummaryRow } from './table.js';
 
 /** A checked train command (planTrain in options.ts) and where to print. */
