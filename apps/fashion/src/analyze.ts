@@ -3,16 +3,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
-import { classicFilters, classicFiltersImage, type ClassicFiltersResult } from './analyze/classic-filters.js';
-import { confusionAnalysis, confusionImage, type ConfusionResult } from './analyze/confusion.js';
-import { type Conv1dExample, conv1dExample } from './analyze/conv1d-example.js';
-import { type FgsmResult, fgsmExamplesImage, fgsmSweep } from './analyze/fgsm.js';
-import { type FirstLayerFilters, firstLayerFilters, firstLayerFiltersImage } from './analyze/first-layer-filters.js';
+import {
+  classicFilters, type ClassicFiltersResult, confusionAnalysis, type ConfusionResult, type Conv1dExample, conv1dExample, type FgsmResult, fgsmSweep,
+  type FirstLayerFilters, firstImages, firstLayerFilters, type ParameterCounts, parameterCounts, type RotationResult, rotationSweep, type TopPatches,
+  topActivatingPatches,
+} from '@tapegrad/lecture';
+import { classicFiltersImage, confusionImage, fgsmExamplesImage, firstLayerFiltersImage, rotationExampleImage, topPatchesImage } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
-import { type ParameterCounts, parameterCounts } from './analyze/parameter-counts.js';
-import { firstImages } from './analyze/predict.js';
-import { type RotationResult, rotationExampleImage, rotationSweep } from './analyze/rotation.js';
-import { type TopPatches, topActivatingPatches, topPatchesImage } from './analyze/top-patches.js';
 import { encodePng, type RgbImage } from './render/png.js';
 
 export interface AnalyzeOptions {

@@ -9,8 +9,7 @@ import { runAnalyze } from './analyze.js';
 import { useBackend } from './backend.js';
 import { runEval } from './eval.js';
 import { runReport } from './report.js';
-import { MODEL_KINDS, type ModelKind } from './models.js';
-import type { TrainSettings } from './recipes.js';
+import { MODEL_KINDS, type ModelKind, type TrainSettings } from '@tapegrad/lecture';
 import { runTrain } from './train.js';
 
 const int = (flag: string) => (v: string): number => {

@@ -4,7 +4,7 @@ import { confusionMatrix, evaluate, FASHION_MNIST_CLASSES, largestClassGap, perC
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
 import { type BackendName, useBackend } from './backend.js';
 import { loadWeights } from './analyze/load-model.js';
-import type { ModelKind } from './models.js';
+import type { ModelKind } from '@tapegrad/lecture';
 
 export interface EvalOptions {
   model: ModelKind;

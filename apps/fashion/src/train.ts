@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { manualSeed } from '@tapegrad/autograd';
 import {
   Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
-  parseAugmentations, randomSplit, type Dataset,
+  randomSplit, type Dataset,
 } from '@tapegrad/nn';
 import { loadCheckpoint, loadFashionMnist, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { buildModel, type ModelKind, parseAugmentations, recipe, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
-import { buildModel, type ModelKind } from './models.js';
 import { EpochProgress } from './progress.js';
-import { recipe, type RecipeName, type TrainSettings } from './recipes.js';
 import { formatTable, type SummaryRow } from './table.js';
 
 export interface TrainOptions {

@@ -13,6 +13,7 @@ export { permute, transpose } from './permute.js';
 export { pad } from './pad.js';
 export { slice } from './slice.js';
 export { concat } from './concat.js';
+export { clone } from './clone.js';
 export { matmul, bmm } from './matmul.js';
 export { linear } from './linear.js';
 export { conv2d, conv2dGeometry, type Conv2dOptions } from './conv2d.js';
