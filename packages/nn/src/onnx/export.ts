@@ -112,6 +112,9 @@ const EMITTERS: Record<string, Emitter> = {
     });
     e.node('Expand', [e.name(x), e.int64(shape)], [], out(e));
   },
+  clone(e) {
+    e.node('Identity', ins(e), [], out(e));
+  },
   permute(e) {
     e.node('Transpose', ins(e), [attrInts('perm', e.op.attrs.perm as number[])], out(e));
   },
