@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
@@ -10,6 +10,8 @@ import {
 } from '@tapegrad/lecture';
 import { classicFiltersImage, confusionImage, fgsmExamplesImage, firstLayerFiltersImage, rotationExampleImage, topPatchesImage } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
+import { checkInt, TEST_IMAGES } from './options.js';
+import { checkOutDir, createOutDir } from './out-dir.js';
 import { encodePng, type RgbImage } from './render/png.js';
 
 export interface AnalyzeOptions {
@@ -76,7 +78,8 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
   const limit = opts.limit ?? DEFAULT_LIMIT;
-  if (!(Number.isInteger(limit) && limit > 0)) throw new RangeError(`runAnalyze: limit must be a positive integer, got ${opts.limit}`);
+  checkInt('--limit', limit, 1, TEST_IMAGES);
+  const outCheck = checkOutDir(opts.out);
 
   // Load everything first, so a wrong weights file fails before minutes of work.
   const cnn = loadModel(opts.weights, 'cnn', 'weights');
@@ -89,7 +92,7 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const subset = firstImages(test.images, test.labels, limit);
   log(`analyze: ${names.cnn}${fnn ? `, ${names.fnn}` : ''}${rot ? `, ${names.rotation}` : ''} on ${getBackend().name}; ${subset.labels.length} test images (${confusionSet.labels.length} for confusion matrices)`);
 
-  mkdirSync(opts.out, { recursive: true });
+  createOutDir(outCheck);
   const timings: Record<string, number> = {};
   const timed = <T>(name: string, fn: () => T): T => {
     const s = performance.now();
