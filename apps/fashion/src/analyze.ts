@@ -1,19 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
-import { classicFilters, classicFiltersImage, type ClassicFiltersResult } from './analyze/classic-filters.js';
-import { confusionAnalysis, confusionImage, type ConfusionResult } from './analyze/confusion.js';
-import { type Conv1dExample, conv1dExample } from './analyze/conv1d-example.js';
-import { type FgsmResult, fgsmExamplesImage, fgsmSweep } from './analyze/fgsm.js';
-import { type FirstLayerFilters, firstLayerFilters, firstLayerFiltersImage } from './analyze/first-layer-filters.js';
+import {
+  classicFilters, type ClassicFiltersResult, confusionAnalysis, type ConfusionResult, type Conv1dExample, conv1dExample, type FgsmResult, fgsmSweep,
+  type FirstLayerFilters, firstImages, firstLayerFilters, type ParameterCounts, parameterCounts, type RotationResult, rotationSweep, type TopPatches,
+  topActivatingPatches,
+} from '@tapegrad/lecture';
+import type { TopLevelSpec } from 'vega-lite';
+import { classicFiltersFigure, confusionFigure, fgsmExamplesFigure, firstLayerFiltersFigure, rotationExampleFigure, topPatchesFigure } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
-import { type ParameterCounts, parameterCounts } from './analyze/parameter-counts.js';
-import { firstImages } from './analyze/predict.js';
-import { type RotationResult, rotationExampleImage, rotationSweep } from './analyze/rotation.js';
-import { type TopPatches, topActivatingPatches, topPatchesImage } from './analyze/top-patches.js';
-import { encodePng, type RgbImage } from './render/png.js';
+import { checkInt, TEST_IMAGES } from './options.js';
+import { checkOutDir, createOutDir } from './out-dir.js';
+import { specToPng } from './render/vega.js';
 
 export interface AnalyzeOptions {
   /** CNN weights (`<runs>/cnn/model.safetensors`). */
@@ -79,7 +78,8 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
   const limit = opts.limit ?? DEFAULT_LIMIT;
-  if (!(Number.isInteger(limit) && limit > 0)) throw new RangeError(`runAnalyze: limit must be a positive integer, got ${opts.limit}`);
+  checkInt('--limit', limit, 1, TEST_IMAGES);
+  const outCheck = checkOutDir(opts.out);
 
   // Load everything first, so a wrong weights file fails before minutes of work.
   const cnn = loadModel(opts.weights, 'cnn', 'weights');
@@ -92,7 +92,7 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const subset = firstImages(test.images, test.labels, limit);
   log(`analyze: ${names.cnn}${fnn ? `, ${names.fnn}` : ''}${rot ? `, ${names.rotation}` : ''} on ${getBackend().name}; ${subset.labels.length} test images (${confusionSet.labels.length} for confusion matrices)`);
 
-  mkdirSync(opts.out, { recursive: true });
+  createOutDir(outCheck);
   const timings: Record<string, number> = {};
   const timed = <T>(name: string, fn: () => T): T => {
     const s = performance.now();
@@ -101,8 +101,9 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
     log(`analyze: ${name} ${timings[name]!.toFixed(1)} s`);
     return r;
   };
-  const png = (file: string, img: RgbImage): string => {
-    writeFileSync(join(opts.out, file), encodePng(img));
+  // Each figure is a vega-lite spec rendered to PNG (vega's SVG, then resvg with DejaVu Sans).
+  const png = async (file: string, spec: TopLevelSpec): Promise<string> => {
+    writeFileAtomic(join(opts.out, file), await specToPng(spec));
     return file;
   };
 
@@ -123,13 +124,13 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const conv1d = conv1dExample();
 
   const files: AnalysisResult['files'] = {
-    confusionCnn: png('confusion-cnn.png', confusionImage(confusion.cnn, names.cnn.toUpperCase())),
-    confusionFnn: confusion.fnn ? png('confusion-fnn.png', confusionImage(confusion.fnn, names.fnn!.toUpperCase())) : null,
-    firstLayerFilters: png('conv1-filters.png', firstLayerFiltersImage(filters)),
-    topPatches: png('conv2-top-patches.png', topPatchesImage(patches)),
-    rotationExample: png('rotation-example.png', rotationExampleImage(rotation, subset.images, names.cnn)),
-    fgsmExamples: png('fgsm-examples.png', fgsmExamplesImage(fgsm.examples, exampleImages)),
-    classicFilters: png('classic-filters.png', classicFiltersImage(classic.original, classic.outputs)),
+    confusionCnn: await png('confusion-cnn.png', confusionFigure(confusion.cnn, names.cnn)),
+    confusionFnn: confusion.fnn ? await png('confusion-fnn.png', confusionFigure(confusion.fnn, names.fnn!)) : null,
+    firstLayerFilters: await png('conv1-filters.png', firstLayerFiltersFigure(filters)),
+    topPatches: await png('conv2-top-patches.png', topPatchesFigure(patches)),
+    rotationExample: await png('rotation-example.png', rotationExampleFigure(rotation, subset.images, names.cnn)),
+    fgsmExamples: await png('fgsm-examples.png', fgsmExamplesFigure(fgsm.examples, exampleImages)),
+    classicFilters: await png('classic-filters.png', classicFiltersFigure(classic.original, classic.outputs)),
   };
 
   for (const m of [cnn, fnn, rot]) m?.dispose();
