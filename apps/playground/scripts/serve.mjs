@@ -43,14 +43,18 @@ export function prepareStatic({ dir = DIST, dataDir, log = (s) => console.log(s)
   return { dir, data: target };
 }
 
-/** A plain static file server for `dir` that sends the isolation headers on every response. */
-export function startStaticServer({ dir = DIST, port = 5173, host = '127.0.0.1' } = {}) {
+/**
+ * A plain static file server for `dir` that sends the isolation headers on every response
+ * (`isolate: false` leaves them out: the test of the page's one-thread fallback uses that).
+ */
+export function startStaticServer({ dir = DIST, port = 5173, host = '127.0.0.1', isolate = true } = {}) {
   const root = resolve(dir);
+  const headers = isolate ? ISOLATION_HEADERS : {};
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let path = normalize(join(root, decodeURIComponent(url.pathname)));
     if (path !== root && !path.startsWith(root + sep)) {
-      res.writeHead(403, ISOLATION_HEADERS).end('forbidden');
+      res.writeHead(403, headers).end('forbidden');
       return;
     }
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'index.html');
@@ -58,10 +62,10 @@ export function startStaticServer({ dir = DIST, port = 5173, host = '127.0.0.1' 
     try {
       body = readFileSync(path);
     } catch {
-      res.writeHead(404, { ...ISOLATION_HEADERS, 'Content-Type': 'text/plain' }).end(`not found: ${url.pathname}`);
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end(`not found: ${url.pathname}`);
       return;
     }
-    res.writeHead(200, { ...ISOLATION_HEADERS, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', 'Content-Length': body.length });
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', 'Content-Length': body.length });
     res.end(body);
   });
   return new Promise((resolveStart, reject) => {

@@ -170,7 +170,7 @@ const curves = { loss: new CurveData(6), accuracy: new CurveData(6) };
 function makeChart(target: string, title: string, xLabel: string, series: { label: string; stroke: string; dash?: number[] }[], yRange?: [number, number]): uPlot {
   return new uPlot(
     {
-      title, width: 520, height: 260,
+      title, width: 520, height: 260, legend: { live: false },
       scales: { x: { time: false }, ...(yRange ? { y: { range: yRange } } : {}) },
       axes: [{ label: xLabel }, {}],
       series: [{}, ...series.map((s) => ({ ...s, spanGaps: true, width: 1.5, points: { show: false } }))],

@@ -53,6 +53,7 @@ export interface RunDone {
   kind: ModelKind;
   testAccuracy: number;
   parameters: number;
+  /** Time in the training epochs (test evaluation and pauses excluded), as `fashion train`'s trainSeconds. */
   seconds: number;
   /** Training images per second of the last full epoch (as `fashion train` reports it). */
   imagesPerSecond: number;

@@ -118,6 +118,7 @@ function train(runs: RunSpec[], trainLimit: number, testLimit: number): void {
       let correct = 0;
       let seen = 0;
       let lastRate = NaN;
+      let trainSeconds = 0;
       const progress: Callback = {
         onEpochBegin() {
           epochStart = performance.now();
@@ -155,6 +156,7 @@ function train(runs: RunSpec[], trainLimit: number, testLimit: number): void {
         },
         onEpochEnd(logs) {
           const r = evaluate(m, t.images, t.labels, IMAGE_SHAPE);
+          trainSeconds += logs.seconds - pausedInEpoch / 1000;
           lastRate = seen / (logs.seconds - pausedInEpoch / 1000);
           post({
             type: 'epoch', run: spec.name,
@@ -171,13 +173,14 @@ function train(runs: RunSpec[], trainLimit: number, testLimit: number): void {
       } catch (e) {
         if (!(e instanceof StopTraining)) throw e;
         stopped = true;
+        trainSeconds += (performance.now() - epochStart - pausedInEpoch) / 1000;
       } finally {
         optimizer.dispose();
       }
       const final = evaluate(m, t.images, t.labels, IMAGE_SHAPE);
       const done: RunDone = {
         run: spec.name, kind, testAccuracy: final.accuracy, parameters: m.parameterCount(),
-        seconds: (performance.now() - runStart - pausedInRun) / 1000, imagesPerSecond: lastRate, epochs: history?.length ?? 0, stopped,
+        seconds: trainSeconds, imagesPerSecond: lastRate, epochs: history?.length ?? 0, stopped,
       };
       if (kind === 'cnn' && spec.name === 'cnn') post({ type: 'filters', filters: firstLayerFilters(m as FashionCnn) });
       post({ type: 'run-done', done });

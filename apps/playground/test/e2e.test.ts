@@ -148,6 +148,22 @@ describe.runIf(why === '')(`the playground page in Chromium${why ? ` (not run: $
     expect(await probs()).not.toBe(upright);
   });
 
+  it('without the two headers the page is not isolated: it says so and runs on 1 thread, without Pause', async () => {
+    const plain = await startStaticServer({ port: 0, isolate: false });
+    const p = await browser.newPage();
+    try {
+      await p.goto(plain.url);
+      await p.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.error, undefined, { timeout: 60_000, polling: 200 });
+      expect(await p.evaluate(() => [self.crossOriginIsolated, document.body.dataset.error ?? null])).toEqual([false, null]);
+      expect(await p.locator('[data-testid="threads"]').textContent()).toBe('1');
+      expect(await p.locator('#isolation-note').textContent()).toMatch(/not cross-origin isolated .*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*one thread/);
+      expect(await p.locator('[data-testid="pause"]').isDisabled()).toBe(true);
+    } finally {
+      await p.close();
+      await new Promise<void>((resolve) => plain.server.close(() => resolve()));
+    }
+  });
+
   it('safetensors: download the CNN, a bad file gets a message and loses nothing, the download loads back with the same accuracy', async () => {
     const before = await text('test-accuracy-cnn');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-cnn"]')]);
