@@ -1,18 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
-import { classicFilters, classicFiltersImage, type ClassicFiltersResult } from './analyze/classic-filters.js';
-import { confusionAnalysis, confusionImage, type ConfusionResult } from './analyze/confusion.js';
-import { type Conv1dExample, conv1dExample } from './analyze/conv1d-example.js';
-import { type FgsmResult, fgsmExamplesImage, fgsmSweep } from './analyze/fgsm.js';
-import { type FirstLayerFilters, firstLayerFilters, firstLayerFiltersImage } from './analyze/first-layer-filters.js';
+import {
+  classicFilters, type ClassicFiltersResult, confusionAnalysis, type ConfusionResult, type Conv1dExample, conv1dExample, type FgsmResult, fgsmSweep,
+  type FirstLayerFilters, firstImages, firstLayerFilters, type ParameterCounts, parameterCounts, type RotationResult, rotationSweep, type TopPatches,
+  topActivatingPatches,
+} from '@tapegrad/lecture';
+import { classicFiltersImage, confusionImage, fgsmExamplesImage, firstLayerFiltersImage, rotationExampleImage, topPatchesImage } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
-import { type ParameterCounts, parameterCounts } from './analyze/parameter-counts.js';
-import { firstImages } from './analyze/predict.js';
-import { type RotationResult, rotationExampleImage, rotationSweep } from './analyze/rotation.js';
-import { type TopPatches, topActivatingPatches, topPatchesImage } from './analyze/top-patches.js';
+import { checkInt, TEST_IMAGES } from './options.js';
+import { checkOutDir, createOutDir } from './out-dir.js';
 import { encodePng, type RgbImage } from './render/png.js';
 
 export interface AnalyzeOptions {
@@ -79,7 +78,8 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
   const limit = opts.limit ?? DEFAULT_LIMIT;
-  if (!(Number.isInteger(limit) && limit > 0)) throw new RangeError(`runAnalyze: limit must be a positive integer, got ${opts.limit}`);
+  checkInt('--limit', limit, 1, TEST_IMAGES);
+  const outCheck = checkOutDir(opts.out);
 
   // Load everything first, so a wrong weights file fails before minutes of work.
   const cnn = loadModel(opts.weights, 'cnn', 'weights');
@@ -92,7 +92,7 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const subset = firstImages(test.images, test.labels, limit);
   log(`analyze: ${names.cnn}${fnn ? `, ${names.fnn}` : ''}${rot ? `, ${names.rotation}` : ''} on ${getBackend().name}; ${subset.labels.length} test images (${confusionSet.labels.length} for confusion matrices)`);
 
-  mkdirSync(opts.out, { recursive: true });
+  createOutDir(outCheck);
   const timings: Record<string, number> = {};
   const timed = <T>(name: string, fn: () => T): T => {
     const s = performance.now();

@@ -9,8 +9,8 @@ import { runAnalyze } from './analyze.js';
 import { useBackend } from './backend.js';
 import { runEval } from './eval.js';
 import { runReport } from './report.js';
-import { MODEL_KINDS, type ModelKind } from './models.js';
-import type { TrainSettings } from './recipes.js';
+import { MODEL_KINDS, type ModelKind } from '@tapegrad/lecture';
+import { planTrain, type RawTrainOptions } from './options.js';
 import { runTrain } from './train.js';
 
 const int = (flag: string) => (v: string): number => {
@@ -54,25 +54,9 @@ program
   .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist)')
   .option('--no-progress', 'no progress bars')
   .option('--no-report', 'skip the analyses and the HTML report after training')
-  .action(async (o) => {
-    const overrides: Partial<TrainSettings> = {};
-    if (o.epochs !== undefined) overrides.epochs = o.epochs;
-    if (o.batchSize !== undefined) overrides.batchSize = o.batchSize;
-    if (o.lr !== undefined) overrides.lr = o.lr;
-    if (o.seed !== undefined) overrides.seed = o.seed;
-    if (o.augment !== undefined) overrides.augment = o.augment;
-    if (o.weightDecay !== undefined) overrides.weightDecay = o.weightDecay;
-    if (o.dropout !== undefined) overrides.dropout = o.dropout;
-    if (o.batchNorm) overrides.batchNorm = true;
-    if (o.labelSmoothing !== undefined) overrides.labelSmoothing = o.labelSmoothing;
-    if (o.cosine) overrides.cosine = true;
-    if (o.earlyStopping !== undefined) overrides.earlyStopping = o.earlyStopping;
-    const models: ModelKind[] = o.model === 'both' ? ['cnn', 'fnn'] : [o.model];
-    if (overrides.batchNorm && models.includes('fnn') && o.model !== 'both') throw new CliError('--batch-norm applies to the CNN only');
-    const runs = await runTrain({
-      models, recipe: o.recipe, overrides, trainLimit: o.trainLimit, testLimit: o.testLimit, backend: o.backend, threads: o.threads,
-      resume: Boolean(o.resume), out: o.out, dataDir: o.dataDir, name: o.name, progress: o.progress,
-    });
+  .action(async (o: RawTrainOptions) => {
+    const plan = planTrain(o);
+    const runs = await runTrain(plan);
     if (!o.report) return;
     // The main job ends with the pictures: when this run trained a CNN and an FNN, analyse them, then
     // gather everything in out/ into the HTML report.
@@ -94,8 +78,9 @@ program
   .option('--test-limit <n>', 'use only the first N test images', int('--test-limit'))
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
   .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files')
+  .option('--overwrite', 'replace an existing DIR/metrics.json')
   .action(async (o) => {
-    await runEval({ model: o.model, weights: o.weights, out: o.out, testLimit: o.testLimit, backend: o.backend, dataDir: o.dataDir });
+    await runEval({ model: o.model, weights: o.weights, out: o.out, testLimit: o.testLimit, backend: o.backend, dataDir: o.dataDir, overwrite: o.overwrite });
   });
 
 async function analyze(a: { weights: string; fnnWeights?: string; rotationWeights?: string; out: string; dataDir?: string; limit?: number }): Promise<void> {

@@ -1,10 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { confusionMatrix, evaluate, FASHION_MNIST_CLASSES, largestClassGap, perClassAccuracy } from '@tapegrad/nn';
 import { loadFashionMnist, writeFileAtomic } from '@tapegrad/nn/node';
 import { type BackendName, useBackend } from './backend.js';
 import { loadWeights } from './analyze/load-model.js';
-import type { ModelKind } from './models.js';
+import type { ModelKind } from '@tapegrad/lecture';
+import { CliError } from './errors.js';
+import { checkInt, TEST_IMAGES } from './options.js';
+import { checkOutDir, createOutDir } from './out-dir.js';
 
 export interface EvalOptions {
   model: ModelKind;
@@ -13,6 +16,8 @@ export interface EvalOptions {
   dataDir?: string;
   testLimit?: number;
   backend: BackendName;
+  /** Replace an existing `<out>/metrics.json`. */
+  overwrite?: boolean;
   log?: (line: string) => void;
 }
 
@@ -32,6 +37,13 @@ export interface EvalResult {
  */
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
+  checkInt('--test-limit', opts.testLimit, 1, TEST_IMAGES);
+  // Where the result goes is checked before minutes of evaluation, created after.
+  const outCheck = opts.out !== undefined ? checkOutDir(opts.out) : undefined;
+  const metricsPath = opts.out !== undefined ? join(opts.out, 'metrics.json') : undefined;
+  if (metricsPath && existsSync(metricsPath) && !opts.overwrite) {
+    throw new CliError(`${metricsPath} exists; pass --overwrite to replace it, or choose another --out`);
+  }
   await useBackend(opts.backend);
   const model = loadWeights(opts.weights, opts.model);
   const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
@@ -50,9 +62,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   log(`largest gap: ${result.largestGap.best} ${perClass[gap.best]!.toFixed(4)} vs ${result.largestGap.worst} ${perClass[gap.worst]!.toFixed(4)} (${gap.gap.toFixed(4)})`);
   log('confusion matrix (rows: true class, columns: predicted):');
   cm.forEach((row, i) => log(`  ${String(i).padStart(2)} ${row.map((v) => String(v).padStart(5)).join('')}`));
-  if (opts.out) {
-    mkdirSync(opts.out, { recursive: true });
-    const path = join(opts.out, 'metrics.json');
+  if (outCheck && metricsPath) {
+    createOutDir(outCheck);
+    const path = metricsPath;
     writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(result, null, 2)}\n`));
     log(`wrote ${path}`);
   }

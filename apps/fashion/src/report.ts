@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FASHION_MNIST_CLASSES, writeFileAtomic } from '@tapegrad/nn/node';
 import type { AnalysisResult } from './analyze.js';
+import { CliError } from './errors.js';
+import { checkOutDir, createOutDir } from './out-dir.js';
 import { lineChartSvg, type Series } from './render/charts.js';
 
 export interface ReportOptions {
@@ -22,6 +24,18 @@ const int = (v: number | null | undefined): string => (typeof v === 'number' && 
 const dur = (s: number | null | undefined): string =>
   typeof s !== 'number' || !Number.isFinite(s) ? '—' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 const notRun = (what: string, how: string): string => `<p class="missing">Not run: ${esc(what)}. ${esc(how)}</p>`;
+
+/** The runs directory must exist: an empty report of a mistyped path would look like a result. */
+function checkRunsDir(runs: string): void {
+  let st;
+  try {
+    st = statSync(runs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `--runs ${runs}: no such directory (run the train command first, or point --runs at its --out)` : `--runs ${runs}: cannot read it (${code})`);
+  }
+  if (!st.isDirectory()) throw new CliError(`--runs ${runs} is a file, not a runs directory`);
+}
 
 /** Reads JSON, or records why not (missing file: null without a note). */
 function readJson<T>(path: string, problems: string[]): T | null {
@@ -182,6 +196,9 @@ table.conv1d td{min-width:2em}`;
 export async function runReport(opts: ReportOptions): Promise<string> {
   const log = opts.log ?? (() => {});
   const out = opts.out ?? join(opts.runs, 'report.html');
+  checkRunsDir(opts.runs);
+  createOutDir(checkOutDir(dirname(resolve(out)), '--out'), '--out');
+  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out ${out} is a directory; give the HTML file's name`);
   const problems: string[] = [];
   const summary = readJson<{ rows: SummaryRow[] }>(join(opts.runs, 'summary.json'), problems);
   const metrics = readMetrics(opts.runs, problems);

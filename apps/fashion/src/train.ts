@@ -3,31 +3,19 @@ import { join } from 'node:path';
 import { manualSeed } from '@tapegrad/autograd';
 import {
   Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
-  parseAugmentations, randomSplit, type Dataset,
+  randomSplit, type Dataset,
 } from '@tapegrad/nn';
 import { loadCheckpoint, loadFashionMnist, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { buildModel, type ModelKind, parseAugmentations, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
-import { buildModel, type ModelKind } from './models.js';
 import { EpochProgress } from './progress.js';
-import { recipe, type RecipeName, type TrainSettings } from './recipes.js';
+import type { TrainPlan } from './options.js';
+import { checkOutDir, checkRunName, createOutDir } from './out-dir.js';
 import { formatTable, type SummaryRow } from './table.js';
 
-export interface TrainOptions {
-  models: ModelKind[];
-  recipe: RecipeName;
-  /** Overrides of the recipe's settings from the command line. */
-  overrides: Partial<TrainSettings>;
-  trainLimit?: number;
-  testLimit?: number;
-  backend: BackendName;
-  threads?: number;
-  resume: boolean;
-  out: string;
-  dataDir?: string;
-  /** Run name (directory under out); default `<model>` or `<model>-<recipe>`. */
-  name?: string;
-  progress?: boolean;
+/** A checked train command (planTrain in options.ts) and where to print. */
+export interface TrainOptions extends TrainPlan {
   log?: (line: string) => void;
 }
 
@@ -63,18 +51,19 @@ function writeJson(path: string, value: unknown): void {
 /** Trains each requested model, writes weights, checkpoints and metrics, and prints the lecture's table. */
 export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
-  const settings: TrainSettings = { ...recipe(opts.recipe), ...opts.overrides };
-  validate(settings);
+  const settings = opts.settings;
+  // The output location is checked before the data is read, created after.
+  const outCheck = checkOutDir(opts.out);
+  for (const note of opts.notes) log(note);
   const backend = await useBackend(opts.backend, opts.threads);
   const train = loadFashionMnist({ dir: opts.dataDir, split: 'train', limit: opts.trainLimit });
   const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
   log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; backend ${backend.name}; recipe ${opts.recipe}`);
-  if (opts.name && opts.models.length > 1) throw new CliError('--name needs a single --model (cnn or fnn)');
+  createOutDir(outCheck);
   const results: RunMetrics[] = [];
-  for (const model of opts.models) {
-    const name = opts.name ?? (opts.recipe === 'default' ? model : `${model}-${opts.recipe}`);
-    results.push(trainOne(model, name, settings, train, test, opts, backend.name, log));
-  }
+  opts.models.forEach((model, i) => {
+    results.push(trainOne(model, opts.names[i]!, settings, train, test, opts, backend.name, log));
+  });
   const summaryPath = join(opts.out, 'summary.json');
   const previous: SummaryRow[] = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { rows: SummaryRow[] }).rows : [];
   const fresh: SummaryRow[] = results.map((r) => ({ name: r.name, model: r.model, recipe: r.recipe, testAccuracy: r.testAccuracy, parameters: r.parameters, trainSeconds: r.trainSeconds }));
@@ -87,34 +76,17 @@ export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   return results;
 }
 
-function validate(s: TrainSettings): void {
-  const positiveInt = (v: number, flag: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new CliError(`${flag} must be a positive integer, got ${v}`);
-  };
-  positiveInt(s.epochs, '--epochs');
-  positiveInt(s.batchSize, '--batch-size');
-  if (!(s.lr > 0)) throw new CliError(`--lr must be a positive number, got ${s.lr}`);
-  if (!Number.isInteger(s.seed)) throw new CliError(`--seed must be an integer, got ${s.seed}`);
-  if (!(s.weightDecay >= 0)) throw new CliError(`--weight-decay must be ≥ 0, got ${s.weightDecay}`);
-  if (!(s.dropout! >= 0 && s.dropout! < 1)) throw new CliError(`--dropout must be in [0, 1), got ${s.dropout}`);
-  if (!Number.isInteger(s.earlyStopping) || s.earlyStopping < 0) throw new CliError(`--early-stopping must be a non-negative integer, got ${s.earlyStopping}`);
-}
-
 function trainOne(
   kind: ModelKind, name: string, s: TrainSettings,
   train: { images: Float32Array; labels: Int32Array; count: number },
   test: { images: Float32Array; labels: Int32Array; count: number },
   opts: TrainOptions, backendName: string, log: (s: string) => void,
 ): RunMetrics {
-  const dir = join(opts.out, name);
-  mkdirSync(dir, { recursive: true });
+  const dir = checkRunName(name, opts.outAbs);
+  if (!existsSync(dir)) mkdirSync(dir);
   const ckptPath = join(dir, 'checkpoint.safetensors');
-  let transform;
-  try {
-    transform = s.augment ? parseAugmentations(s.augment) : undefined;
-  } catch (e) {
-    throw new CliError(`--augment: ${(e as Error).message}`);
-  }
+  // planTrain has parsed the spec once already; it cannot fail here.
+  const transform = s.augment ? parseAugmentations(s.augment) : undefined;
   manualSeed(s.seed);
   const model = buildModel(kind, { batchNorm: s.batchNorm, dropout: s.dropout });
   const optimizer = s.weightDecay > 0 ? new AdamW(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay }) : new Adam(model.parameters(), { lr: s.lr });

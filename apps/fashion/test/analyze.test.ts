@@ -7,9 +7,7 @@ import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist, saveSafetensors } from '@ta
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnalysisResult, runAnalyze } from '../src/analyze.js';
-import { fgsmImages, gradientSign } from '../src/analyze/fgsm.js';
-import { rotateAll } from '../src/analyze/rotation.js';
-import { buildModel, type FashionCnn } from '../src/models.js';
+import { buildModel, type FashionCnn, fgsmImages, gradientSign, rotateAll } from '@tapegrad/lecture';
 import { runReport } from '../src/report.js';
 
 // The reference backend runs this CNN at roughly 100 images/s forward on 2 cores, so the fixture

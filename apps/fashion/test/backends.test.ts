@@ -3,7 +3,7 @@ import { type Backend, createRefBackend, crossEntropy, manualSeed, memory, setBa
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { Adam, DataLoader, ArrayDataset } from '@tapegrad/nn';
 import { loadFashionMnist } from '@tapegrad/nn/node';
-import { FashionCnn } from '../src/models.js';
+import { FashionCnn } from '@tapegrad/lecture';
 
 /** Seeded training of the case-study CNN on real images; returns the loss of every step. */
 function trainLosses(backend: Backend, images: Float32Array, labels: Int32Array, steps: number, batchSize: number, after?: (step: number) => void): number[] {

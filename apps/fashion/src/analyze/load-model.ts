@@ -1,6 +1,6 @@
 import { DataError, type Module, namingFile } from '@tapegrad/nn';
 import { readSafetensorsFile } from '@tapegrad/nn/node';
-import { buildModel, type FashionCnn, type FashionFnn, type ModelKind } from '../models.js';
+import { buildModel, type FashionCnn, type FashionFnn, type ModelKind } from '@tapegrad/lecture';
 
 const DESCRIBE: Record<ModelKind, string> = {
   cnn: 'the CNN (conv1.weight, conv2.weight, fc.weight, ...)',

@@ -1,6 +1,4 @@
-import { applyFilter, EDGE_DETECT, SHARPEN, SOBEL_X, SOBEL_Y } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { divergingImage, grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import { applyFilter, EDGE_DETECT, FASHION_MNIST_CLASSES, SHARPEN, SOBEL_X, SOBEL_Y } from '@tapegrad/nn';
 import { PIXELS } from './predict.js';
 
 /** The lecture's hand-made kernels ("Examples of convolutions"), from @tapegrad/nn. */
@@ -30,14 +28,4 @@ export function classicFilters(images: Float32Array, labels: Int32Array, index =
       filters: CLASSIC_FILTERS.map((f, k) => ({ name: f.name, kernel: [...f.kernel], min: Math.min(...outputs[k]!), max: Math.max(...outputs[k]!) })),
     },
   };
-}
-
-/**
- * Original, then each filter's output. Sharpen stays an image (clamped to [0, 1]); the edge
- * filters are signed, so they are drawn red (+) / blue (-) around white 0.
- */
-export function classicFiltersImage(original: Float32Array, outputs: readonly Float32Array[], scale = 4): RgbImage {
-  const tiles = [upscale(grayImage(original, 28, 28), scale)];
-  CLASSIC_FILTERS.forEach((f, k) => tiles.push(upscale(f.name === 'sharpen' ? grayImage(outputs[k]!, 28, 28) : divergingImage(outputs[k]!, 28, 28), scale)));
-  return imageGrid(tiles, { captions: ['ORIGINAL', ...CLASSIC_FILTERS.map((f) => f.name.toUpperCase())], gap: 4 });
 }

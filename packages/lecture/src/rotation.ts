@@ -1,6 +1,4 @@
-import { type Module, rotate } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import { FASHION_MNIST_CLASSES, type Module, rotate } from '@tapegrad/nn';
 import { IMAGE_SHAPE, PIXELS, predict } from './predict.js';
 
 /** 0° to 180° every 15°: the lecture's "CNNs can fail when the input is rotated". */
@@ -47,16 +45,4 @@ export function rotationSweep(
     log(`rotation ${angle}°: ${series.map((s) => `${s.name} ${s.accuracy.at(-1)!.toFixed(3)}`).join(', ')}`);
   }
   return { angles: [...angles], count: labels.length, series, example: { image: 0, label: FASHION_MNIST_CLASSES[labels[0]!]!, predictions: examplePredictions } };
-}
-
-/** The example image at every angle, captioned with the model's prediction. */
-export function rotationExampleImage(r: RotationResult, images: Float32Array, modelName: string): RgbImage {
-  const img = images.subarray(r.example.image * PIXELS, (r.example.image + 1) * PIXELS);
-  const tiles = r.angles.map((a) => upscale(grayImage(rotate(img, IMAGE_SHAPE, a), 28, 28), 3));
-  return imageGrid(tiles, {
-    captions: r.angles.map((a, i) => `${a}: ${r.example.predictions[i]!}`),
-    title: `${modelName.toUpperCase()} PREDICTIONS AS TEST IMAGE ${r.example.image} (${r.example.label.toUpperCase()}) ROTATES`,
-    gap: 3,
-    columns: Math.ceil(tiles.length / 2),
-  });
 }

@@ -1,6 +1,4 @@
-import { confusionMatrix, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { heatmap, type RgbImage } from '../render/png.js';
+import { confusionMatrix, FASHION_MNIST_CLASSES, largestClassGap, type Module, perClassAccuracy } from '@tapegrad/nn';
 import { NUM_CLASSES, predict } from './predict.js';
 
 export interface ConfusionResult {
@@ -33,16 +31,4 @@ export function confusionAnalysis(model: Module, images: Float32Array, labels: I
     gap: { best: FASHION_MNIST_CLASSES[g.best]!, worst: FASHION_MNIST_CLASSES[g.worst]!, bestAccuracy: g.bestAccuracy, worstAccuracy: g.worstAccuracy, gap: g.gap },
     topConfusion: { trueClass: FASHION_MNIST_CLASSES[top.t]!, predictedClass: FASHION_MNIST_CLASSES[top.p]!, count: top.n },
   };
-}
-
-/** The lecture's picture: rows = true class, columns = predicted class, colour = row fraction. */
-export function confusionImage(result: ConfusionResult, title: string): RgbImage {
-  const names = FASHION_MNIST_CLASSES.map((c) => c.toUpperCase());
-  return heatmap(result.matrix, {
-    rowLabels: names,
-    columnLabels: names,
-    rowTitle: 'TRUE',
-    columnTitle: 'PREDICTED',
-    title: `${title}  ACCURACY ${(100 * result.accuracy).toFixed(1)}%  (${result.count} TEST IMAGES)`,
-  });
 }

@@ -1,7 +1,6 @@
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
+import { FASHION_MNIST_CLASSES } from '@tapegrad/nn';
 import type { Tensor } from '@tapegrad/autograd';
-import { grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
-import type { FashionCnn } from '../models.js';
+import type { FashionCnn } from './models.js';
 import { predict } from './predict.js';
 
 export interface PatchHit {
@@ -97,22 +96,4 @@ export function topActivatingPatches(
       }),
     })),
   };
-}
-
-/** One row per unit, its top patches left to right (upscaled so 5x5 pixels are visible). */
-export function topPatchesImage(t: TopPatches, scale = 8): RgbImage {
-  const columns = Math.max(...t.units.map((u) => u.hits.length));
-  const tiles: RgbImage[] = [];
-  for (const u of t.units) {
-    for (let k = 0; k < columns; k++) {
-      const h = u.hits[k];
-      tiles.push(upscale(grayImage(h ? h.pixels : new Array(t.size * t.size).fill(0), t.size, t.size), scale));
-    }
-  }
-  return imageGrid(tiles, {
-    columns,
-    gap: 3,
-    rowLabels: t.units.map((u) => `UNIT ${u.unit}`),
-    title: `CONV2 UNITS: TOP ${columns} ${t.size}X${t.size} INPUT PATCHES`,
-  });
 }

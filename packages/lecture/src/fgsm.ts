@@ -1,7 +1,5 @@
 import { crossEntropy, tensor, tidy } from '@tapegrad/autograd';
-import type { Module } from '@tapegrad/nn';
-import { FASHION_MNIST_CLASSES } from '@tapegrad/nn/node';
-import { divergingImage, grayImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
+import { FASHION_MNIST_CLASSES, type Module } from '@tapegrad/nn';
 import { IMAGE_SHAPE, PIXELS, predict, softmaxRow } from './predict.js';
 
 /** The ε values of the sweep; 0 is the clean accuracy. Pixels are in [0, 1]. */
@@ -116,18 +114,4 @@ export function fgsmSweep(
     });
   });
   return { count: labels.length, epsilons, series, examples, exampleImages };
-}
-
-/** Rows of original / perturbation (red +ε, blue -ε) / adversarial, captioned class and confidence. */
-export function fgsmExamplesImage(examples: readonly FgsmExample[], pictures: readonly { original: Float32Array; adversarial: Float32Array }[], scale = 4): RgbImage {
-  const tiles: RgbImage[] = [];
-  const captions: string[] = [];
-  const pct = (p: number) => `${Math.round(100 * p)}%`;
-  examples.forEach((e, k) => {
-    const { original, adversarial } = pictures[k]!;
-    const delta = adversarial.map((v, i) => v - original[i]!);
-    tiles.push(upscale(grayImage(original, 28, 28), scale), upscale(divergingImage(delta, 28, 28, { limit: e.epsilon || 1 }), scale), upscale(grayImage(adversarial, 28, 28), scale));
-    captions.push(`${e.clean.predicted} ${pct(e.clean.confidence)}`, `EPS ${e.epsilon} X SIGN`, `${e.adversarial.predicted} ${pct(e.adversarial.confidence)}`);
-  });
-  return imageGrid(tiles, { columns: 3, gap: 4, captions, title: 'FGSM: ORIGINAL + EPS X SIGN(GRAD) = ADVERSARIAL' });
 }

@@ -1,13 +1,7 @@
-import { colorJitter } from './color-jitter.js';
-import { cutout } from './cutout.js';
-import { randomHorizontalFlip } from './flip.js';
-import { gaussianBlur } from './gaussian-blur.js';
-import { gaussianNoise } from './gaussian-noise.js';
-import { randomResizedCrop } from './random-resized-crop.js';
-import { randomRot90 } from './rot90.js';
-import { randomRotation } from './rotate.js';
-import { sobel } from './sobel.js';
-import { compose, type Transform } from './transform.js';
+import {
+  colorJitter, compose, cutout, gaussianBlur, gaussianNoise, randomHorizontalFlip, randomResizedCrop, randomRot90, randomRotation, sobel,
+  type Transform,
+} from '@tapegrad/nn';
 
 interface AugSpec {
   arg: 'none' | 'optional' | 'required';

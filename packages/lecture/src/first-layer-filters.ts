@@ -1,5 +1,4 @@
-import { divergingImage, imageGrid, type RgbImage, upscale } from '../render/png.js';
-import type { FashionCnn } from '../models.js';
+import type { FashionCnn } from './models.js';
 
 export interface FirstLayerFilters {
   /** `conv1.weight` shape, [16, 1, 3, 3]. */
@@ -20,11 +19,4 @@ export function firstLayerFilters(cnn: FashionCnn): FirstLayerFilters {
   let limit = 0;
   for (const v of data) limit = Math.max(limit, Math.abs(v));
   return { shape: [o, c, kh, kw], filters, limit };
-}
-
-/** The filters as a grid of upscaled kernels, red positive, blue negative, one shared scale. */
-export function firstLayerFiltersImage(f: FirstLayerFilters, scale = 16): RgbImage {
-  const [, , kh, kw] = f.shape as [number, number, number, number];
-  const tiles = f.filters.map((k) => upscale(divergingImage(k, kh, kw, { limit: f.limit }), scale));
-  return imageGrid(tiles, { columns: 8, gap: 4, captions: f.filters.map((_, i) => String(i)), title: 'CONV1 FILTERS (RED +, BLUE -)' });
 }
