@@ -51,7 +51,12 @@ switch (command) {
     run(turbo, ['run', 'build', '--filter=@tapegrad/bench...', '--output-logs=errors-only'], { env: turboEnv });
     run(process.execPath, [join(root, 'apps', 'bench', 'dist', 'cli.js'), ...rest]);
     break;
+  case 'playground':
+    // Builds the page and what it imports, then serves it (or, with --build, leaves the static folder).
+    run(turbo, ['run', 'build', '--filter=@tapegrad/playground...', '--output-logs=errors-only'], { env: turboEnv });
+    run(process.execPath, [join(root, 'apps', 'playground', 'scripts', 'serve.mjs'), ...rest]);
+    break;
   default:
-    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion or bench)`);
+    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion, bench or playground)`);
     process.exit(2);
 }

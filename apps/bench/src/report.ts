@@ -1,13 +1,15 @@
 /** The terminal tables of a run; every figure is also in the JSON file. */
+import { type Bar, caseStudyBars } from './bars.js';
 import type { E2eResult } from './e2e.js';
 import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
-import { PYTORCH_REFERENCE as PT } from './reference.js';
+import { type PytorchResult, describeConfig } from './pytorch.js';
+import type { SuiteResults } from './suites.js';
+import { CONV_LAYERS, convFlops } from './shapes.js';
 import { fmt, ratio, renderTable } from './table.js';
 
 export function peakTable(peaks: PeakResult[]): string {
   const rows = peaks.map((p) => [`f32x4 ${p.variant} (this run)`, p.gflops === null ? `— (${p.note ?? 'n/a'})` : fmt(p.gflops, 1), fmt(p.meanGflops, 1)]);
-  rows.push([`f32x4 FMA, PyTorch issue (elsewhere)`, `${PT.peakGflopsOneCore[0]}–${PT.peakGflopsOneCore[1]}`, '']);
   return renderTable('Register-only peak, one core (GFLOP/s; 8 flops per mul+add pair of f32x4)', ['loop', 'best sample', 'mean'], rows);
 }
 
@@ -35,6 +37,26 @@ export function kernelTable(results: KernelResult[]): string {
   );
 }
 
+/**
+ * Each case-study conv layer's passes added up, per backend (wasm, wasm im2col, ref): the conv
+ * part of a training step. conv1's input needs no gradient, so its total leaves backward-input out.
+ */
+export function convTotalsTable(results: KernelResult[]): string {
+  const rows: string[][] = [];
+  for (const { name, g } of CONV_LAYERS) {
+    const needsDx = g.c > 1; // conv1 reads the images, whose gradient nobody asks for
+    const passes = needsDx ? ['forward', 'backward-input', 'backward-weight'] : ['forward', 'backward-weight'];
+    const backends = [...new Set(results.map((r) => r.backend))];
+    for (const [backend, suffix] of backends.flatMap((b) => [[b, ''], [b, ' (im2col)']] as const)) {
+      const found = passes.map((p) => results.find((r) => r.backend === backend && r.name === `${name} ${p}${suffix}`));
+      if (found.some((r) => r === undefined)) continue;
+      const ms = found.reduce((t, r) => t + r!.ms, 0);
+      rows.push([`${name}${suffix}`, backend, passes.join(' + '), fmt(ms, 3), fmt((passes.length * convFlops(g)) / (ms * 1e6), 1)]);
+    }
+  }
+  return renderTable('Conv layers, the passes of one training step added up (mean ms per call; GFLOP/s of the direct convolution)', ['layer', 'backend', 'passes', 'ms', 'GFLOP/s'], rows);
+}
+
 /** Our WASM kernels next to the same kernels of tfjs cpu and tfjs wasm; ratio = ours ÷ peer in time. */
 export function kernelPeerTable(ours: KernelResult[], peers: KernelResult[]): string {
   const names = [...new Set([...ours.filter((r) => r.backend === 'wasm'), ...peers].map((r) => r.name))];
@@ -60,8 +82,21 @@ function epochCell(r: E2eResult | undefined): string {
   return `${fmt(r.epochSeconds, 2)}${r.extrapolated ? '*' : ''}`;
 }
 
-export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
+/** What the tables say about PyTorch when there are no PyTorch figures. */
+function pytorchAbsence(pytorch: PytorchResult | undefined): string | null {
+  if (pytorch === undefined) return 'PyTorch: not in this run (add the pytorch suite: --only e2e,pytorch)';
+  if (!pytorch.ran) return pytorch.note ?? 'PyTorch was not run';
+  return null;
+}
+
+/**
+ * Training and inference of the case-study models: tapegrad against tfjs and PyTorch (run by the
+ * bench in this run, never quoted). Ratios are ours ÷ peer: below 1 is faster for times, above 1
+ * for images/s.
+ */
+export function e2eTable(ours: E2eResult[], peers: E2eResult[], pytorch?: PytorchResult): string {
   const peer = (backend: string, model: string): E2eResult | undefined => peers.find((p) => p.backend === backend && p.model === model);
+  const pt = (model: string, threads: number): E2eResult | undefined => pytorch?.runs.find((r) => r.model === model && r.threads === threads);
   const lines: string[] = [];
   const trainRows: string[][] = [];
   const inferRows: string[][] = [];
@@ -70,34 +105,36 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
     const all = ours.find((r) => r.model === model && r.threads > 1);
     const cpu = peer('cpu', model);
     const wasm = peer('wasm', model);
-    const pt = model === 'cnn' ? PT.cnnEpochSecondsOneThread : PT.fnnEpochSecondsOneThread;
+    const pt1 = pt(model, 1);
+    const pt2 = pt(model, 2);
     trainRows.push([
-      model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : '1 core only', epochCell(cpu), epochCell(wasm), `${pt}`,
-      ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds), ratio(o?.epochSeconds, pt),
+      model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : o ? '1 core only' : 'skipped', epochCell(cpu), epochCell(wasm),
+      epochCell(pt1), epochCell(pt2),
+      ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds),
+      ratio(o?.epochSeconds, pt1?.epochSeconds), ratio((all ?? o)?.epochSeconds, pt2?.epochSeconds),
     ]);
-    const [lo, hi] = PT.inferenceImagesPerSecondOneThread;
     inferRows.push([
-      model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0),
-      model === 'cnn' ? `${lo}–${hi}‡` : '—',
+      model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0), fmt(pt1?.inferenceImagesPerSecond, 0),
       ratio(o?.inferenceImagesPerSecond, cpu?.inferenceImagesPerSecond), ratio(o?.inferenceImagesPerSecond, wasm?.inferenceImagesPerSecond),
-      model === 'cnn' && o?.inferenceImagesPerSecond != null ? `${ratio(o.inferenceImagesPerSecond, hi)}–${ratio(o.inferenceImagesPerSecond, lo)}` : '—',
+      ratio(o?.inferenceImagesPerSecond, pt1?.inferenceImagesPerSecond),
     ]);
   }
   lines.push(renderTable(
     'Training, seconds per 60 000-image epoch (batch 128, Adam); ratio = ours ÷ peer (below 1: ours faster)',
-    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr', 'PyTorch 2 thr', 'vs tfjs cpu', 'vs tfjs wasm', '1 thr vs PyTorch 1', 'all vs PyTorch 2'],
     trainRows,
   ));
   lines.push('');
   lines.push(renderTable(
-    'Inference, test images per second; ratio = ours ÷ peer (above 1: ours faster)',
-    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    'Inference, test images per second, one thread; ratio = ours ÷ peer (above 1: ours faster)',
+    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch'],
     inferRows,
   ));
-  lines.push(`† ${PT.source}; PyTorch CNN on two threads: ${PT.cnnEpochSecondsTwoThreads.join('–')} s/epoch.`);
-  lines.push('‡ the issue does not name the model for its inference figure; it is shown against the case-study CNN.');
-  const notes = [...ours, ...peers].flatMap((r) => {
-    const who = `${r.framework} ${r.backend} ${r.model}`;
+  const absent = pytorchAbsence(pytorch);
+  if (absent) lines.push(absent);
+  else if (pytorch?.config) lines.push(`PyTorch: ${describeConfig(pytorch.config)}; OPENBLAS_NUM_THREADS=1 for the CNN.`);
+  const notes = [...ours, ...peers, ...(pytorch?.runs ?? [])].flatMap((r) => {
+    const who = `${r.framework} ${r.backend} ${r.model}${r.framework.startsWith('PyTorch') ? ` ${r.threads} thr` : ''}`;
     const out: string[] = [];
     if (r.extrapolated) out.push(`* ${who}: timed ${r.trainImagesTimed} images, extrapolated to 60 000`);
     if (r.inferenceImagesTimed && r.inferenceImagesTimed < 10_000) out.push(`  ${who}: inference timed on ${r.inferenceImagesTimed} of the 10 000 test images`);
@@ -106,4 +143,30 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
   });
   if (notes.length) lines.push(...notes);
   return lines.join('\n');
+}
+
+/** The issue's bars as pass / miss; "not run" where a figure is missing. */
+export function barsTable(bars: Bar[]): string {
+  const rows = bars.map((b) => [
+    b.name, `${b.kind === 'time' ? '≤' : '≥'} ${b.limit}×`, b.kind === 'time' ? fmt(b.ours, 2) : fmt(b.ours, 0), b.kind === 'time' ? fmt(b.theirs, 2) : fmt(b.theirs, 0),
+    ratio(b.ours, b.theirs), b.pass === null ? 'not run' : b.pass ? 'pass' : 'MISS', b.detail,
+  ]);
+  return renderTable('Bars (issue 13): tapegrad ÷ PyTorch in this run', ['bar', 'target', 'tapegrad', 'PyTorch', 'ratio', 'result', 'figures'], rows);
+}
+
+/** Every bar the suites that ran can decide. */
+export function allBars(results: SuiteResults): Bar[] {
+  const bars: Bar[] = [];
+  if (results.e2e || results.pytorch) bars.push(...caseStudyBars(results.e2e ?? [], results.pytorch?.runs ?? []));
+  return bars;
+}
+
+/** The tables that compare suites, drawn once every suite has run; '' when none applies. */
+export function summaryTables(results: SuiteResults): string {
+  const parts: string[] = [];
+  if (results.peers && results.kernels) parts.push(kernelPeerTable(results.kernels.kernels, results.peers.kernels));
+  if (results.e2e || results.peers || results.pytorch) parts.push(e2eTable(results.e2e ?? [], results.peers?.e2e ?? [], results.pytorch));
+  const bars = allBars(results);
+  if (bars.length) parts.push(barsTable(bars));
+  return parts.join('\n\n');
 }

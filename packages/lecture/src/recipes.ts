@@ -1,6 +1,9 @@
 import type { ModelOptions } from './models.js';
 
 export type RecipeName = 'default' | 'improved';
+/** 'momentum' is SGD with momentum 0.9. */
+export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'momentum';
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'momentum'];
 
 /** Everything that decides a training run besides the model kind. */
 export interface TrainSettings extends ModelOptions {
@@ -11,6 +14,10 @@ export interface TrainSettings extends ModelOptions {
   /** Augmentation spec for parseAugmentations ('' = none). */
   augment: string;
   weightDecay: number;
+  /** Unset: AdamW when weightDecay > 0, else Adam (see optimizerName in training.ts). */
+  optimizer?: OptimizerName;
+  /** L1 penalty λ added as λ·sign(p) to every gradient (0 or unset: none). */
+  l1?: number;
   /** Cosine learning-rate decay over the run. */
   cosine: boolean;
   /** Label smoothing of the cross-entropy. */
