@@ -1,7 +1,9 @@
 /** The terminal tables of a run; every figure is also in the JSON file. */
+import { type Bar, caseStudyBars } from './bars.js';
 import type { E2eResult } from './e2e.js';
 import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
+import { type PytorchResult, describeConfig } from './pytorch.js';
 import type { SuiteResults } from './suites.js';
 import { CONV_LAYERS, convFlops } from './shapes.js';
 import { fmt, ratio, renderTable } from './table.js';
@@ -80,8 +82,21 @@ function epochCell(r: E2eResult | undefined): string {
   return `${fmt(r.epochSeconds, 2)}${r.extrapolated ? '*' : ''}`;
 }
 
-export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
+/** What the tables say about PyTorch when there are no PyTorch figures. */
+function pytorchAbsence(pytorch: PytorchResult | undefined): string | null {
+  if (pytorch === undefined) return 'PyTorch: not in this run (add the pytorch suite: --only e2e,pytorch)';
+  if (!pytorch.ran) return pytorch.note ?? 'PyTorch was not run';
+  return null;
+}
+
+/**
+ * Training and inference of the case-study models: tapegrad against tfjs and PyTorch (run by the
+ * bench in this run, never quoted). Ratios are ours ÷ peer: below 1 is faster for times, above 1
+ * for images/s.
+ */
+export function e2eTable(ours: E2eResult[], peers: E2eResult[], pytorch?: PytorchResult): string {
   const peer = (backend: string, model: string): E2eResult | undefined => peers.find((p) => p.backend === backend && p.model === model);
+  const pt = (model: string, threads: number): E2eResult | undefined => pytorch?.runs.find((r) => r.model === model && r.threads === threads);
   const lines: string[] = [];
   const trainRows: string[][] = [];
   const inferRows: string[][] = [];
@@ -90,28 +105,36 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
     const all = ours.find((r) => r.model === model && r.threads > 1);
     const cpu = peer('cpu', model);
     const wasm = peer('wasm', model);
+    const pt1 = pt(model, 1);
+    const pt2 = pt(model, 2);
     trainRows.push([
       model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : o ? '1 core only' : 'skipped', epochCell(cpu), epochCell(wasm),
+      epochCell(pt1), epochCell(pt2),
       ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds),
+      ratio(o?.epochSeconds, pt1?.epochSeconds), ratio((all ?? o)?.epochSeconds, pt2?.epochSeconds),
     ]);
     inferRows.push([
-      model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0),
+      model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0), fmt(pt1?.inferenceImagesPerSecond, 0),
       ratio(o?.inferenceImagesPerSecond, cpu?.inferenceImagesPerSecond), ratio(o?.inferenceImagesPerSecond, wasm?.inferenceImagesPerSecond),
+      ratio(o?.inferenceImagesPerSecond, pt1?.inferenceImagesPerSecond),
     ]);
   }
   lines.push(renderTable(
     'Training, seconds per 60 000-image epoch (batch 128, Adam); ratio = ours ÷ peer (below 1: ours faster)',
-    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'vs tfjs cpu', 'vs tfjs wasm'],
+    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr', 'PyTorch 2 thr', 'vs tfjs cpu', 'vs tfjs wasm', '1 thr vs PyTorch 1', 'all vs PyTorch 2'],
     trainRows,
   ));
   lines.push('');
   lines.push(renderTable(
-    'Inference, test images per second; ratio = ours ÷ peer (above 1: ours faster)',
-    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'vs tfjs cpu', 'vs tfjs wasm'],
+    'Inference, test images per second, one thread; ratio = ours ÷ peer (above 1: ours faster)',
+    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch'],
     inferRows,
   ));
-  const notes = [...ours, ...peers].flatMap((r) => {
-    const who = `${r.framework} ${r.backend} ${r.model}`;
+  const absent = pytorchAbsence(pytorch);
+  if (absent) lines.push(absent);
+  else if (pytorch?.config) lines.push(`PyTorch: ${describeConfig(pytorch.config)}; OPENBLAS_NUM_THREADS=1 for the CNN.`);
+  const notes = [...ours, ...peers, ...(pytorch?.runs ?? [])].flatMap((r) => {
+    const who = `${r.framework} ${r.backend} ${r.model}${r.framework.startsWith('PyTorch') ? ` ${r.threads} thr` : ''}`;
     const out: string[] = [];
     if (r.extrapolated) out.push(`* ${who}: timed ${r.trainImagesTimed} images, extrapolated to 60 000`);
     if (r.inferenceImagesTimed && r.inferenceImagesTimed < 10_000) out.push(`  ${who}: inference timed on ${r.inferenceImagesTimed} of the 10 000 test images`);
@@ -122,10 +145,28 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
   return lines.join('\n');
 }
 
+/** The issue's bars as pass / miss; "not run" where a figure is missing. */
+export function barsTable(bars: Bar[]): string {
+  const rows = bars.map((b) => [
+    b.name, `${b.kind === 'time' ? '≤' : '≥'} ${b.limit}×`, b.kind === 'time' ? fmt(b.ours, 2) : fmt(b.ours, 0), b.kind === 'time' ? fmt(b.theirs, 2) : fmt(b.theirs, 0),
+    ratio(b.ours, b.theirs), b.pass === null ? 'not run' : b.pass ? 'pass' : 'MISS', b.detail,
+  ]);
+  return renderTable('Bars (issue 13): tapegrad ÷ PyTorch in this run', ['bar', 'target', 'tapegrad', 'PyTorch', 'ratio', 'result', 'figures'], rows);
+}
+
+/** Every bar the suites that ran can decide. */
+export function allBars(results: SuiteResults): Bar[] {
+  const bars: Bar[] = [];
+  if (results.e2e || results.pytorch) bars.push(...caseStudyBars(results.e2e ?? [], results.pytorch?.runs ?? []));
+  return bars;
+}
+
 /** The tables that compare suites, drawn once every suite has run; '' when none applies. */
 export function summaryTables(results: SuiteResults): string {
   const parts: string[] = [];
   if (results.peers && results.kernels) parts.push(kernelPeerTable(results.kernels.kernels, results.peers.kernels));
-  if (results.e2e || results.peers) parts.push(e2eTable(results.e2e ?? [], results.peers?.e2e ?? []));
+  if (results.e2e || results.peers || results.pytorch) parts.push(e2eTable(results.e2e ?? [], results.peers?.e2e ?? [], results.pytorch));
+  const bars = allBars(results);
+  if (bars.length) parts.push(barsTable(bars));
   return parts.join('\n\n');
 }

@@ -5,6 +5,7 @@
  * sits under its name.
  */
 import type { MachineInfo } from './machine.js';
+import { allBars } from './report.js';
 import type { SuiteName, SuiteResults } from './suites.js';
 
 export const SCHEMA_VERSION = 2;
@@ -37,5 +38,7 @@ export function resultsJson(run: RunInfo, results: SuiteResults): Record<string,
     peerKernels: peers?.kernels ?? [],
     e2e: { tapegrad: e2e ?? [], peers: peers?.e2e ?? [] },
     ...others,
+    /** The speed issue's bars the suites that ran decide (pass null: a figure is missing). */
+    bars: allBars(results),
   };
 }

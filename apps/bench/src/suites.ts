@@ -5,6 +5,7 @@
 import { runE2eSuite } from './e2e.js';
 import { runKernelsSuite } from './kernels.js';
 import { runPeersSuite } from './peers/index.js';
+import { runPytorchSuite } from './pytorch.js';
 import { defineSuite } from './suite.js';
 import { runThreadsSuite } from './threads.js';
 
@@ -20,6 +21,10 @@ export const SUITES = {
   e2e: defineSuite({
     describe: 'case-study CNN and FNN: seconds per training epoch and inference images/s, 1 thread and all cores',
     run: runE2eSuite,
+  }),
+  pytorch: defineSuite({
+    describe: 'PyTorch (/usr/bin/python3 with torch) on the case-study CNN and FNN, 1 and 2 threads, its best config (glibc tunables, OpenBLAS)',
+    run: runPytorchSuite,
   }),
   peers: defineSuite({
     describe: 'TensorFlow.js 4.22 cpu and wasm: the same kernels and the same training and inference (--skip-peers leaves it out)',

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { E2eResult } from '../src/e2e.js';
 import type { KernelResult } from '../src/kernels.js';
 import { cpuModelFromCpuinfo, type MachineInfo } from '../src/machine.js';
-import { convTotalsTable, e2eTable, summaryTables } from '../src/report.js';
+import { GLIBC_TUNABLES, type PytorchResult } from '../src/pytorch.js';
+import { barsTable, convTotalsTable, e2eTable, summaryTables } from '../src/report.js';
+import { caseStudyBars, makeBar } from '../src/bars.js';
 import { SCHEMA_VERSION, resultsJson } from '../src/results-json.js';
 import { CONV_LAYERS } from '../src/shapes.js';
 import { threadsTable } from '../src/threads.js';
@@ -53,9 +55,28 @@ describe('convTotalsTable', () => {
 describe('e2eTable', () => {
   it('shows epoch seconds and ratios ours ÷ tfjs', () => {
     const table = e2eTable([e2e('cnn', 1, 10, 20_000), e2e('cnn', 2, 6, null)], [e2e('cnn', 1, 40, 10_000, 'tfjs 4.22', 'wasm')]);
-    expect(row(table, 'cnn')).toEqual(['cnn', '10.00', '21.3', '6.00 (2 thr)', 'skipped', '40.00', '—', '0.25×']);
+    expect(row(table, 'cnn')).toEqual(['cnn', '10.00', '21.3', '6.00 (2 thr)', 'skipped', '40.00', 'skipped', 'skipped', '—', '0.25×', '—', '—']);
     const inference = table.slice(table.indexOf('Inference'));
-    expect(row(inference, 'cnn')).toEqual(['cnn', '20000', '—', '10000', '—', '2.00×']);
+    expect(row(inference, 'cnn')).toEqual(['cnn', '20000', '—', '10000', '—', '—', '2.00×', '—']);
+    expect(table).toContain('PyTorch: not in this run');
+  });
+
+  it('PyTorch runs: ratios 1 thr ÷ PyTorch 1 thr and all cores ÷ PyTorch 2 thr, and the config', () => {
+    const pytorch: PytorchResult = {
+      ran: true,
+      config: { python: '/usr/bin/python3', torch: '1.13.1', glibcTunables: GLIBC_TUNABLES, openblasDir: '/x/openblas-pthread', openblasSource: 'cache' },
+      runs: [{ ...e2e('cnn', 1, 20, 8000, 'PyTorch 1.13.1', 'cpu'), env: {}, blas: null, params: 25_530 }, { ...e2e('cnn', 2, 12, 9000, 'PyTorch 1.13.1', 'cpu'), env: {}, blas: null, params: 25_530 }],
+    };
+    const table = e2eTable([e2e('cnn', 1, 10, 20_000), e2e('cnn', 2, 6, null)], [], pytorch);
+    expect(row(table, 'cnn').slice(6)).toEqual(['20.00', '12.00', '—', '—', '0.50×', '0.50×']);
+    expect(row(table.slice(table.indexOf('Inference')), 'cnn').slice(4)).toEqual(['8000', '—', '—', '2.50×']);
+    expect(table).toContain('OpenBLAS (cache: /x/openblas-pthread)');
+  });
+
+  it('says PyTorch was not run, with the reason, when torch is missing', () => {
+    const table = e2eTable([e2e('cnn', 1, 10, 1)], [], { ran: false, note: 'PyTorch was not run: /usr/bin/python3 cannot import torch', config: null, runs: [] });
+    expect(table).toContain('PyTorch was not run: /usr/bin/python3 cannot import torch');
+    expect(row(table, 'cnn')[6]).toBe('skipped');
   });
 
   it('a failed run shows an error, not a figure', () => {
@@ -110,5 +131,35 @@ describe('resultsJson', () => {
   it('puts other suites under their own name', () => {
     const threads = { threads: 2, rounds: 1, rows: [] };
     expect(resultsJson(run, { threads })['threads']).toEqual(threads);
+  });
+});
+
+describe('bars', () => {
+  it('a time bar passes at or under its limit, a rate bar at or over', () => {
+    expect(makeBar('t', 'time', 0.6, 6, 10, '').pass).toBe(true);
+    expect(makeBar('t', 'time', 0.6, 6.01, 10, '').pass).toBe(false);
+    expect(makeBar('r', 'rate', 1.5, 15, 10, '').pass).toBe(true);
+    expect(makeBar('r', 'rate', 1.5, 14.9, 10, '').pass).toBe(false);
+  });
+
+  it('a missing figure is not a pass', () => {
+    const b = makeBar('t', 'time', 1, 5, null, '');
+    expect(b).toMatchObject({ pass: null, ratio: null });
+    expect(row(barsTable([b]), 't')).toContain('not run');
+  });
+
+  it('case-study bars compare all cores with PyTorch 2 threads and 1 thread with 1 thread', () => {
+    const pt = [e2e('cnn', 1, 20, 10_000, 'PyTorch', 'cpu'), e2e('cnn', 2, 10, 11_000, 'PyTorch', 'cpu'), e2e('fnn', 1, 1, 400_000, 'PyTorch', 'cpu')];
+    const ours = [e2e('cnn', 1, 14, 16_000), e2e('cnn', 2, 7, 0), e2e('fnn', 1, 1.2, 300_000), e2e('fnn', 2, 0.9, 0)];
+    const bars = Object.fromEntries(caseStudyBars(ours, pt).map((b) => [b.name, b]));
+    expect(bars['CNN epoch, all cores']).toMatchObject({ ratio: 0.7, pass: false });
+    expect(bars['CNN epoch, 1 thread']).toMatchObject({ ratio: 0.7, pass: true });
+    expect(bars['FNN epoch, all cores']).toMatchObject({ ratio: 0.9, pass: true });
+    expect(bars['FNN inference']).toMatchObject({ ratio: 0.75, pass: false });
+    expect(bars['CNN inference']).toMatchObject({ ratio: 1.6, pass: true });
+  });
+
+  it('without PyTorch every bar is not run', () => {
+    expect(caseStudyBars([e2e('cnn', 1, 14, 16_000)], []).map((b) => b.pass)).toEqual([null, null, null, null, null]);
   });
 });

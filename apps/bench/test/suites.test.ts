@@ -3,7 +3,7 @@ import { SUITES, SUITE_NAMES, isSuiteName } from '../src/suites.js';
 
 describe('SUITES registry', () => {
   it('holds the suites the README documents, in run order', () => {
-    expect(SUITE_NAMES.slice(0, 4)).toEqual(['kernels', 'threads', 'e2e', 'peers']);
+    expect(SUITE_NAMES.slice(0, 5)).toEqual(['kernels', 'threads', 'e2e', 'pytorch', 'peers']);
   });
 
   it('every suite has a one-line description and a run function', () => {

@@ -14,6 +14,7 @@ import {
   abs, add, argmax, argmin, avgPool2d, batchNorm, broadcastTo, clamp, clone, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp, flatten, greater,
   linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
   sqrt, squeeze, sub, sum, tanh, transpose, unsqueeze, min, norm, gather, leakyRelu, gelu, elu, softplus,
+  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from './ops/index.js';
 
 /** The method form of an op: its parameters after the first (the tensor itself). */
@@ -30,9 +31,9 @@ const OP_METHODS = {
   // layout
   reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, pad, slice, gather,
   // linear algebra, convolution, pooling
-  matmul, linear, conv1d, conv2d, maxPool2d, avgPool2d,
+  matmul, linear, conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d,
   // softmax, losses, normalisation, regularisation
-  softmax, logSoftmax, crossEntropy, mseLoss, batchNorm, dropout,
+  softmax, logSoftmax, crossEntropy, nllLoss, bceWithLogits, mseLoss, batchNorm, layerNorm, dropout, dropout2d,
   // copies
   clone,
 } as const;

@@ -3,6 +3,7 @@ import {
   Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
   unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
+  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from '../src/index.js';
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
@@ -290,5 +291,45 @@ describe('errors of stack, gather, argmax, min, norm and the activations', () =>
     expect(() => softplus(zeros([2]), { beta: 0 })).toThrow(/^softplus: beta must be a positive finite number, got 0$/);
     expect(() => softplus(zeros([2]), { threshold: NaN })).toThrow(/^softplus: threshold must be a number \(Infinity for none\), got NaN$/);
     expect(() => gelu(zeros([2]), { approximate: 'erf' as 'none' })).toThrow(/^gelu: approximate must be 'none' or 'tanh', got "erf"$/);
+  });
+});
+
+describe('errors of layerNorm, adaptiveAvgPool2d, dropout2d and the losses', () => {
+  it('layerNorm: normalizedShape, weight and eps', () => {
+    expect(() => layerNorm(zeros([2, 3]), [4])).toThrow(/^layerNorm: input \[2,3\] does not end with normalizedShape \[4\]$/);
+    expect(() => layerNorm(zeros([2, 3]), [])).toThrow(/^layerNorm: normalizedShape must be one or more positive integers, got \[\]$/);
+    expect(() => layerNorm(zeros([2, 3]), [3], zeros([2]))).toThrow(/^layerNorm: weight must have shape normalizedShape \[3\], got \[2\]$/);
+    expect(() => layerNorm(zeros([2, 3]), 3, null, zeros([3, 1]))).toThrow(/^layerNorm: bias must have shape normalizedShape \[3\], got \[3,1\]$/);
+    expect(() => layerNorm(zeros([2, 3]), 3, null, null, -1)).toThrow(/^layerNorm: eps must be a non-negative finite number, got -1$/);
+  });
+  it('adaptiveAvgPool2d: rank and outputSize', () => {
+    expect(() => adaptiveAvgPool2d(zeros([4, 4]), 2)).toThrow(/^adaptiveAvgPool2d: input must be \[N, C, H, W\] or \[C, H, W\], got \[4,4\]$/);
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), 0)).toThrow(/^adaptiveAvgPool2d: outputSize must be a positive integer or a pair of positive integers \(or null\), got 0$/);
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), [2, 1.5])).toThrow(/^adaptiveAvgPool2d: outputSize .* got \[2,1.5\]$/);
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), [2] as unknown as [number, number])).toThrow(/^adaptiveAvgPool2d: outputSize .* got \[2\]$/);
+  });
+  it('dropout2d: probability and rank', () => {
+    expect(() => dropout2d(zeros([1, 2, 3, 3]), 1.5, true)).toThrow(/^dropout2d: probability must be in \[0, 1\], got 1.5$/);
+    expect(() => dropout2d(zeros([2, 3, 3]), 0.5, true)).toThrow(/^dropout2d: input must be \[N, C, H, W\], got \[2,3,3\]$/);
+  });
+  it('nllLoss and crossEntropy: weight shape, ignoreIndex, reduction, targets', () => {
+    expect(() => nllLoss(zeros([2, 3]), [0, 1], { weight: zeros([2]) })).toThrow(/^nllLoss: weight must be \[3\] \(one per class\), got \[2\]$/);
+    expect(() => crossEntropy(zeros([2, 3]), [0, 1], { weight: [1, 1, 1] as unknown as Tensor })).toThrow(/^crossEntropy: weight must be a Tensor of shape \[3\], got object$/);
+    expect(() => crossEntropy(zeros([2, 3]), [0, 1], { ignoreIndex: 0.5 })).toThrow(/^crossEntropy: ignoreIndex must be an integer, got 0.5$/);
+    expect(() => crossEntropy(zeros([2, 3]), [0, 1], { reduction: 'avg' as 'mean' })).toThrow(/^crossEntropy: reduction must be 'mean', 'sum' or 'none', got "avg"$/);
+    expect(() => nllLoss(zeros([2, 3]), [0, 3])).toThrow(/^nllLoss: target 3 at index 1 is out of range for 3 classes \(input \[2,3\]\)$/);
+    expect(() => nllLoss(zeros([2, 3, 1]), [0, 1])).toThrow(/^nllLoss: input must be \[N, C\] log-probabilities, got \[2,3,1\]$/);
+    expect(() => nllLoss(zeros([2, 3]), [0, 1, 2])).toThrow(/^nllLoss: targets must be \[2\] class indices for input \[2,3\], got \[3\]$/);
+    expect(() => crossEntropy(zeros([2, 3]), [0, -100, 7], { ignoreIndex: -100 })).toThrow(/^crossEntropy: targets must be \[2\]/);
+    // an ignored target is not an out-of-range target; another negative one still is
+    expect(crossEntropy(zeros([2, 3]), [0, -100]).shape).toEqual([]);
+    expect(() => crossEntropy(zeros([2, 3]), [0, -1])).toThrow(/^crossEntropy: target -1 at index 1 is out of range for 3 classes \(logits \[2,3\]\)$/);
+  });
+  it('bceWithLogits: target, weight and posWeight shapes, reduction', () => {
+    expect(() => bceWithLogits(zeros([2, 3]), zeros([3, 2]))).toThrow(/^bceWithLogits: target \[3,2\] must have the input's shape \[2,3\]$/);
+    expect(() => bceWithLogits(zeros([2, 3]), [0, 1] as unknown as Tensor)).toThrow(/^bceWithLogits: target must be a Tensor of the input's shape \[2,3\], got object$/);
+    expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { posWeight: zeros([2]) })).toThrow(/^bceWithLogits: posWeight \[2\] does not broadcast to the input's shape \[2,3\]$/);
+    expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { weight: zeros([2, 3, 1]) })).toThrow(/^bceWithLogits: weight \[2,3,1\] does not broadcast to the input's shape \[2,3\]$/);
+    expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { reduction: 'max' as 'sum' })).toThrow(/^bceWithLogits: reduction must be 'mean', 'sum' or 'none', got "max"$/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
-  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, type Tensor,
+  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -570,5 +570,22 @@ describe('norm and gather edge cases', () => {
     const x = tensor([1, 2, 3], [3], { requiresGrad: true });
     sum(gather(x, 0, tensor([2, 2, 0, 2], [4]))).backward();
     expect(values(x.grad!)).toEqual([1, 0, 3]);
+  });
+});
+
+describe('dropout2d: whole channels', () => {
+  it('dropout2d x=[4,8,3,3] p=0.5 training: each channel is all 0 or all 2·x, the mask is the dropout kernel on [N·C]', () => {
+    const x = tensor(Array.from({ length: 4 * 8 * 9 }, (_, i) => 1 + (i % 5)), [4, 8, 3, 3]);
+    const y = values(dropout2d(x, 0.5, true, new Generator(9)));
+    const mask = Array.from(getBackend().read(getBackend().dropoutMask(32, 0.5, new Generator(9).nextU32())));
+    const xs = values(x);
+    for (let ch = 0; ch < 32; ch++) for (let k = 0; k < 9; k++) expect(y[ch * 9 + k]).toBe(xs[ch * 9 + k]! * mask[ch]!);
+    expect(mask.some((m) => m === 0) && mask.some((m) => m === 2)).toBe(true);
+  });
+  it('dropout2d eval and p=0: identity; p=1: zeros', () => {
+    const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+    expect(values(dropout2d(x, 0.5, false))).toEqual([1, 2, 3, 4]);
+    expect(values(dropout2d(x, 0, true))).toEqual([1, 2, 3, 4]);
+    expect(values(dropout2d(x, 1, true))).toEqual([0, 0, 0, 0]);
   });
 });

@@ -3,7 +3,7 @@ import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
   exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
-  clone, elu, gather, gelu, leakyRelu, min, norm, softplus, stack,
+  clone, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from '../src/index.js';
 import { record } from '../src/tape.js';
 import { gradcheck, type GradcheckOptions, type GradInput } from '../src/testing/index.js';
@@ -282,6 +282,26 @@ describe('gradcheck: activations', () => {
     { name: 'softplus x=[3,4]', fn: (x) => softplus(x), inputs: [[3, 4]] },
     { name: 'softplus x=[3,4] scaled by 10, beta=2 threshold=5 (both branches)', fn: (x) => softplus(mul(x, 10), { beta: 2, threshold: 5 }), inputs: [[3, 4]] },
     { name: 'softplus x=[3,4] threshold=Infinity', fn: (x) => softplus(x, { threshold: Infinity }), inputs: [[3, 4]] },
+  ]);
+});
+
+describe('gradcheck: layerNorm, adaptiveAvgPool2d, dropout2d, nllLoss, bceWithLogits, weighted crossEntropy', () => {
+  const t5 = [2, 0, 3, 1, -100];
+  const w4 = () => tensor([0.5, 2, 1, 3], [4]);
+  run([
+    { name: 'layerNorm x=[3,4] normalizedShape=[4] weight=[4] bias=[4]', fn: (x, w, b) => layerNorm(x!, [4], w, b), inputs: [[3, 4], [4], [4]] },
+    { name: 'layerNorm x=[2,3,4] normalizedShape=[3,4] no affine eps=1e-3', fn: (x) => layerNorm(x, [3, 4], null, null, 1e-3), inputs: [[2, 3, 4]] },
+    { name: 'adaptiveAvgPool2d x=[2,2,7,5] out=[3,2] (uneven bins)', fn: (x) => adaptiveAvgPool2d(x, [3, 2]), inputs: [[2, 2, 7, 5]] },
+    { name: 'adaptiveAvgPool2d x=[1,2,6,4] out=[3,2] (even bins: avgPool2d)', fn: (x) => adaptiveAvgPool2d(x, [3, 2]), inputs: [[1, 2, 6, 4]] },
+    { name: 'adaptiveAvgPool2d x=[2,5,4] out=1 (3-D input)', fn: (x) => adaptiveAvgPool2d(x, 1), inputs: [[2, 5, 4]] },
+    { name: 'dropout2d x=[3,4,2,2] p=0.5 training (fixed Generator)', fn: (x) => dropout2d(x, 0.5, true, new Generator(3)), inputs: [[3, 4, 2, 2]] },
+    { name: 'nllLoss input=[5,4] weight, ignoreIndex -100, mean', fn: (x) => nllLoss(x, t5, { weight: w4() }), inputs: [[5, 4]] },
+    { name: 'nllLoss input=[5,4] none', fn: (x) => nllLoss(x, [2, 0, 3, 1, 1], { reduction: 'none' }), inputs: [[5, 4]] },
+    { name: 'crossEntropy logits=[5,4] weight, ignored target, mean', fn: (x) => crossEntropy(x, t5, { weight: w4() }), inputs: [[5, 4]] },
+    { name: 'crossEntropy logits=[5,4] weight, ignored target, labelSmoothing=0.2, mean', fn: (x) => crossEntropy(x, t5, { weight: w4(), labelSmoothing: 0.2 }), inputs: [[5, 4]] },
+    { name: 'crossEntropy logits=[5,4] ignoreIndex=1, labelSmoothing=0.1, none', fn: (x) => crossEntropy(x, [2, 1, 3, 1, 0], { ignoreIndex: 1, labelSmoothing: 0.1, reduction: 'none' }), inputs: [[5, 4]] },
+    { name: 'bceWithLogits input=[3,4] target=[3,4] mean (gradient to both)', fn: (x, y) => bceWithLogits(x!, y!), inputs: [[3, 4], pos([3, 4])] },
+    { name: 'bceWithLogits input=[3,4] weight=[4] posWeight=[4] sum', fn: (x, w, pw) => bceWithLogits(x!, tensor([1, 0, 0.5, 1, 0, 0, 1, 0.2, 1, 1, 0, 0], [3, 4]), { weight: w, posWeight: pw, reduction: 'sum' }), inputs: [[3, 4], [4], pos([4])] },
   ]);
 });
 

@@ -5,6 +5,7 @@ import {
   noGrad, ones, pad, permute, pow, rand, randn, relu, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, tidy,
   transpose, unsqueeze, where, type Tensor,
 } from '../src/index.js';
+import * as NEW_OPS from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
 // Gradients here are computed on the float32 reference backend from a handful of operations per
@@ -485,4 +486,29 @@ describe('every op, called outside any tidy, leaks nothing once its output is di
       expect(memory(), 'under noGrad').toEqual(before);
     });
   }
+});
+
+describe('the new ops leak nothing', () => {
+  it('one forward + backward through every new op, twice: live tensors and bytes are flat', () => {
+    const ag = NEW_OPS;
+    const x = tensor(Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4, 4], { requiresGrad: true });
+    const step = () =>
+      tidy(() => {
+        const m = ag.flatten(x, 1); // [2, 48]
+        const terms = [
+          ag.sum(ag.stack([m, m], 1)), ag.sum(ag.gather(m, 1, tensor([0, 5, 47, 3], [2, 2]))), ag.sum(ag.clone(m)), ag.sum(ag.min(m, 1)),
+          ag.norm(m), ag.norm(m, 1), ag.sum(ag.leakyRelu(m)), ag.sum(ag.gelu(m)), ag.sum(ag.elu(m)), ag.sum(ag.softplus(m)),
+          ag.sum(ag.layerNorm(x, [4, 4])), ag.sum(ag.adaptiveAvgPool2d(x, [3, 2])), ag.sum(ag.dropout2d(x, 0.5, true, new Generator(1))),
+          ag.nllLoss(ag.logSoftmax(m, 1), [3, -100], { weight: ag.ones([48]) }), ag.crossEntropy(m, [1, -100], { labelSmoothing: 0.1 }),
+          ag.bceWithLogits(m, ag.zeros([2, 48]), { posWeight: ag.ones([48]) }), ag.sum(ag.argmax(m, 1)),
+        ];
+        terms.reduce((a, b) => ag.add(a, b)).backward();
+      });
+    step();
+    clearGrad(x);
+    const before = memory();
+    step();
+    clearGrad(x);
+    expect(memory()).toEqual(before);
+  });
 });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
+  adaptiveAvgPool2d, bceWithLogits, crossEntropy, layerNorm, logSoftmax, nllLoss, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
 } from '../src/index.js';
 import { expectClose, float64Backend } from '../src/testing/index.js';
 
@@ -108,4 +109,72 @@ describe('reductions, indexing and joins against PyTorch 1.13', () => {
     expect(s.shape).toEqual([3, 2, 4]);
     expect(vals(s).slice(0, 8)).toEqual([1, -2, 3, 0.5, 2, -4, 6, 1]);
   });
+});
+
+// ---- losses, layer norm, adaptive pooling: test/torch/losses-reference.json, written by
+// `/usr/bin/python3 test/torch/losses-reference.py > test/torch/losses-reference.json` (PyTorch 1.13,
+// float64). Gradients are of y.sum() for losses, of Σ y·arange for layerNorm and pooling.
+interface Ref { value: number | number[]; grad: number[]; shape?: number[] }
+const LREF = JSON.parse(readFileSync(new URL('./torch/losses-reference.json', import.meta.url), 'utf8')) as Record<string, Ref>;
+const LOGITS = [1, -2, 3, 0.5, 4, 4, -1, 2, -3, 0, 2, 2, 0.1, 0.2, 0.3, -0.4, 2, -1, 0, 1];
+const T = [2, 0, 3, 1, -100];
+const T2 = [2, 0, 3, 1, 1];
+const W = [0.5, 2, 1, 3];
+const Y = [1, 0, 0.5, 1, 0, 0, 1, 0.2, 1, 1, 0, 0, 0.3, 0.7, 1, 0, 0, 1, 1, 1];
+
+/** Runs fn on both reference backends and compares value and gradient with PyTorch's. */
+function against(key: string, fn: (x: Tensor) => Tensor, input: { data: number[]; shape: number[] }, seed: 'sum' | 'arange', f32 = { rtol: 64 * 2 ** -23, atol: 64 * 2 ** -23 }): void {
+  const ref = LREF[key]!;
+  for (const [label, run, tol] of [
+    ['float32', <R>(f: () => R) => f(), f32],
+    ['float64', <R>(f: () => R) => withBackend(float64Backend(), f), { rtol: 1e-12, atol: 1e-12 }],
+  ] as const) {
+    it(`${key} x=${JSON.stringify(input.shape)} matches PyTorch 1.13 (${label})`, () => {
+      run(() => {
+        const x = tensor(input.data, input.shape, { requiresGrad: true });
+        const y = fn(x);
+        if (ref.shape) expect(y.shape).toEqual(ref.shape);
+        expectClose(y, typeof ref.value === 'number' ? [ref.value] : ref.value.flat(), { ...tol, label: `${key} value` });
+        const g = seed === 'sum' ? y.sum() : y.mul(tensor(Array.from({ length: y.size }, (_, i) => i), y.shape)).sum();
+        g.backward();
+        expectClose(x.grad!, ref.grad, { ...tol, label: `${key} gradient` });
+      });
+    });
+  }
+}
+
+describe('crossEntropy with weight, ignoreIndex and labelSmoothing, nllLoss, bceWithLogits against PyTorch 1.13', () => {
+  const L = { data: LOGITS, shape: [5, 4] };
+  const w = () => tensor(W, [4]);
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    against(`ce_w_ign_${reduction}`, (x) => crossEntropy(x, T, { weight: w(), reduction }), L, 'sum');
+    against(`ce_ign_${reduction}`, (x) => crossEntropy(x, T, { reduction }), L, 'sum');
+    against(`ce_w_${reduction}`, (x) => crossEntropy(x, T2, { weight: w(), reduction }), L, 'sum');
+    against(`ce_w_ign_ls_${reduction}`, (x) => crossEntropy(x, T, { weight: w(), reduction, labelSmoothing: 0.2 }), L, 'sum');
+    against(`ce_ign_ls_${reduction}`, (x) => crossEntropy(x, T, { reduction, labelSmoothing: 0.2 }), L, 'sum');
+    against(`ce_ign1_${reduction}`, (x) => crossEntropy(x, T2, { reduction, ignoreIndex: 1 }), L, 'sum');
+    against(`nll_w_ign_${reduction}`, (x) => nllLoss(logSoftmax(x, 1), T, { weight: w(), reduction }), L, 'sum');
+    against(`nll_${reduction}`, (x) => nllLoss(x, tensor(T2, [5]), { reduction }), L, 'sum');
+    against(`bce_${reduction}`, (x) => bceWithLogits(x.mul(10), tensor(Y, [5, 4]), { reduction }), L, 'sum');
+    against(`bce_w_pw_${reduction}`, (x) => bceWithLogits(x, tensor(Y, [5, 4]), { weight: tensor([1, 2, 0.5, 1.5], [4]), posWeight: tensor([3, 1, 0.25, 2], [4]), reduction }), L, 'sum');
+  }
+  it('crossEntropy with every target ignored: mean is NaN (0/0), as in PyTorch; sum is 0', () => {
+    expect(crossEntropy(tensor(LOGITS.slice(0, 8), [2, 4]), [-100, -100]).item()).toBeNaN();
+    expect(crossEntropy(tensor(LOGITS.slice(0, 8), [2, 4]), [-100, -100], { reduction: 'sum' }).item()).toBe(0);
+  });
+  it('crossEntropy without weight or ignored targets keeps the fused kernel (one tape entry)', () => {
+    const x = tensor(LOGITS, [5, 4], { requiresGrad: true });
+    expect(crossEntropy(x, T2, { reduction: 'none' }).gradFn!.op).toBe('crossEntropy');
+  });
+});
+
+describe('layerNorm and adaptiveAvgPool2d against PyTorch 1.13', () => {
+  const X = { data: [0.5, -1, 2, 3, 0, -2, 1, 1.5, -0.5, 0.25, -3, 4], shape: [2, 2, 3] };
+  against('ln_last', (x) => layerNorm(x, [3], tensor([1.5, -0.5, 2], [3]), tensor([0.1, 0.2, -0.3], [3])), X, 'arange');
+  against('ln_last2', (x) => layerNorm(x, [2, 3], null, null, 1e-3), X, 'arange');
+  const P = { data: Array.from({ length: 140 }, (_, i) => Math.sin(i)), shape: [2, 2, 7, 5] };
+  against('aap_3x2', (x) => adaptiveAvgPool2d(x, [3, 2]), P, 'arange');
+  against('aap_1', (x) => adaptiveAvgPool2d(x, 1), P, 'arange');
+  against('aap_7x5', (x) => adaptiveAvgPool2d(x, [7, 5]), P, 'arange');
+  against('aap_none_4', (x) => adaptiveAvgPool2d(x, [null, 4]), P, 'arange');
 });

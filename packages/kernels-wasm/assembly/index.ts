@@ -17,4 +17,6 @@ export function heapBase(): usize {
 }
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
 export { copy } from './layout';
-export { winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes } from './conv/winograd';
+export {
+  winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes, winogradBlockTiles,
+} from './conv/winograd';

@@ -27,13 +27,27 @@ function im2colScratch(h: KernelHost, rowsA: number, k: number, g: ConvGeometry,
   ];
 }
 
+/**
+ * Which convolution kernels run: Winograd where it fits (`winograd`), and its tiles per block
+ * (Note [winograd tile blocks], assembly/conv/winograd.ts; 0: the kernels' default for the channels).
+ */
+export interface ConvOptions {
+  readonly winograd: boolean;
+  readonly winogradBlockTiles: number;
+}
+
+function blockTiles(h: KernelHost, g: Conv2dGeometry, opts: ConvOptions): number {
+  return opts.winogradBlockTiles > 0 ? opts.winogradBlockTiles : h.kernels.winogradBlockTiles(g.c, g.o);
+}
+
 /** y = conv2d(x, w) (+ bias; 0: none): Winograd where it fits, else im2col + GEMM per image. */
-export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, winograd: boolean): void {
+export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
   const geom = h.geometryBlock(g);
-  if (winograd && winogradFits(g)) {
-    const bytes = h.kernels.winogradForwardScratchBytes(g.o, geom);
+  if (opts.winograd && winogradFits(g)) {
+    const tiles = blockTiles(h, g, opts);
+    const bytes = h.kernels.winogradForwardScratchBytes(g.o, geom, tiles);
     h.dispatch.runImages('winogradConv2d', g.n, (t, nBegin, nEnd) => [
-      xPtr, wPtr, biasPtr, outPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), nBegin, nEnd,
+      xPtr, wPtr, biasPtr, outPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
     ]);
     return;
   }
@@ -44,7 +58,7 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
 }
 
 /** dx of y = conv2d(x, w) given dy, into dxPtr ([N, C, H, W]). */
-export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dxPtr: number, g: Conv2dGeometry, winograd: boolean): void {
+export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dxPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
   const ckk = g.c * g.kh * g.kw;
   const phT = g.dh * (g.kh - 1) - g.ph;
   const pwT = g.dw * (g.kw - 1) - g.pw;
@@ -56,7 +70,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
     const wFlip = h.dispatch.scratch('wFlip', g.o * ckk * 4);
     h.kernels.flipConvWeight(wPtr, wFlip, g.o, g.c, g.kh, g.kw);
     const gT: Conv2dGeometry = { ...g, c: g.o, h: g.oh, w: g.ow, ph: phT, pw: pwT, oh: g.h, ow: g.w, o: g.c };
-    convForward(h, dyPtr, wFlip, 0, dxPtr, gT, winograd);
+    convForward(h, dyPtr, wFlip, 0, dxPtr, gT, opts);
     return;
   }
   const geom = h.geometryBlock(g);
@@ -70,18 +84,19 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
  * its images into its own dw (thread 0: the output), then the partials are added to the output in
  * thread order, so a given thread count is deterministic.
  */
-export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, dwPtr: number, g: Conv2dGeometry, winograd: boolean): void {
+export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
   const { kernels, dispatch } = h;
   const ckk = g.c * g.kh * g.kw;
   const dwSize = g.o * ckk;
   const geom = h.geometryBlock(g);
-  const wino = winograd && winogradFits(g);
-  const winoBytes = wino ? kernels.winogradBackwardWeightScratchBytes(g.o, geom) : 0;
+  const wino = opts.winograd && winogradFits(g);
+  const tiles = wino ? blockTiles(h, g, opts) : 0;
+  const winoBytes = wino ? kernels.winogradBackwardWeightScratchBytes(g.o, geom, tiles) : 0;
   const partials: number[] = [];
   const threads = dispatch.runImages(wino ? 'winogradConv2dBackwardWeight' : 'conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
     const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
     partials.push(dw);
-    if (wino) return [dyPtr, xPtr, dw, g.o, geom, dispatch.scratch('winograd', winoBytes, t), nBegin, nEnd];
+    if (wino) return [dyPtr, xPtr, dw, g.o, geom, dispatch.scratch('winograd', winoBytes, t), tiles, nBegin, nEnd];
     const cols = dispatch.scratch('cols', ckk * g.oh * g.ow * 4, t);
     const dwt = dispatch.scratch('packA', ckk * g.o * 4, t);
     return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, nBegin, nEnd];

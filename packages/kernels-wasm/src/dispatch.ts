@@ -38,6 +38,8 @@ export interface KernelHost {
 
 export class Dispatch {
   private readonly scratchBlocks = new Map<string, Block>();
+  private scratchTotal = 0;
+  private scratchPeak = 0;
 
   /** pool: workers for threads > 1, else null (and after dispose). */
   constructor(private readonly kernels: KernelExports, private readonly allocator: SizeClassAllocator, public pool: WorkerPool | null) {}
@@ -45,6 +47,21 @@ export class Dispatch {
   /** Threads the split kernels run on (1 without a pool). */
   get threads(): number {
     return this.pool?.threads ?? 1;
+  }
+
+  /** Bytes of kernel scratch held now (every thread's, by size class). */
+  get scratchBytes(): number {
+    return this.scratchTotal;
+  }
+
+  /** The most bytes of kernel scratch held at once so far (see resetScratchPeak). */
+  get scratchPeakBytes(): number {
+    return this.scratchPeak;
+  }
+
+  /** Starts a new high-water mark at the scratch held now. */
+  resetScratchPeak(): void {
+    this.scratchPeak = this.scratchTotal;
   }
 
   /** Kernel calls that were split across the pool so far. */
@@ -67,9 +84,14 @@ export class Dispatch {
     const key = t === 0 ? name : `${name}#${t}`;
     const have = this.scratchBlocks.get(key);
     if (have !== undefined && have.classBytes >= bytes) return have.ptr;
-    if (have !== undefined) this.allocator.free(have);
+    if (have !== undefined) {
+      this.allocator.free(have);
+      this.scratchTotal -= have.classBytes;
+    }
     const block = this.allocator.alloc(Math.max(bytes, 64));
     this.scratchBlocks.set(key, block);
+    this.scratchTotal += block.classBytes;
+    this.scratchPeak = Math.max(this.scratchPeak, this.scratchTotal);
     return block.ptr;
   }
 

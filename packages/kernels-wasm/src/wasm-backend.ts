@@ -2,7 +2,7 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
-import { convBackwardInput, convBackwardWeight, convForward } from './conv.js';
+import { type ConvOptions, convBackwardInput, convBackwardWeight, convForward } from './conv.js';
 import { Dispatch, type KernelHost } from './dispatch.js';
 import { GEMM_THREADS_MIN_MACS, gemmInto } from './gemm.js';
 import {
@@ -46,6 +46,13 @@ export interface WasmBackendOptions {
    */
   winograd?: boolean;
   /**
+   * Tuning: tiles per Winograd block (Note [winograd tile blocks], assembly/conv/winograd.ts; the
+   * kernels round it to whole groups of 4 tiles, at least 4). Default: a block whose transformed
+   * buffers take about 1 MiB (`winogradBlockTiles(C, O)` of the kernels). The forward results do
+   * not depend on it; the weight gradient's rounding does.
+   */
+  winogradBlockTiles?: number;
+  /**
    * The relaxed-SIMD build (f32x4.relaxed_madd in the GEMM tiles) where the engine supports it
    * (see CompileKernelsOptions in kernels.ts); default true, unless TAPEGRAD_RELAXED_SIMD is `0`
    * or `false` in the environment.
@@ -82,7 +89,7 @@ export class WasmBackend implements Backend, KernelHost {
   readonly dispatch: Dispatch;
 
   private constructor(
-    readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly winograd: boolean,
+    readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly conv: ConvOptions,
     private readonly gemmThreadsMinMacs: number,
   ) {
     this.heapF32 = new Float32Array(memory.buffer);
@@ -108,7 +115,12 @@ export class WasmBackend implements Backend, KernelHost {
     const module = await compileKernels(shared, options.wasmUrl, { relaxedSimd: options.relaxedSimd });
     const kernels = await instantiateKernels(module, memory);
     const pool = threads > 1 ? await WorkerPool.create(threads, module, memory, kernels) : null;
-    const backend = new WasmBackend(kernels, memory, pool, options.winograd ?? true, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
+    const blockTiles = options.winogradBlockTiles ?? 0;
+    if (!Number.isInteger(blockTiles) || blockTiles < 0) {
+      throw new Error(`wasm backend: winogradBlockTiles must be a non-negative integer (0: the default), got ${options.winogradBlockTiles}`);
+    }
+    const conv: ConvOptions = { winograd: options.winograd ?? true, winogradBlockTiles: blockTiles };
+    const backend = new WasmBackend(kernels, memory, pool, conv, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
     backend.build = compiledFrom(module)?.pathname.split('/').pop() ?? 'unknown';
     return backend;
   }
@@ -150,6 +162,20 @@ export class WasmBackend implements Backend, KernelHost {
   view(s: Storage): Float32Array {
     const w = this.own(s);
     return this.heapF32.subarray(w.ptr >> 2, (w.ptr >> 2) + w.size);
+  }
+
+  /**
+   * Bytes of kernel scratch (pack panels, cols, Winograd blocks, partial gradients of every thread)
+   * held now, and the most held at once since creation or `resetScratchPeak()`. Not counted in
+   * `bytesInUse()`; a function of the shapes seen, never of timing.
+   */
+  scratchBytes(): { current: number; peak: number } {
+    return { current: this.dispatch.scratchBytes, peak: this.dispatch.scratchPeakBytes };
+  }
+
+  /** Starts a new scratch high-water mark (see scratchBytes). */
+  resetScratchPeak(): void {
+    this.dispatch.resetScratchPeak();
   }
 
   /** Current size of linear memory in bytes (flat across steady-state training steps). */
@@ -410,19 +436,19 @@ export class WasmBackend implements Backend, KernelHost {
 
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.o * g.oh * g.ow);
-    if (out.size > 0) convForward(this, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g, this.winograd);
+    if (out.size > 0) convForward(this, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g, this.conv);
     return out;
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.c * g.h * g.w);
-    if (out.size > 0) convBackwardInput(this, this.ptr(dy), this.ptr(w), out.ptr, g, this.winograd);
+    if (out.size > 0) convBackwardInput(this, this.ptr(dy), this.ptr(w), out.ptr, g, this.conv);
     return out;
   }
 
   conv2dBackwardWeight(dy: Storage, x: Storage, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.o * g.c * g.kh * g.kw);
-    if (out.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), out.ptr, g, this.winograd);
+    if (out.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), out.ptr, g, this.conv);
     return out;
   }
 

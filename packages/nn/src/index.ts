@@ -5,7 +5,10 @@
 export { Module, type StateValue, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './module.js';
 export { Parameter, isParameter } from './parameter.js';
 export { summary } from './summary.js';
-export { uniform, fanIn, defaultInit } from './init.js';
+export {
+  uniform, fanIn, defaultInit, calculateGain, calculateFanInAndFanOut, kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, zeros_, ones_, constant_,
+  type Nonlinearity, type KaimingOptions,
+} from './init.js';
 export * from './layers/index.js';
 export * from './optim/index.js';
 export { crossEntropy, mseLoss, l1Penalty, l2Penalty } from './losses.js';

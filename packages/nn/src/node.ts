@@ -14,3 +14,4 @@ export { writeSafetensorsFile, readSafetensorsFile } from './io/safetensors-node
 export { DataError, namingFile } from './errors.js';
 export { saveSafetensors, loadSafetensors } from './io/module-safetensors-node.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint-node.js';
+export { saveOnnx, loadOnnx } from './onnx/node.js';

@@ -3,18 +3,19 @@
 // backward-weight. (The stride-1 backward-input is a forward conv of dy with the flipped weights,
 // see convBackwardInput in src/conv.ts, so it takes the forward kernel.)
 //
-// Each 2×2 output tile is A^T [ (G g G^T) ⊙ (B^T d B) ] A over the 4×4 input tile d. Per image:
-//   1. the image is copied into a zero-padded scratch plane (padding and the ragged edge handled once),
-//   2. input transform V[pos][c][t] = (B^T d_t B)[pos]           (16 positions, t = tile index)
+// Each 2×2 output tile is A^T [ (G g G^T) ⊙ (B^T d B) ] A over the 4×4 input tile d. Per block of
+// tiles of an image (Note [winograd tile blocks]):
+//   1. the block's input window is copied into a zero-padded strip (padding and the ragged edge),
+//   2. input transform V[pos][c][t] = (B^T d_t B)[pos]           (16 positions, t = tile in the block)
 //   3. 16 GEMMs M[pos][o][t] = Σ_c U[pos][o][c] · V[pos][c][t]   (U = G g G^T, packed once per call)
 //   4. output transform y_t = A^T M_t A (+ bias), stored into the 2×2 tile.
 // Per 2×2 output tile and (o, c) pair: 16 multiply-adds in the GEMMs instead of 4·9 = 36 (2.25× fewer).
 // Backward-weight: dU[pos][c][o] = Σ_n Σ_t V[pos][c][t] · Z[pos][o][t] with Z = A dY_t A^T, then
 // dw = G^T dU G (the adjoint of the forward with respect to U, then to g).
 //
-// Transforms run on f32x4 over 4 horizontally adjacent tiles. Tiles are numbered t = ty·TW + tx
-// (TW = ceil(OW/2)); a row's last group of 4 may run past TW and writes its extra lanes over the
-// first tiles of the next row, which are written afterwards, so the rows stay compact for the GEMMs;
+// Transforms run on f32x4 over 4 horizontally adjacent tiles. The tiles of a block of bh × bw are
+// numbered t = ty·bw + tx; a row's last group of 4 may run past bw and writes its extra lanes over
+// the first tiles of the next row, which are written afterwards, so the rows stay compact for the GEMMs;
 // each position's plane is followed by 4 floats of slack (posFloats) for the last row's spill.
 // Pointers are byte addresses; sizes in elements.
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
@@ -24,58 +25,108 @@ import { accumulateDots } from './dots';
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
 const SLACK: i32 = 64;
 
+// Note [winograd tile blocks]: the tiles of an image are processed in blocks of at most
+// BTH × BTW tiles (a rectangle of tile rows and columns), each block going through
+// copy into a zero-padded strip → input transform → 16 GEMMs → output transform (forward), or
+// copy → input and dy transforms → dot products into dU (weight gradient), before the next block.
+// So the scratch is a function of the block and the channels, never of the image size, and a
+// block's transformed buffers (V, and M or Z: 16·(C + O)·4 bytes per tile) stay in L2 between the
+// passes. The block's tile count comes from WINOGRAD_BLOCK_BYTES (winogradBlockTiles), or from the
+// caller (a tuning knob the tests use to sweep block shapes). Every tile is computed exactly as
+// without blocks (the GEMM's sum over channels does not depend on the number of columns), so the
+// forward output does not depend on the block shape; the weight gradient sums each block's dot
+// products into dU, so its rounding does (deterministically: the shape is a function of the
+// geometry, O and the tile budget only).
+
+/** Bytes of V and M (or V and Z) of one block that the default block size aims for (L2-sized). */
+const WINOGRAD_BLOCK_BYTES: i32 = 1 << 20;
+/** Bounds on the default tiles per block (16: enough columns for the GEMMs' 8-wide tiles). */
+const MIN_BLOCK_TILES: i32 = 16;
+const MAX_BLOCK_TILES: i32 = 4096;
+
+/** Default tiles per block for C input and O output channels (Note [winograd tile blocks]). */
+export function winogradBlockTiles(c: i32, o: i32): i32 {
+  return min(MAX_BLOCK_TILES, max(MIN_BLOCK_TILES, WINOGRAD_BLOCK_BYTES / (64 * (c + o))));
+}
+
 // @ts-ignore: decorator
 @inline function align16(bytes: i32): i32 {
   return (bytes + 15) & ~15;
 }
+// @ts-ignore: decorator
+@inline function round4(n: i32): i32 {
+  return (n + 3) & ~3;
+}
 
-// Scratch layout: tile grid and padded-plane sizes of one geometry.
+// Tile grid of one geometry.
 // @ts-ignore: decorator
 @inline function tilesH(geomPtr: usize): i32 { return (geom(geomPtr, G_OH) + 1) >> 1; }
 // @ts-ignore: decorator
 @inline function tilesW(geomPtr: usize): i32 { return (geom(geomPtr, G_OW) + 1) >> 1; }
-/** Padded plane: 2·TH + 2 rows of 2·TW4 + 4 floats (TW4 = TW rounded up to 4). */
-// @ts-ignore: decorator
-@inline function padRows(geomPtr: usize): i32 { return 2 * tilesH(geomPtr) + 2; }
-// @ts-ignore: decorator
-@inline function padCols(geomPtr: usize): i32 { return 2 * ((tilesW(geomPtr) + 3) & ~3) + 4; }
 
+/**
+ * Block shape for a budget of `blockTiles` tiles: up to 4 tile rows high (so the strip's two rows
+ * of halo are at most a third of it), as wide as the rest of the budget allows in whole groups of
+ * 4 tiles (the transforms' f32x4 width), at least 4 wide; then as many rows as fit.
+ */
 // @ts-ignore: decorator
-@inline function padBytes(geomPtr: usize): i32 {
-  return align16(geom(geomPtr, G_C) * padRows(geomPtr) * padCols(geomPtr) * 4) + SLACK;
+@inline function blockCols(blockTiles: i32, geomPtr: usize): i32 {
+  return min(tilesW(geomPtr), max(4, (blockTiles / min(tilesH(geomPtr), 4)) & ~3));
 }
-/** Floats between positions of a transformed buffer [16][rows][T]: rows·T plus 4 floats of spill. */
 // @ts-ignore: decorator
-@inline function posFloats(rows: i32, geomPtr: usize): i32 {
-  return rows * tilesH(geomPtr) * tilesW(geomPtr) + 4;
+@inline function blockRows(blockTiles: i32, geomPtr: usize): i32 {
+  return max(1, min(tilesH(geomPtr), blockTiles / blockCols(blockTiles, geomPtr)));
+}
+
+/** Input strip of a block: C planes of 2·BTH + 2 rows of 2·round4(BTW) + 4 floats. */
+// @ts-ignore: decorator
+@inline function stripRows(bth: i32): i32 { return 2 * bth + 2; }
+// @ts-ignore: decorator
+@inline function stripCols(btw: i32): i32 { return 2 * round4(btw) + 4; }
+// @ts-ignore: decorator
+@inline function stripBytes(c: i32, bth: i32, btw: i32): i32 {
+  return align16(c * stripRows(bth) * stripCols(btw) * 4) + SLACK;
+}
+/** dy strip of a block: O planes of 2·BTH rows of 2·round4(BTW) + 8 floats. */
+// @ts-ignore: decorator
+@inline function dyStripCols(btw: i32): i32 { return 2 * round4(btw) + 8; }
+// @ts-ignore: decorator
+@inline function dyStripBytes(o: i32, bth: i32, btw: i32): i32 {
+  return align16(o * 2 * bth * dyStripCols(btw) * 4) + SLACK;
+}
+/**
+ * A transformed buffer [16][rows][t] of a block of t tiles: positions rows·t + 4 floats apart (the
+ * 4 floats take the last row's spill, see the header).
+ */
+// @ts-ignore: decorator
+@inline function posFloats(rows: i32, t: i32): i32 {
+  return rows * t + 4;
 }
 // @ts-ignore: decorator
-@inline function tileBufBytes(rows: i32, geomPtr: usize): i32 {
-  return align16(16 * posFloats(rows, geomPtr) * 4) + SLACK;
+@inline function tileBufBytes(rows: i32, t: i32): i32 {
+  return align16(16 * posFloats(rows, t) * 4) + SLACK;
 }
 // @ts-ignore: decorator
 @inline function packUBytes(o: i32, c: i32): i32 {
   return gemmPackABytes(o, c);
 }
-/** dy plane padded to the whole tile grid: 2·TH rows of 2·TW4 + 8 floats. */
-// @ts-ignore: decorator
-@inline function dyPadCols(geomPtr: usize): i32 { return 2 * ((tilesW(geomPtr) + 3) & ~3) + 8; }
-// @ts-ignore: decorator
-@inline function dyPadBytes(o: i32, geomPtr: usize): i32 {
-  return align16(o * 2 * tilesH(geomPtr) * dyPadCols(geomPtr) * 4) + SLACK;
-}
 
-/** Scratch bytes winogradConv2d needs (per thread) for this geometry and O output channels. */
-export function winogradForwardScratchBytes(o: i32, geomPtr: usize): i32 {
+/**
+ * Scratch bytes winogradConv2d needs (per thread) for this geometry, O output channels and
+ * blocks of `blockTiles` tiles (Note [winograd tile blocks]; independent of the image size).
+ */
+export function winogradForwardScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
   const c = geom(geomPtr, G_C);
-  return padBytes(geomPtr) + tileBufBytes(c, geomPtr) + tileBufBytes(o, geomPtr) + 16 * packUBytes(o, c) +
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) + 16 * packUBytes(o, c) +
     align16(16 * o * c * 4) + 64;
 }
 
 /** Scratch bytes winogradConv2dBackwardWeight needs (per thread). */
-export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize): i32 {
+export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
   const c = geom(geomPtr, G_C);
-  return padBytes(geomPtr) + dyPadBytes(o, geomPtr) + tileBufBytes(c, geomPtr) + tileBufBytes(o, geomPtr) +
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  return stripBytes(c, bth, btw) + dyStripBytes(o, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) +
     align16(16 * c * o * 4) + 64;
 }
 
@@ -86,7 +137,7 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize): i32 
   for (let i = 0; i < bytes; i += 16) v128.store(ptr + <usize>i, vzero);
 }
 
-/** Copies `count` floats from src to dst (rows of an image into the padded plane). */
+/** Copies `count` floats from src to dst. */
 // @ts-ignore: decorator
 @inline function copyRow(dstPtr: usize, srcPtr: usize, count: i32): void {
   let i = 0;
@@ -94,17 +145,42 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize): i32 
   for (; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), load<f32>(srcPtr + (<usize>i << 2)));
 }
 
-/** Copies planes [planes, rows, cols] into a padded buffer [planes, padR, padC] at (top, left). */
-function copyIntoPadded(srcPtr: usize, dstPtr: usize, planes: i32, rows: i32, cols: i32, padR: i32, padC: i32, top: i32, left: i32): void {
+/** Sets `count` floats at dst to 0. */
+// @ts-ignore: decorator
+@inline function zeroRow(dstPtr: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), 0);
+}
+
+/**
+ * The window of `planes` planes [rows, cols] starting at (row0, col0), which may lie partly or
+ * wholly outside the plane, into a strip [planes][planeRows][stripC]: `winRows` rows of `stripC`
+ * floats each, zero outside the plane. This is the zero padding (row0, col0 < 0) and the ragged
+ * edge of one block.
+ */
+function copyWindow(
+  srcPtr: usize, dstPtr: usize, planes: i32, rows: i32, cols: i32, row0: i32, col0: i32, winRows: i32, planeRows: i32, stripC: i32,
+): void {
+  const j0 = min(stripC, max(0, -col0)), j1 = max(j0, min(stripC, cols - col0));
   for (let p = 0; p < planes; p++) {
     const src = srcPtr + (<usize>(p * rows * cols) << 2);
-    const dst = dstPtr + (<usize>((p * padR + top) * padC + left) << 2);
-    for (let r = 0; r < rows; r++) copyRow(dst + (<usize>(r * padC) << 2), src + (<usize>(r * cols) << 2), cols);
+    const dst = dstPtr + (<usize>(p * planeRows * stripC) << 2);
+    for (let r = 0; r < winRows; r++) {
+      const d = dst + (<usize>(r * stripC) << 2);
+      const iy = row0 + r;
+      if (iy < 0 || iy >= rows) {
+        zeroRow(d, stripC);
+        continue;
+      }
+      zeroRow(d, j0);
+      copyRow(d + (<usize>j0 << 2), src + (<usize>(iy * cols + col0 + j0) << 2), j1 - j0);
+      zeroRow(d + (<usize>j1 << 2), stripC - j1);
+    }
   }
 }
 
 /**
- * V[pos][c][t] = (B^T d_t B)[pos] for the C planes of one padded image. B^T rows: [1 0 −1 0],
+ * V[pos][c][t] = (B^T d_t B)[pos] for the th × tw tiles of a block, from its padded strip (C planes
+ * of pr rows of pc floats; tile (ty, tx) reads rows 2ty..2ty+3, columns 2tx..2tx+3). B^T rows: [1 0 −1 0],
  * [0 1 1 0], [0 −1 1 0], [0 1 0 −1]. For each input row i, e_ij = (d_i B)_j over four tiles at
  * once (the stride-2 columns gathered with shuffles), then V_ij = (B^T e)_ij down the rows.
  */
@@ -159,10 +235,13 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
 }
 
 /**
- * y[o] = A^T M_t A (+ bias[o]) for every tile, stored into the 2×2 output tiles (clipped at the
- * ragged edge). A^T rows: [1 1 1 0], [0 1 −1 −1].
+ * y[o] = A^T M_t A (+ bias[o]) for the th × tw tiles of a block whose first output element is
+ * (oy0, ox0), stored into the 2×2 output tiles (clipped at the block's last column and at the
+ * ragged edge of the image). A^T rows: [1 1 1 0], [0 1 −1 −1].
  */
-function outputTransform(mPtr: usize, yPtr: usize, biasPtr: usize, o: i32, th: i32, tw: i32, oh: i32, ow: i32, tmpPtr: usize): void {
+function outputTransform(
+  mPtr: usize, yPtr: usize, biasPtr: usize, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32, tmpPtr: usize,
+): void {
   const t = th * tw;
   const posBytes = <usize>(o * t) << 2;
   const rowBytes = <usize>ow << 2;
@@ -190,8 +269,9 @@ function outputTransform(mPtr: usize, yPtr: usize, biasPtr: usize, o: i32, th: i
         // interleave the two columns of each tile: [t0c0 t0c1 t1c0 t1c1], [t2c0 t2c1 t3c0 t3c1]
         const r0lo = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0hi = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
         const r1lo = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1hi = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
-        const oy = 2 * ty, ox = 2 * tx0;
-        const cols = min(8, ow - ox);
+        // A group past the block's last tile column holds tiles of the next row (stored later).
+        const oy = oy0 + 2 * ty, ox = ox0 + 2 * tx0;
+        const cols = min(8, min(2 * (tw - tx0), ow - ox));
         const row0 = yPlane + <usize>oy * rowBytes + (<usize>ox << 2);
         const hasRow1 = oy + 1 < oh;
         if (cols == 8) {
@@ -250,36 +330,43 @@ function transformWeights(wPtr: usize, uPtr: usize, packPtr: usize, o: i32, c: i
 
 /**
  * y[n] = conv2d(x[n], w) (+ bias) for n in [nBegin, nEnd), w [O, C, 3, 3], stride 1, dilation 1,
- * padding from the geometry block. scratchPtr: winogradForwardScratchBytes(O, geom) bytes.
+ * padding from the geometry block, in blocks of up to `blockTiles` tiles (Note [winograd tile
+ * blocks]). scratchPtr: winogradForwardScratchBytes(O, geom, blockTiles) bytes.
  */
 export function winogradConv2d(
-  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, nBegin: i32, nEnd: i32,
+  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
+  nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
-  const th = tilesH(geomPtr), tw = tilesW(geomPtr), t = th * tw;
-  const pr = padRows(geomPtr), pc = padCols(geomPtr);
-  const padPtr = scratchPtr;
-  const vPtr = padPtr + <usize>padBytes(geomPtr);
-  const mPtr = vPtr + <usize>tileBufBytes(c, geomPtr);
-  const packPtr = mPtr + <usize>tileBufBytes(o, geomPtr);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const th = tilesH(geomPtr), tw = tilesW(geomPtr);
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  const sr = stripRows(bth), sc = stripCols(btw);
+  const stripPtr = scratchPtr;
+  const vPtr = stripPtr + <usize>stripBytes(c, bth, btw);
+  const mPtr = vPtr + <usize>tileBufBytes(c, tb);
+  const packPtr = mPtr + <usize>tileBufBytes(o, tb);
   const uPtr = packPtr + <usize>(16 * packUBytes(o, c));
   const tmpPtr = uPtr + <usize>align16(16 * o * c * 4);
   transformWeights(wPtr, uPtr, packPtr, o, c);
-  zero(padPtr, padBytes(geomPtr) - SLACK);
   const packBytes = <usize>packUBytes(o, c);
-  const vPosBytes = <usize>posFloats(c, geomPtr) << 2;
-  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
   for (let n = nBegin; n < nEnd; n++) {
-    copyIntoPadded(xPtr + <usize>n * (<usize>(c * h * w) << 2), padPtr, c, h, w, pr, pc, ph, pw);
-    inputTransform(padPtr, vPtr, vPosBytes, c, th, tw, pr, pc);
-    for (let pos = 0; pos < 16; pos++) {
-      gemmDirectB(
-        packPtr + <usize>pos * packBytes, vPtr + <usize>pos * vPosBytes, mPtr + <usize>pos * (<usize>(o * t) << 2),
-        0, t, c, 0, 0, o,
-      );
+    const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
+    const yImage = yPtr + <usize>n * (<usize>(o * oh * ow) << 2);
+    for (let ty0 = 0; ty0 < th; ty0 += bth) {
+      const bh = min(bth, th - ty0);
+      for (let tx0 = 0; tx0 < tw; tx0 += btw) {
+        const bw = min(btw, tw - tx0), t = bh * bw;
+        const vPosBytes = <usize>posFloats(c, t) << 2, mPosBytes = <usize>(o * t) << 2;
+        copyWindow(xImage, stripPtr, c, h, w, 2 * ty0 - ph, 2 * tx0 - pw, 2 * bh + 2, sr, sc);
+        inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
+        for (let pos = 0; pos < 16; pos++) {
+          gemmDirectB(packPtr + <usize>pos * packBytes, vPtr + <usize>pos * vPosBytes, mPtr + <usize>pos * mPosBytes, 0, t, c, 0, 0, o);
+        }
+        outputTransform(mPtr, yImage, biasPtr, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, tmpPtr);
+      }
     }
-    outputTransform(mPtr, yPtr + <usize>n * (<usize>(o * oh * ow) << 2), biasPtr, o, th, tw, oh, ow, tmpPtr);
   }
 }
 
@@ -293,14 +380,14 @@ export function winogradConv2d(
 }
 
 /**
- * Z[pos][o][t] = (A dy_t A^T)[pos] for the O planes of one padded dy (2·TH × dyPadCols, zero past
- * OH × OW). A rows: [1 0], [1 1], [1 −1], [0 −1].
+ * Z[pos][o][t] = (A dy_t A^T)[pos] for the th × tw tiles of a block, from its dy strip (O planes of
+ * pr rows of pc floats, zero past OH × OW). A rows: [1 0], [1 1], [1 −1], [0 −1].
  */
-function dyTransform(dyPadPtr: usize, zPtr: usize, posBytes: usize, o: i32, th: i32, tw: i32, pc: i32): void {
+function dyTransform(dyPadPtr: usize, zPtr: usize, posBytes: usize, o: i32, th: i32, tw: i32, pr: i32, pc: i32): void {
   const t = th * tw;
   const rowBytes = <usize>pc << 2;
   for (let oc = 0; oc < o; oc++) {
-    const plane = dyPadPtr + <usize>(oc * 2 * th) * rowBytes;
+    const plane = dyPadPtr + <usize>(oc * pr) * rowBytes;
     const zPlane = zPtr + (<usize>(oc * t) << 2);
     for (let ty = 0; ty < th; ty++) {
       const p = plane + <usize>(2 * ty) * rowBytes;
@@ -324,35 +411,43 @@ function dyTransform(dyPadPtr: usize, zPtr: usize, posBytes: usize, o: i32, th: 
 
 /**
  * dw[O, C, 3, 3] = Σ_{n in [nBegin, nEnd)} ∂L/∂w of y[n] = conv2d(x[n], w) (overwrites dw), by
- * Winograd F(2×2, 3×3): dU[pos] = Σ_n Σ_t V[pos][·][t] ⊗ Z[pos][·][t], dw = G^T dU G.
- * scratchPtr: winogradBackwardWeightScratchBytes(O, geom) bytes.
+ * Winograd F(2×2, 3×3): dU[pos] = Σ_n Σ_t V[pos][·][t] ⊗ Z[pos][·][t], dw = G^T dU G, in blocks of
+ * up to `blockTiles` tiles (Note [winograd tile blocks]).
+ * scratchPtr: winogradBackwardWeightScratchBytes(O, geom, blockTiles) bytes.
  */
 export function winogradConv2dBackwardWeight(
-  dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, nBegin: i32, nEnd: i32,
+  dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
-  const th = tilesH(geomPtr), tw = tilesW(geomPtr), t = th * tw;
-  const pr = padRows(geomPtr), pc = padCols(geomPtr), dpc = dyPadCols(geomPtr);
-  const padPtr = scratchPtr;
-  const dyPadPtr = padPtr + <usize>padBytes(geomPtr);
-  const vPtr = dyPadPtr + <usize>dyPadBytes(o, geomPtr);
-  const zPtr = vPtr + <usize>tileBufBytes(c, geomPtr);
-  const dutPtr = zPtr + <usize>tileBufBytes(o, geomPtr);
-  const tmpPtr = dutPtr + <usize>align16(16 * c * o * 4);
-  const vPosBytes = <usize>posFloats(c, geomPtr) << 2, zPosBytes = <usize>posFloats(o, geomPtr) << 2;
-  zero(padPtr, padBytes(geomPtr) - SLACK);
-  zero(dyPadPtr, dyPadBytes(o, geomPtr) - SLACK);
-  zero(dutPtr, 16 * c * o * 4);
   const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const th = tilesH(geomPtr), tw = tilesW(geomPtr);
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  const sr = stripRows(bth), sc = stripCols(btw), dsc = dyStripCols(btw);
+  const stripPtr = scratchPtr;
+  const dyStripPtr = stripPtr + <usize>stripBytes(c, bth, btw);
+  const vPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
+  const zPtr = vPtr + <usize>tileBufBytes(c, tb);
+  const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
+  const tmpPtr = dutPtr + <usize>align16(16 * c * o * 4);
+  zero(dutPtr, 16 * c * o * 4);
   for (let n = nBegin; n < nEnd; n++) {
-    copyIntoPadded(xPtr + <usize>n * (<usize>(c * h * w) << 2), padPtr, c, h, w, pr, pc, ph, pw);
-    inputTransform(padPtr, vPtr, vPosBytes, c, th, tw, pr, pc);
-    copyIntoPadded(dyPtr + <usize>n * (<usize>(o * oh * ow) << 2), dyPadPtr, o, oh, ow, 2 * th, dpc, 0, 0);
-    dyTransform(dyPadPtr, zPtr, zPosBytes, o, th, tw, dpc);
-    for (let pos = 0; pos < 16; pos++) {
-      // dUᵀ[pos] [C × O] += V[pos] [C × T] · Z[pos]ᵀ [T × O]
-      accumulateDots(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
+    const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
+    const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
+    for (let ty0 = 0; ty0 < th; ty0 += bth) {
+      const bh = min(bth, th - ty0);
+      for (let tx0 = 0; tx0 < tw; tx0 += btw) {
+        const bw = min(btw, tw - tx0), t = bh * bw;
+        const vPosBytes = <usize>posFloats(c, t) << 2, zPosBytes = <usize>posFloats(o, t) << 2;
+        copyWindow(xImage, stripPtr, c, h, w, 2 * ty0 - ph, 2 * tx0 - pw, 2 * bh + 2, sr, sc);
+        inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
+        copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc);
+        dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
+        for (let pos = 0; pos < 16; pos++) {
+          // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
+          accumulateDots(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
+        }
+      }
     }
   }
   // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]

@@ -3,6 +3,7 @@ import type { DataLoader } from '../data/data-loader.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/lr-scheduler.js';
+import { ReduceLROnPlateau } from '../optim/reduce-lr-on-plateau.js';
 import { argmaxRowsAccuracy } from './batch-accuracy.js';
 import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
 import { evaluate } from './evaluate.js';
@@ -20,8 +21,8 @@ export interface FitOptions {
   /** Loss of a batch (default: mean cross-entropy). */
   lossFn?: (logits: Tensor, labels: Int32Array) => Tensor;
   callbacks?: Callback[];
-  /** Stepped once per epoch. */
-  scheduler?: LRScheduler;
+  /** Stepped once per epoch; a ReduceLROnPlateau with the validation loss (the training loss without validation). */
+  scheduler?: LRScheduler | ReduceLROnPlateau;
   /** Epochs already done (resume): training runs epochs startEpoch+1 … epochs. */
   startEpoch?: number;
   /** Logs of the epochs already done (resume). */
@@ -87,7 +88,8 @@ export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: F
       logs.valLoss = r.loss;
       logs.valAccuracy = r.accuracy;
     }
-    opts.scheduler?.step();
+    if (opts.scheduler instanceof ReduceLROnPlateau) opts.scheduler.step(logs.valLoss ?? logs.trainLoss);
+    else opts.scheduler?.step();
     ctx.history.push(logs);
     let stop = false;
     for (const cb of callbacks) if (cb.onEpochEnd?.(logs, ctx) === 'stop') stop = true;

@@ -1,0 +1,26 @@
+import { getBackend } from '../engine.js';
+import { defaultGenerator, type Generator } from '../random.js';
+import { fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { mul } from './mul.js';
+import { reshape } from './reshape.js';
+import { checkBackend, wrap } from './util.js';
+
+/**
+ * Channel dropout (`torch.nn.functional.dropout2d`): in training, zeroes each whole channel of
+ * x [N, C, H, W] with probability p and scales the others by 1/(1 − p); otherwise the identity.
+ * The [N, C] mask comes from the same seedable generator and kernel as `dropout`.
+ * @example dropout2d(features, 0.2, model.training)
+ */
+export function dropout2d(x: Tensor, p: number, training: boolean, generator: Generator = defaultGenerator): Tensor {
+  checkBackend('dropout2d', x);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout2d: probability must be in [0, 1], got ${String(p)}`);
+  if (x.ndim !== 4) throw new Error(`dropout2d: input must be [N, C, H, W], got ${fmt(x.shape)}`);
+  if (!training || p === 0) return reshape(x, x.shape);
+  const [n, c] = x.shape as [number, number];
+  const be = getBackend();
+  const mask = p === 1 ? wrap(be.fill(n * c, 0), [n, c, 1, 1]) : wrap(be.dropoutMask(n * c, p, generator.nextU32()), [n, c, 1, 1]);
+  const y = mul(x, mask);
+  mask.dispose();
+  return y;
+}

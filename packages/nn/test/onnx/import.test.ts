@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualSeed, tensor, tidy } from '@tapegrad/autograd';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import { moduleToSafetensors, loadSafetensorsInto } from '../../src/io/module-safetensors.js';
+import { crossEntropy } from '../../src/losses.js';
+import { AdamW } from '../../src/optim/adam.js';
+import type { Module } from '../../src/module.js';
+import { loadOnnx, saveOnnx } from '../../src/node.js';
+import { fromOnnx, OnnxModel, toOnnx } from '../../src/onnx/index.js';
+import { type NodeProto, type TensorProto, onnx, floatTensor, int64Tensor } from '../../src/onnx/proto.js';
+import { loadFashionMnist } from '../../src/data/fashion-mnist.js';
+import { hasData, maxAbsDiff, ortRun, ourRun, testImages } from './helpers.js';
+import { MODELS, cnn, warmBatchNorm } from './models.js';
+
+const N = 100;
+const shape = [N, 1, 28, 28];
+const opts = { inputShape: [1, 1, 28, 28] };
+
+describe('fromOnnx: export → import → export', () => {
+  let images: Float32Array;
+  beforeAll(() => {
+    images = hasData ? testImages(N) : new Float32Array();
+  });
+  for (const [name, make] of MODELS) {
+    it.runIf(hasData)(`${name}: the imported model gives the same logits (≤ 1e-5), its export runs under onnxruntime, and a second round trip writes the same bytes`, async () => {
+      manualSeed(0);
+      const model = make();
+      warmBatchNorm(model, images);
+      const bytes = toOnnx(model, opts);
+      const imported = fromOnnx(bytes);
+      const expected = ourRun(model, images, shape);
+      // Same ops, possibly grouped differently (Gemm vs MatMul + Add): float32 rounding only.
+      expect(maxAbsDiff(ourRun(imported, images, shape), expected)).toBeLessThanOrEqual(1e-5);
+      // Parameters and buffers keep the state-dict names.
+      expect([...imported.stateDict().keys()].sort()).toEqual([...model.stateDict().keys()].filter((k) => !k.endsWith('num_batches_tracked')).sort());
+      const again = toOnnx(imported, opts);
+      expect(maxAbsDiff(await ortRun(again, images, shape), expected)).toBeLessThanOrEqual(1e-4);
+      const third = toOnnx(fromOnnx(again), opts);
+      expect(Buffer.from(third).equals(Buffer.from(again))).toBe(true);
+      // Same op types and initializers as the first export.
+      const types = (b: Uint8Array) => onnx.ModelProto.decode(b).graph!.node!.map((n) => n.opType).filter((t) => t !== 'Constant' && t !== 'Identity');
+      expect(types(again)).toEqual(types(bytes));
+      model.dispose();
+      imported.dispose();
+    });
+  }
+});
+
+describe('fromOnnx: the imported model trains and saves', () => {
+  it.runIf(hasData)('batch-norm CNN imported from ONNX trains step for step as the hand-built one (AdamW lr 1e-3, 256 train images, batch 16, 16 steps (one epoch): |Δloss| ≤ 1e-4 per step, mean loss of the last 4 steps < 75% of the first 4); its safetensors load into the hand-built model with the same logits', () => {
+    manualSeed(0);
+    const built = cnn({ batchNorm: true });
+    const imported = fromOnnx(toOnnx(built, opts));
+    const { images, labels } = loadFashionMnist({ split: 'train', limit: 256 });
+    const run = (model: Module): number[] => {
+      const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
+      model.train();
+      const losses: number[] = [];
+      for (let s = 0; s < 16; s++) {
+        const x = images.subarray(s * 16 * 784, (s + 1) * 16 * 784);
+        const y = labels.subarray(s * 16, (s + 1) * 16);
+        tidy(() => {
+          const loss = crossEntropy(model.forward(tensor(x, [16, 1, 28, 28])), y);
+          model.zeroGrad();
+          loss.backward();
+          opt.step();
+          losses.push(loss.item());
+        });
+      }
+      return losses;
+    };
+    const a = run(built);
+    const b = run(imported);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-4);
+    const meanOf = (xs: number[]) => xs.reduce((u, v) => u + v, 0) / xs.length;
+    expect(meanOf(b.slice(12))).toBeLessThan(0.75 * meanOf(b.slice(0, 4)));
+    // Running statistics moved the same way (BatchNormalization trains as BatchNorm2d).
+    expect(maxAbsDiff(imported.stateDict().get('1.running_var')!.toFloat32Array(), built.stateDict().get('1.running_var')!.toFloat32Array())).toBeLessThanOrEqual(1e-5);
+    const fresh = cnn({ batchNorm: true });
+    loadSafetensorsInto(fresh, moduleToSafetensors(imported), 'imported.safetensors');
+    const x = images.subarray(0, 16 * 784);
+    expect(maxAbsDiff(ourRun(fresh, x, [16, 1, 28, 28]), ourRun(imported, x, [16, 1, 28, 28]))).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+/** A one-node model around `node` with the given initializers, for error cases. */
+function modelBytes(node: NodeProto, initializer: TensorProto[] = [], opset = 13): Uint8Array {
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } });
+  return onnx.ModelProto.encode({
+    irVersion: 8, opsetImport: [{ domain: '', version: opset }],
+    graph: { name: 'g', node: [node], initializer, input: [vi('x')], output: [vi('y')] },
+  }).finish();
+}
+
+describe('fromOnnx: errors name the file, the node and what is wrong', () => {
+  it('a file that is not ONNX, or has no graph, is a DataError naming the source', () => {
+    expect(() => fromOnnx(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]), 'junk.onnx')).toThrow(DataError);
+    expect(() => fromOnnx(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]), 'junk.onnx')).toThrow(/^junk\.onnx: not a valid ONNX file \(protobuf decoding failed/);
+    expect(() => fromOnnx(new TextEncoder().encode('hello'), 'hello.onnx')).toThrow(/hello\.onnx: /);
+    expect(() => fromOnnx(new Uint8Array(0), 'empty.onnx')).toThrow(/empty\.onnx: the file has no graph/);
+    const good = toOnnx(cnn(), opts);
+    expect(() => fromOnnx(good.subarray(0, good.length - 1000), 'cut.onnx')).toThrow(/^cut\.onnx: /);
+  });
+
+  it('an unsupported operator, opset or data type names it and the node', () => {
+    expect(() => fromOnnx(modelBytes({ name: 'lstm_1', opType: 'LSTM', input: ['x'], output: ['y'] }), 'm.onnx')).toThrow(/m\.onnx: node 'lstm_1' \(LSTM\): operator LSTM is not supported \(supported: .*Conv.*\)/);
+    expect(() => fromOnnx(modelBytes({ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }, [], 10), 'm.onnx')).toThrow(/m\.onnx: opset 10 is not supported \(import reads opsets 11–17\)/);
+    expect(() => fromOnnx(modelBytes({ name: 'r', opType: 'Relu', input: ['x'], output: ['y'] }, [], 18), 'm.onnx')).toThrow(/opset 18 is not supported/);
+    const int8: TensorProto = { name: 'w', dims: [4], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(4) };
+    expect(() => fromOnnx(modelBytes({ name: 'add_1', opType: 'Add', input: ['x', 'w'], output: ['y'] }, [int8]), 'm.onnx')).toThrow(/m\.onnx: initializer 'w': data type INT8 is not supported .* \(used by node 'add_1' \(Add\)\)/);
+    expect(() => fromOnnx(modelBytes({ name: 'a', opType: 'Relu', domain: 'com.microsoft', input: ['x'], output: ['y'] }), 'm.onnx')).toThrow(/node 'a' \(Relu\) is in domain 'com\.microsoft'/);
+    expect(() => fromOnnx(modelBytes({ name: 'a', opType: 'Add', input: ['x', 'nowhere'], output: ['y'] }), 'm.onnx')).toThrow(/node 'a' \(Add\) reads 'nowhere', which no earlier node/);
+    const short = floatTensor('w', [4], new Float32Array(4));
+    short.rawData = short.rawData!.subarray(0, 12);
+    expect(() => fromOnnx(modelBytes({ name: 'a', opType: 'Add', input: ['x', 'w'], output: ['y'] }, [short]), 'm.onnx')).toThrow(/initializer 'w': raw_data holds 12 bytes but dims \[4\] need 16/);
+  });
+
+  it('an unsupported attribute is an error at run time naming the node; a wrong input shape names the graph input', () => {
+    const m = fromOnnx(modelBytes({ name: 'pool', opType: 'MaxPool', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'ceil_mode', type: 2, i: 1 }] }));
+    expect(() => m.forward(tensor(new Float32Array(8), [2, 4]))).toThrow(/OnnxModel: node 'pool' \(MaxPool\): only 2-D pooling is supported/);
+    const r = fromOnnx(modelBytes({ name: 'rs', opType: 'Reshape', input: ['x', 's'], output: ['y'] }, [int64Tensor('s', [2], [0, -1])]));
+    expect(r.forward(tensor(new Float32Array(8), [2, 4])).shape).toEqual([2, 4]);
+    expect(() => r.forward(tensor(new Float32Array(6), [2, 3]))).toThrow(/OnnxModel: input \[2,3\] does not match the graph input 'x' \[\?,4\]/);
+  });
+
+  it('loadOnnx names a missing file; saveOnnx writes a file loadOnnx reads back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tapegrad-onnx-'));
+    try {
+      expect(() => loadOnnx(join(dir, 'missing.onnx'))).toThrow(/missing\.onnx: cannot read ONNX file \(ENOENT\)/);
+      writeFileSync(join(dir, 'bad.onnx'), 'not onnx at all');
+      expect(() => loadOnnx(join(dir, 'bad.onnx'))).toThrow(DataError);
+      manualSeed(3);
+      const model = cnn();
+      saveOnnx(model, join(dir, 'cnn.onnx'), opts);
+      const back = loadOnnx(join(dir, 'cnn.onnx'));
+      expect(back).toBeInstanceOf(OnnxModel);
+      const x = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 13) / 13);
+      expect(maxAbsDiff(ourRun(back, x, [2, 1, 28, 28]), ourRun(model, x, [2, 1, 28, 28]))).toBeLessThanOrEqual(1e-5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
