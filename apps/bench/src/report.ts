@@ -3,7 +3,7 @@ import type { E2eResult } from './e2e.js';
 import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
 import { PYTORCH_REFERENCE as PT } from './reference.js';
-import { fmt, ratio, renderTable } from './table.js';
+import { fmt, ratio, renderTable } from '@tapegrad/term';
 
 export function peakTable(peaks: PeakResult[]): string {
   const rows = peaks.map((p) => [`f32x4 ${p.variant} (this run)`, p.gflops === null ? `— (${p.note ?? 'n/a'})` : fmt(p.gflops, 1), fmt(p.meanGflops, 1)]);
