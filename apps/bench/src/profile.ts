@@ -14,7 +14,7 @@ import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { Adam, ArrayDataset, DataLoader, fit } from '@tapegrad/nn';
 import { BATCH_SIZE, benchData } from './data.js';
 import { buildModel, type ModelKind } from './models.js';
-import { renderTable } from './table.js';
+import { renderTable } from '@tapegrad/term';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

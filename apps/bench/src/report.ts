@@ -6,7 +6,7 @@ import type { PeakResult } from './peak.js';
 import { type PytorchResult, describeConfig } from './pytorch.js';
 import type { SuiteResults } from './suites.js';
 import { CONV_LAYERS, convFlops } from './shapes.js';
-import { fmt, ratio, renderTable } from './table.js';
+import { fmt, ratio, renderTable } from '@tapegrad/term';
 
 export function peakTable(peaks: PeakResult[]): string {
   const rows = peaks.map((p) => [`f32x4 ${p.variant} (this run)`, p.gflops === null ? `— (${p.note ?? 'n/a'})` : fmt(p.gflops, 1), fmt(p.meanGflops, 1)]);

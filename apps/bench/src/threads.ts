@@ -9,7 +9,7 @@ import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { randomStorage } from './kernels.js';
 import { CONV_LAYERS, GEMM_LAYERS, convFlops, gemmSquares } from './shapes.js';
 import type { SuiteOptions } from './suite.js';
-import { fmt, renderTable } from './table.js';
+import { fmt, renderTable } from '@tapegrad/term';
 import { bestOfAlternating } from './timing.js';
 
 export interface ThreadsRow {

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FASHION_MNIST_CLASSES, writeFileAtomic } from '@tapegrad/nn/node';
+import { formatDuration } from '@tapegrad/term';
 import type { AnalysisResult } from './analyze.js';
 import { CliError } from './errors.js';
 import { checkOutDir, createOutDir } from './out-dir.js';
 import { lineChartSvg, type Series } from './render/charts.js';
+import type { SummaryRow } from './summary.js';
 
 export interface ReportOptions {
   /** The runs directory written by `train` (and `analyze` into `<runs>/analysis`). */
@@ -14,15 +16,12 @@ export interface ReportOptions {
   log?: (s: string) => void;
 }
 
-interface SummaryRow { name: string; model: string; recipe: string; testAccuracy: number; parameters: number; trainSeconds: number }
 interface EpochRow { epoch: number; trainLoss: number; trainAccuracy: number; testAccuracy: number; seconds: number; imagesPerSecond?: number }
 interface Metrics extends SummaryRow { epochs: EpochRow[] }
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (v: number | null | undefined, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(digits)}%` : '—');
 const int = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US') : '—');
-const dur = (s: number | null | undefined): string =>
-  typeof s !== 'number' || !Number.isFinite(s) ? '—' : s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 const notRun = (what: string, how: string): string => `<p class="missing">Not run: ${esc(what)}. ${esc(how)}</p>`;
 
 /** The runs directory must exist: an empty report of a mistyped path would look like a result. */
@@ -96,7 +95,7 @@ function tableSection(summary: SummaryRow[] | null, metrics: readonly Metrics[])
   const why = 'The lecture compares a small CNN with a fully connected network on Fashion-MNIST: the CNN reaches about 0.91 test accuracy against 0.87, with far fewer parameters per layer thanks to weight sharing.';
   const rows = summary?.length ? summary : metrics.map((m) => ({ name: m.name, model: m.model, recipe: m.recipe, testAccuracy: m.testAccuracy, parameters: m.parameters, trainSeconds: m.trainSeconds }));
   if (rows.length === 0) return section('table', 'Results', why, notRun('no trained runs (summary.json / metrics.json)', 'Run the train command first.'));
-  const body = rows.map((r) => [esc(r.name), esc(r.model), esc(r.recipe), pct(r.testAccuracy, 2), int(r.parameters), dur(r.trainSeconds)]);
+  const body = rows.map((r) => [esc(r.name), esc(r.model), esc(r.recipe), pct(r.testAccuracy, 2), int(r.parameters), formatDuration(r.trainSeconds)]);
   body.push(['<em>lecture</em>', 'cnn / fnn', 'Adam, 10 epochs, batch 128', '91% / 87%', '—', '—']);
   return section('table', 'Results', why, table(['run', 'model', 'recipe', 'test accuracy', 'parameters', 'training time'], body));
 }
@@ -229,7 +228,7 @@ export async function runReport(opts: ReportOptions): Promise<string> {
     sections.push(section('analysis', 'Analyses', 'Confusion matrices, learned filters, top-activating patches, rotation and FGSM robustness, parameter arithmetic, classic filters and the 1D example.', notRun(`no ${join(analysisDir, 'analysis.json')}`, 'Run the analyze command with --out <runs>/analysis.')));
   }
   const note = problems.length ? `<p class="missing">Could not read: ${problems.map(esc).join('; ')}</p>` : '';
-  const meta = analysis ? `Analyses computed ${esc(analysis.createdAt)} on the ${esc(analysis.backend)} backend in ${dur(analysis.seconds)}.` : '';
+  const meta = analysis ? `Analyses computed ${esc(analysis.createdAt)} on the ${esc(analysis.backend)} backend in ${formatDuration(analysis.seconds)}.` : '';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tapegrad: Fashion-MNIST CNN vs FNN</title><style>${STYLE}</style></head>
 <body><h1>Fashion-MNIST: CNN vs fully connected</h1>

@@ -12,7 +12,7 @@ import { CliError } from './errors.js';
 import { EpochProgress } from './progress.js';
 import type { TrainPlan } from './options.js';
 import { checkOutDir, checkRunName, createOutDir } from './out-dir.js';
-import { formatTable, type SummaryRow } from './table.js';
+import { formatSummaryTable, type SummaryRow } from './summary.js';
 
 /** A checked train command (planTrain in options.ts) and where to print. */
 export interface TrainOptions extends TrainPlan {
@@ -29,14 +29,10 @@ export interface EpochMetrics {
   imagesPerSecond: number;
 }
 
-/** What `DIR/<run>/metrics.json` holds. */
-export interface RunMetrics {
-  name: string;
+/** What `DIR/<run>/metrics.json` holds: the run's summary row and its epochs. */
+export interface RunMetrics extends SummaryRow {
   model: ModelKind;
   recipe: RecipeName;
-  testAccuracy: number;
-  parameters: number;
-  trainSeconds: number;
   backend: string;
   settings: TrainSettings;
   epochs: EpochMetrics[];
@@ -70,7 +66,7 @@ export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   const rows = [...previous.filter((p) => !fresh.some((f) => f.name === p.name)), ...fresh];
   writeJson(summaryPath, { rows });
   log('');
-  log(formatTable(rows));
+  log(formatSummaryTable(rows));
   log('');
   log(`Wrote ${results.map((r) => join(opts.out, r.name)).join(', ')} (model.safetensors, metrics.json, checkpoint.safetensors) and ${summaryPath}`);
   return results;
