@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { getBackend } from '@tapegrad/autograd';
 import type { Module } from '@tapegrad/nn';
@@ -8,11 +7,12 @@ import {
   type FirstLayerFilters, firstImages, firstLayerFilters, type ParameterCounts, parameterCounts, type RotationResult, rotationSweep, type TopPatches,
   topActivatingPatches,
 } from '@tapegrad/lecture';
-import { classicFiltersImage, confusionImage, fgsmExamplesImage, firstLayerFiltersImage, rotationExampleImage, topPatchesImage } from './analyze/images.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { classicFiltersFigure, confusionFigure, fgsmExamplesFigure, firstLayerFiltersFigure, rotationExampleFigure, topPatchesFigure } from './analyze/images.js';
 import { loadModel } from './analyze/load-model.js';
 import { checkInt, TEST_IMAGES } from './options.js';
 import { checkOutDir, createOutDir } from './out-dir.js';
-import { encodePng, type RgbImage } from './render/png.js';
+import { specToPng } from './render/vega.js';
 
 export interface AnalyzeOptions {
   /** CNN weights (`<runs>/cnn/model.safetensors`). */
@@ -101,8 +101,9 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
     log(`analyze: ${name} ${timings[name]!.toFixed(1)} s`);
     return r;
   };
-  const png = (file: string, img: RgbImage): string => {
-    writeFileSync(join(opts.out, file), encodePng(img));
+  // Each figure is a vega-lite spec rendered to PNG (vega's SVG, then resvg with DejaVu Sans).
+  const png = async (file: string, spec: TopLevelSpec): Promise<string> => {
+    writeFileAtomic(join(opts.out, file), await specToPng(spec));
     return file;
   };
 
@@ -123,13 +124,13 @@ export async function runAnalyze(opts: AnalyzeOptions): Promise<AnalysisResult> 
   const conv1d = conv1dExample();
 
   const files: AnalysisResult['files'] = {
-    confusionCnn: png('confusion-cnn.png', confusionImage(confusion.cnn, names.cnn.toUpperCase())),
-    confusionFnn: confusion.fnn ? png('confusion-fnn.png', confusionImage(confusion.fnn, names.fnn!.toUpperCase())) : null,
-    firstLayerFilters: png('conv1-filters.png', firstLayerFiltersImage(filters)),
-    topPatches: png('conv2-top-patches.png', topPatchesImage(patches)),
-    rotationExample: png('rotation-example.png', rotationExampleImage(rotation, subset.images, names.cnn)),
-    fgsmExamples: png('fgsm-examples.png', fgsmExamplesImage(fgsm.examples, exampleImages)),
-    classicFilters: png('classic-filters.png', classicFiltersImage(classic.original, classic.outputs)),
+    confusionCnn: await png('confusion-cnn.png', confusionFigure(confusion.cnn, names.cnn)),
+    confusionFnn: confusion.fnn ? await png('confusion-fnn.png', confusionFigure(confusion.fnn, names.fnn!)) : null,
+    firstLayerFilters: await png('conv1-filters.png', firstLayerFiltersFigure(filters)),
+    topPatches: await png('conv2-top-patches.png', topPatchesFigure(patches)),
+    rotationExample: await png('rotation-example.png', rotationExampleFigure(rotation, subset.images, names.cnn)),
+    fgsmExamples: await png('fgsm-examples.png', fgsmExamplesFigure(fgsm.examples, exampleImages)),
+    classicFilters: await png('classic-filters.png', classicFiltersFigure(classic.original, classic.outputs)),
   };
 
   for (const m of [cnn, fnn, rot]) m?.dispose();

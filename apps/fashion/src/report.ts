@@ -184,7 +184,7 @@ h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.8em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.why{color:#444}.missing{color:#a33;font-style:italic}
 figure{margin:.5em 1em .5em 0;display:inline-block;vertical-align:top}figcaption{font-size:13px;color:#555}
-img{image-rendering:pixelated;max-width:100%}.row{display:flex;flex-wrap:wrap;align-items:flex-start}
+img{max-width:100%}.row{display:flex;flex-wrap:wrap;align-items:flex-start}
 table.conv1d td{min-width:2em}`;
 
 /**

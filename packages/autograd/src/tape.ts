@@ -1,5 +1,6 @@
 import type { Shape } from './backend.js';
 import { engine, noGrad, untracked } from './engine.js';
+import { notifyOp } from './op-observer.js';
 import { fmt, shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -54,9 +55,11 @@ export class Node {
 
 /**
  * Records `out = op(inputs)` when grad mode is on and some input requires grad. `saved` tensors
- * are shared (not copied) and owned by the node from now on.
+ * are shared (not copied) and owned by the node from now on. `attrs` go to an op observer only
+ * (see op-observer.ts), which sees the op whether or not it is recorded.
  */
-export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: Vjp, saved: readonly Tensor[] = []): Tensor {
+export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: Vjp, saved: readonly Tensor[] = [], attrs?: Readonly<Record<string, unknown>>): Tensor {
+  notifyOp(op, out, inputs, attrs);
   if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
   const nodeInputs: NodeInput[] = inputs.map((t) => {
     if (t.gradFn) t.gradFn.refs++;

@@ -11,9 +11,9 @@
  */
 import { Tensor } from './tensor.js';
 import {
-  abs, add, avgPool2d, batchNorm, broadcastTo, clamp, clone, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp, flatten, greater,
+  abs, add, argmax, argmin, avgPool2d, batchNorm, broadcastTo, clamp, clone, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp, flatten, greater,
   linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
-  sqrt, squeeze, sub, sum, tanh, transpose, unsqueeze,
+  sqrt, squeeze, sub, sum, tanh, transpose, unsqueeze, min, norm, gather, leakyRelu, gelu, elu, softplus,
 } from './ops/index.js';
 
 /** The method form of an op: its parameters after the first (the tensor itself). */
@@ -24,11 +24,11 @@ const OP_METHODS = {
   // arithmetic (numbers allowed wherever a tensor is)
   add, sub, mul, div, pow, neg,
   // elementwise
-  exp, log, sqrt, abs, sign, relu, sigmoid, tanh, clamp, greater, equal,
+  exp, log, sqrt, abs, sign, relu, sigmoid, tanh, clamp, greater, equal, leakyRelu, gelu, elu, softplus,
   // reductions
-  sum, mean, max,
+  sum, mean, max, min, argmax, argmin, norm,
   // layout
-  reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, pad, slice,
+  reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, pad, slice, gather,
   // linear algebra, convolution, pooling
   matmul, linear, conv1d, conv2d, maxPool2d, avgPool2d,
   // softmax, losses, normalisation, regularisation

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
-  unsqueeze, where, withBackend, zeros,
+  unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
 } from '../src/index.js';
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
@@ -252,5 +252,43 @@ describe('backward and lifetime errors', () => {
       expect(() => tidy(f)).toThrow();
     }
     expect(memory()).toEqual(before);
+  });
+});
+
+describe('errors of stack, gather, argmax, min, norm and the activations', () => {
+  it('stack: empty list, shape mismatch, dim out of range', () => {
+    expect(() => stack([])).toThrow(/^stack: tensors must be a non-empty array of tensors$/);
+    expect(() => stack([zeros([2, 3]), zeros([3, 2])])).toThrow(/^stack: every tensor must have shape \[2,3\], but tensor 1 has shape \[3,2\]$/);
+    expect(() => stack([zeros([2, 3])], 3)).toThrow(/^stack: dim 3 is out of range for tensors of shape \[2,3\] \(expected \[-3, 2\]\)$/);
+  });
+  it('gather x=[3,4]: dim, rank, extent and index values', () => {
+    const x = zeros([3, 4]);
+    expect(() => gather(x, 2, zeros([3, 1]))).toThrow(/^gather: dim 2 is out of range for input \[3,4\] \(expected \[-2, 1\]\)$/);
+    expect(() => gather(x, 1, zeros([3]))).toThrow(/^gather: index must have the input's rank 2, got index \[3\] for input \[3,4\]$/);
+    expect(() => gather(x, 1, zeros([4, 1]))).toThrow(/^gather: index \[4,1\] is larger than input \[3,4\] in dim 0 \(only dim 1 may be larger\)$/);
+    expect(() => gather(x, 1, tensor([0, 4, 1], [3, 1]))).toThrow(/^gather: index value 4 at flat position 1 is out of range for dim 1 of size 4 \(input \[3,4\]\)$/);
+    expect(() => gather(x, 1, tensor([0, 1.5, 1], [3, 1]))).toThrow(/^gather: index value 1.5 at flat position 1/);
+    expect(() => gather(x, 1, [0, 1, 2] as unknown as Tensor)).toThrow(/^gather: index must be a Tensor of integer indices, got object$/);
+  });
+  it('argmax/argmin: dim out of range, empty input', () => {
+    expect(() => argmax(zeros([3, 4]), 2)).toThrow(/^argmax: dim 2 is out of range for \[3,4\] \(expected \[-2, 1\]\)$/);
+    expect(() => argmin(zeros([3, 4]), 1.5)).toThrow(/^argmin: dim 1.5 is out of range for \[3,4\]/);
+    expect(() => argmax(zeros([0, 4]), 1)).toThrow(/^argmax: cannot reduce an empty tensor \[0,4\]$/);
+  });
+  it('min: dim out of range names min... via max (the op it is composed of)', () => {
+    expect(() => min(zeros([3, 4]), 5)).toThrow(/dim 5 is out of range for a tensor of rank 2/);
+  });
+  it('norm: unsupported p, dim out of range', () => {
+    expect(() => norm(zeros([3]), -1)).toThrow(/^norm: p must be 'fro', 0, a positive number, Infinity or -Infinity, got -1$/);
+    expect(() => norm(zeros([3]), NaN)).toThrow(/^norm: p must be .* got "NaN"$/);
+    expect(() => norm(zeros([3]), 'nuc' as 'fro')).toThrow(/^norm: p must be .* got "nuc"$/);
+    expect(() => norm(zeros([3]), 2, 1)).toThrow(/^norm: dim 1 is out of range for a tensor of rank 1$/);
+  });
+  it('leakyRelu, elu, softplus, gelu: bad options', () => {
+    expect(() => leakyRelu(zeros([2]), NaN)).toThrow(/^leakyRelu: negativeSlope must be a finite number, got NaN$/);
+    expect(() => elu(zeros([2]), Infinity)).toThrow(/^elu: alpha must be a finite number, got Infinity$/);
+    expect(() => softplus(zeros([2]), { beta: 0 })).toThrow(/^softplus: beta must be a positive finite number, got 0$/);
+    expect(() => softplus(zeros([2]), { threshold: NaN })).toThrow(/^softplus: threshold must be a number \(Infinity for none\), got NaN$/);
+    expect(() => gelu(zeros([2]), { approximate: 'erf' as 'none' })).toThrow(/^gelu: approximate must be 'none' or 'tanh', got "erf"$/);
   });
 });

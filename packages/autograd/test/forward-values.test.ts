@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
-  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, type Tensor,
+  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -550,5 +550,25 @@ describe('dropout mask: the counter-based hash of Backend.dropoutMask', () => {
   });
   it('dropout x=[4,5] p=1 training: all zeros', () => {
     expect(values(dropout(ones([4, 5]), 1, true))).toEqual(new Array(20).fill(0));
+  });
+});
+
+describe('norm and gather edge cases', () => {
+  it('norm x=[3] of zeros: value 0 and gradient 0 (not 0/0), as in PyTorch', () => {
+    const x = zeros([3], { requiresGrad: true });
+    const n = norm(x);
+    expect(n.item()).toBe(0);
+    n.backward();
+    expect(values(x.grad!)).toEqual([0, 0, 0]);
+  });
+  it('gather x=[2,3] with ±Infinity and NaN in places not picked: the picked values are exact', () => {
+    const x = tensor([Infinity, 2, NaN, -3, -Infinity, 5], [2, 3]);
+    expect(values(gather(x, 1, tensor([1, 0], [2, 1])))).toEqual([2, -3]);
+    expect(values(gather(x, 1, tensor([0, 1], [2, 1])))).toEqual([Infinity, -Infinity]);
+  });
+  it('gather x=[3] dim=0 with a repeated index: the gradient adds up', () => {
+    const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+    sum(gather(x, 0, tensor([2, 2, 0, 2], [4]))).backward();
+    expect(values(x.grad!)).toEqual([1, 0, 3]);
   });
 });

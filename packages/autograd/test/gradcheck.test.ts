@@ -3,6 +3,7 @@ import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
   exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
+  clone, elu, gather, gelu, leakyRelu, min, norm, softplus, stack,
 } from '../src/index.js';
 import { record } from '../src/tape.js';
 import { gradcheck, type GradcheckOptions, type GradInput } from '../src/testing/index.js';
@@ -243,6 +244,44 @@ describe('gradcheck: composite graphs', () => {
       inputs: [[2, 1, 6, 6], [2, 1, 3, 3], [3, 8]],
     },
     { name: 'diamond x=[2,3]: exp(x)*x + sum(x) (fan-out and accumulation)', fn: (x) => add(mul(exp(x), x), sum(x)), inputs: [[2, 3]] },
+  ]);
+});
+
+describe('gradcheck: stack, gather, clone, min, norm', () => {
+  const idx = (shape: readonly number[], data: readonly number[]) => tensor(data, shape);
+  run([
+    { name: 'stack [2,3]+[2,3]+[2,3] dim=0', fn: (a, b, c) => stack([a!, b!, c!]), inputs: [[2, 3], [2, 3], [2, 3]] },
+    { name: 'stack [2,3]+[2,3] dim=-1', fn: (a, b) => stack([a!, b!], -1), inputs: [[2, 3], [2, 3]] },
+    { name: 'stack [2,3] with itself dim=1', fn: (a) => stack([a!, a!], 1), inputs: [[2, 3]] },
+    { name: 'gather x=[3,4] dim=1 index=[3,2] (an index repeated)', fn: (x) => gather(x, 1, idx([3, 2], [3, 0, 1, 1, 0, 2])), inputs: [[3, 4]] },
+    { name: 'gather x=[3,4] dim=0 index=[2,4]', fn: (x) => gather(x, 0, idx([2, 4], [2, 0, 1, 1, 0, 0, 2, 2])), inputs: [[3, 4]] },
+    { name: 'gather x=[2,3,4] dim=-1 index=[1,2,5] (smaller outside dim, larger along it)', fn: (x) => gather(x, -1, idx([1, 2, 5], [0, 3, 3, 1, 2, 2, 2, 0, 1, 3])), inputs: [[2, 3, 4]] },
+    { name: 'clone x=[2,3]', fn: clone, inputs: [[2, 3]] },
+    { name: 'min x=[2,3,4] all dims', fn: (x) => min(x), inputs: [[2, 3, 4]] },
+    { name: 'min x=[2,3,4] dim=1 keepdim', fn: (x) => min(x, 1, { keepdim: true }), inputs: [[2, 3, 4]] },
+    { name: 'norm x=[3,4] p=2 all', fn: (x) => norm(x), inputs: [[3, 4]] },
+    { name: "norm x=[3,4] p='fro' dim=1 keepdim", fn: (x) => norm(x, 'fro', 1, { keepdim: true }), inputs: [[3, 4]] },
+    { name: 'norm x=[2,3,4] p=2 dim=[0,2]', fn: (x) => norm(x, 2, [0, 2]), inputs: [[2, 3, 4]] },
+    { name: 'norm x=[3,4] p=1 dim=0', fn: (x) => norm(x, 1, 0), inputs: [[3, 4]] },
+    { name: 'norm x=[3,4] p=Infinity dim=1', fn: (x) => norm(x, Infinity, 1), inputs: [[3, 4]] },
+    { name: 'norm x=[3,4] p=-Infinity dim=1', fn: (x) => norm(x, -Infinity, 1), inputs: [[3, 4]] },
+    { name: 'norm x=[3,4] p=3 dim=1', fn: (x) => norm(x, 3, 1), inputs: [[3, 4]] },
+    { name: 'norm x=[3,4] p=0.5 all', fn: (x) => norm(x, 0.5), inputs: [[3, 4]] },
+  ]);
+});
+
+describe('gradcheck: activations', () => {
+  run([
+    { name: 'leakyRelu x=[3,4] slope=0.01', fn: (x) => leakyRelu(x), inputs: [[3, 4]] },
+    { name: 'leakyRelu x=[3,4] slope=0.2', fn: (x) => leakyRelu(x, 0.2), inputs: [[3, 4]] },
+    { name: 'gelu x=[3,4]', fn: (x) => gelu(x), inputs: [[3, 4]] },
+    { name: 'gelu x=[3,4] scaled by 4 (tails)', fn: (x) => gelu(mul(x, 4)), inputs: [[3, 4]] },
+    { name: "gelu x=[3,4] approximate='tanh'", fn: (x) => gelu(x, { approximate: 'tanh' }), inputs: [[3, 4]] },
+    { name: 'elu x=[3,4] alpha=1', fn: (x) => elu(x), inputs: [[3, 4]] },
+    { name: 'elu x=[3,4] alpha=0.5', fn: (x) => elu(x, 0.5), inputs: [[3, 4]] },
+    { name: 'softplus x=[3,4]', fn: (x) => softplus(x), inputs: [[3, 4]] },
+    { name: 'softplus x=[3,4] scaled by 10, beta=2 threshold=5 (both branches)', fn: (x) => softplus(mul(x, 10), { beta: 2, threshold: 5 }), inputs: [[3, 4]] },
+    { name: 'softplus x=[3,4] threshold=Infinity', fn: (x) => softplus(x, { threshold: Infinity }), inputs: [[3, 4]] },
   ]);
 });
 

@@ -14,3 +14,4 @@ export * from './io/index.js';
 export { DataError, namingFile } from './errors.js';
 export * from './train/index.js';
 export { Rng, mixSeed, type RngState } from './random.js';
+export * from './onnx/index.js';

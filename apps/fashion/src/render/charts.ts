@@ -1,5 +1,5 @@
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
+import { specToSvg } from './vega.js';
 
 /** One line of a chart. */
 export interface Series {
@@ -23,7 +23,7 @@ export interface LineChartOptions {
 
 /**
  * A line chart with a point per value and a legend, rendered to a standalone SVG string by
- * vega-lite -> vega with the headless 'none' renderer (no canvas needed in Node).
+ * vega-lite -> vega with the headless 'none' renderer (specToSvg: no canvas needed in Node).
  * @example await lineChartSvg([{ name: 'cnn', points: [{ x: 0, y: 0.9 }, { x: 15, y: 0.7 }] }], { title: 'Rotation', xTitle: 'angle', yTitle: 'accuracy' })
  */
 export async function lineChartSvg(series: readonly Series[], opts: LineChartOptions): Promise<string> {
@@ -34,7 +34,6 @@ export async function lineChartSvg(series: readonly Series[], opts: LineChartOpt
     title: opts.title,
     width: opts.width ?? 420,
     height: opts.height ?? 240,
-    background: 'white',
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
@@ -49,11 +48,5 @@ export async function lineChartSvg(series: readonly Series[], opts: LineChartOpt
       strokeDash: { field: 'dashed', type: 'nominal', legend: null, scale: { domain: ['solid', 'dashed'], range: [[1, 0], [5, 3]] } },
     },
   };
-  const compiled = vegaLite.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return specToSvg(spec);
 }

@@ -41,7 +41,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, we
     if (bias) grads.push(needs[grads.length] ? wrap(r.dbias, [c]) : (getBackend().free(r.dbias), null));
     else getBackend().free(r.dbias);
     return grads;
-  }, weight ? [x, s, weight] : [x, s]);
+  }, weight ? [x, s, weight] : [x, s], { runningMean, runningVar, weight: weight ?? null, bias: bias ?? null, ...p });
   s.dispose();
   return out;
 }

@@ -2,6 +2,7 @@ import type { Backend, Shape, Storage } from '../backend.js';
 import { getBackend } from '../engine.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { notifyOp } from '../op-observer.js';
 import { record, type Vjp } from '../tape.js';
 import { checkBackend, type TensorLike, withTensors, wrap } from './util.js';
 
@@ -13,7 +14,10 @@ export function broadcastBinary(op: string, a: TensorLike, b: TensorLike, kernel
     checkBackend(op, x!, y!);
     const outShape = broadcastShapes(op, x!.shape, y!.shape);
     const out = wrap(kernel(getBackend(), x!.storage, x!.shape, y!.storage, y!.shape, outShape), outShape);
-    if (!vjp) return out;
+    if (!vjp) {
+      notifyOp(op, out, [x!, y!]);
+      return out;
+    }
     return record(op, out, [x!, y!], vjp, saveOut ? [x!, y!, out] : [x!, y!]);
   });
 }

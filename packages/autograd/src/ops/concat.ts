@@ -27,5 +27,5 @@ export function concat(xs: readonly Tensor[], dim = 0): Tensor {
   }
   return record('concat', out, xs, (g, _saved, needs) =>
     xs.map((x, k) => (needs[k] ? slice(g, g.shape.map((_, i) => (i === axis ? offsets[k]! : 0)), g.shape.map((d, i) => (i === axis ? x.shape[axis]! : d))) : null)),
-  );
+  [], { axis });
 }

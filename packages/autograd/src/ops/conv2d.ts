@@ -50,5 +50,5 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
       needs[1] ? wrap(be.conv2dBackwardWeight(dy.storage, xs!.storage, g), ws!.shape) : null,
       needs[2] ? wrap(be.sum(dy.storage, dy.shape, [0, 2, 3]), [g.o]) : null,
     ];
-  }, [x, w]);
+  }, [x, w], { geometry: g });
 }

@@ -30,7 +30,7 @@ export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tenso
   return record('matmul', out, [a, b], (g, [x, y], needs) => [
     needs[0] ? sumToBatch(transA ? bmm(y!, g, transB, true) : bmm(g, y!, false, !transB), ba) : null,
     needs[1] ? sumToBatch(transB ? bmm(g, x!, true, transA) : bmm(x!, g, !transA, false), bb) : null,
-  ], [a, b]);
+  ], [a, b], { transA, transB });
 }
 
 /** A gradient computed per batch entry, summed when the operand was broadcast (batch 1). */

@@ -24,5 +24,5 @@ export function max(x: Tensor, dim?: number | readonly number[], opts: ReduceOpt
       const count = sum(mask, axes, { keepdim: true });
       return mul(mask, div(g.share(keepShape), count));
     }),
-  ], [x, out]);
+  ], [x, out], { axes, keepdim: opts.keepdim ?? false });
 }

@@ -22,5 +22,5 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
   }
   const outShape = x.shape.map((d, i) => d + before[i]! + after[i]!);
   const out = wrap(getBackend().pad(x.storage, x.shape, before, after, value), outShape);
-  return record('pad', out, [x], (g) => [slice(g, before, x.shape)]);
+  return record('pad', out, [x], (g) => [slice(g, before, x.shape)], [], { before, after, value });
 }

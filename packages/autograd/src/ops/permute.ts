@@ -15,7 +15,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const out = wrap(getBackend().permute(x.storage, x.shape, perm), perm.map((p) => x.shape[p]!));
   const inverse = new Array<number>(r);
   perm.forEach((p, i) => (inverse[p] = i));
-  return record('permute', out, [x], (g) => [permute(g, inverse)]);
+  return record('permute', out, [x], (g) => [permute(g, inverse)], [], { perm });
 }
 
 /** Swaps two dimensions (default: the last two). */

@@ -2,6 +2,7 @@ import type { ConvGeometry } from '../backend.js';
 import { getBackend } from '../engine.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { notifyOp } from '../op-observer.js';
 import { record } from '../tape.js';
 import { checkBackend, pair, wrap } from './util.js';
 
@@ -43,10 +44,11 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const out = wrap(y, [g.n, g.c, g.oh, g.ow]);
   if (!x.requiresGrad) {
     getBackend().free(argmax);
+    notifyOp('maxPool2d', out, [x], { geometry: g });
     return out;
   }
   const am = wrap(argmax, [argmax.size]);
-  const r = record('maxPool2d', out, [x], (dy, [a]) => [wrap(getBackend().maxPool2dBackward(dy.storage, a!.storage, g), x.shape)], [am]);
+  const r = record('maxPool2d', out, [x], (dy, [a]) => [wrap(getBackend().maxPool2dBackward(dy.storage, a!.storage, g), x.shape)], [am], { geometry: g });
   am.dispose();
   return r;
 }
@@ -56,5 +58,5 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   checkBackend('avgPool2d', x);
   const g = poolGeometry('avgPool2d', x.shape, opts);
   const out = wrap(getBackend().avgPool2d(x.storage, g), [g.n, g.c, g.oh, g.ow]);
-  return record('avgPool2d', out, [x], (dy) => [wrap(getBackend().avgPool2dBackward(dy.storage, g), x.shape)]);
+  return record('avgPool2d', out, [x], (dy) => [wrap(getBackend().avgPool2dBackward(dy.storage, g), x.shape)], [], { geometry: g });
 }

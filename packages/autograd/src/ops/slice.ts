@@ -26,5 +26,5 @@ export function slice(x: Tensor, starts: readonly number[], sizes: readonly numb
   // The adjoint of a slice is zero-padding back to the input's shape.
   return record('slice', out, [x], (g) => [
     wrap(getBackend().pad(g.storage, g.shape, st, x.shape.map((d, i) => d - st[i]! - sz[i]!), 0), x.shape),
-  ]);
+  ], [], { starts: st, sizes: sz });
 }

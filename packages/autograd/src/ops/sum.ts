@@ -25,7 +25,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], opts: ReduceOpt
   const keepShape = reducedShape(x.shape, axes, true);
   const out = wrap(getBackend().sum(x.storage, x.shape, axes), reducedShape(x.shape, axes, opts.keepdim ?? false));
   // d sum / dx: the gradient broadcast back over the summed axes.
-  return record('sum', out, [x], (g) => [tidy(() => broadcastTo(g.share(keepShape), x.shape))]);
+  return record('sum', out, [x], (g) => [tidy(() => broadcastTo(g.share(keepShape), x.shape))], [], { axes, keepdim: opts.keepdim ?? false });
 }
 
 /** Mean over `dim` (all when omitted). */

@@ -1,5 +1,6 @@
 import { getBackend, tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
+import { notifyOp } from '../op-observer.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 import { sub } from './sub.js';
@@ -32,7 +33,9 @@ export function abs(x: Tensor): Tensor {
 /** −1, 0 or 1 (not differentiable: no tape entry). */
 export function sign(x: Tensor): Tensor {
   checkBackend('sign', x);
-  return wrap(getBackend().sign(x.storage), x.shape);
+  const out = wrap(getBackend().sign(x.storage), x.shape);
+  notifyOp('sign', out, [x]);
+  return out;
 }
 
 /** max(x, 0). NOTE: the gradient at exactly 0 is 0, as in PyTorch. */

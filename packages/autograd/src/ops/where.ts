@@ -28,7 +28,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     return record('where', out, [x!, y!], (g, [c, xs, ys], needs) => [
       needs[0] ? tidy(() => unbroadcast(where(c!, g, 0), xs!.shape)) : null,
       needs[1] ? tidy(() => unbroadcast(where(c!, 0, g), ys!.shape)) : null,
-    ], [cond, x!, y!]);
+    ], [cond, x!, y!], { cond });
   });
 }
 

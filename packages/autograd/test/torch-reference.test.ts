@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
+} from '../src/index.js';
+import { expectClose, float64Backend } from '../src/testing/index.js';
+
+// Forward values and gradients pinned against PyTorch 1.13, computed in float64 by
+// test/torch/ops-reference.py (run with /usr/bin/python3; the numbers below are its output).
+// Each case runs on the float32 reference backend (tolerance: a few float32 ulps, 2⁻²³ relative per
+// rounding step) and on the float64 one (tolerance: float64 rounding, except gelu whose erfc fit
+// has relative error below 1.2e-7).
+
+const X = [-30, -8, -3, -1.5, -0.5, -1e-3, 0, 1e-3, 0.25, 0.5, 1, 2.5, 4, 15, 30];
+const REF = {
+  gelu: [-0.0, -4.884981308350689e-15, -0.00404969409489031, -0.10021080190328704, -0.15426876936299344, -0.000499601057786089, 0.0, 0.000500398942213911, 0.14967658142073093, 0.34573123063700656, 0.841344746068543, 2.4844758366855597, 3.9998733150326675, 15.0, 30.0],
+  gelu_tanh: [-0.0, -0.0, -0.0036373920817729943, -0.10042842301976707, -0.15428599017485606, -0.000499601057786418, 0.0, 0.000500398942213582, 0.149675350701685, 0.34571400982514394, 0.8411919906082768, 2.484915733910001, 3.9999297540518075, 15.0, 30.0],
+  elu: [-0.9999999999999064, -0.9996645373720975, -0.950212931632136, -0.7768698398515702, -0.3934693402873666, -0.000999500166624978, 0.0, 0.001, 0.25, 0.5, 1.0, 2.5, 4.0, 15.0, 30.0],
+  elu_a05: [-0.4999999999999532, -0.49983226868604874, -0.475106465816068, -0.3884349199257851, -0.1967346701436833, -0.000499750083312489, 0.0, 0.001, 0.25, 0.5, 1.0, 2.5, 4.0, 15.0, 30.0],
+  leaky_relu: [-0.3, -0.08, -0.03, -0.015, -0.005, -1e-05, 0.0, 0.001, 0.25, 0.5, 1.0, 2.5, 4.0, 15.0, 30.0],
+  leaky_relu_02: [-6.0, -1.6, -0.6000000000000001, -0.30000000000000004, -0.1, -0.0002, 0.0, 0.001, 0.25, 0.5, 1.0, 2.5, 4.0, 15.0, 30.0],
+  softplus: [9.357622968839737e-14, 0.00033540637289576885, 0.04858735157374206, 0.2014132779827524, 0.4740769841801067, 0.6926473055599401, 0.6931471805599453, 0.6936473055599401, 0.8259394198788436, 0.9740769841801067, 1.3132616875182228, 2.5788897342925496, 4.0181499279178094, 15.000000305902274, 30.0],
+  softplus_b2_t5: [4.37825538134826e-27, 5.626758419358841e-08, 0.0012378425688652247, 0.02429367578687103, 0.15663084375911143, 0.346073840279931, 0.34657359027997264, 0.347073840279931, 0.48703849209005334, 0.6566308437591114, 1.0634640055214863, 2.503357674244559, 4.0, 15.0, 30.0],
+  gelu_grad: [-4.420938404635643e-195, -3.9807546004751306e-14, -0.01194564720418392, -0.1274691922299796, 0.13250487534383712, 0.4992021157051586, 0.5, 0.5007978842948414, 0.695373354883636, 0.8674951246561629, 1.0833154705876864, 1.037611085908145, 1.0005036496612265, 1.0, 1.0],
+  elu_grad: [9.357622968840175e-14, 0.00033546262790251185, 0.049787068367863944, 0.22313016014842982, 0.6065306597126334, 0.999000499833375, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+  leaky_relu_grad: [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+  softplus_grad: [9.3576229688393e-14, 0.00033535013046647816, 0.04742587317756679, 0.18242552380635632, 0.37754066879814546, 0.49975000002083336, 0.5, 0.5002499999791666, 0.5621765008857981, 0.6224593312018546, 0.7310585786300049, 0.9241418199787564, 0.9820137900379085, 0.9999996940977731, 1.0],
+};
+
+type Fn = (x: Tensor) => Tensor;
+const F32 = { rtol: 8 * 2 ** -23, atol: 1e-37 };
+const F64 = { rtol: 1e-12, atol: 1e-300 };
+// gelu: the erfc fit's relative error (< 1.2e-7); and PyTorch's own 0.5x(1 + erf(x/√2)) cancels in
+// the left tail (1 + erf is computed to 2⁻⁵³ absolute), so its values there are only good to
+// |x|·2⁻⁵³ ≈ 1e-15 (at x = −8 PyTorch gives −4.885e-15, the exact value is −4.977e-15: ours).
+const ERFC = { rtol: 4e-7, atol: 1e-15 };
+// tanh-gelu in float32: 1 + tanh(·) cancels for negative x (PyTorch's float32 does the same), an
+// absolute error up to 0.5·|x|·2⁻²³ ≈ 2e-7 at |x| = 3.
+const TANH_CANCEL = { rtol: 8 * 2 ** -23, atol: 4e-7 };
+
+function both(name: string, fn: Fn, want: number[], grad: number[] | null, f64tol = F64, f32tol = F32): void {
+  for (const [label, run, tol] of [
+    ['float32', <T>(f: () => T) => f(), f32tol],
+    ['float64', <T>(f: () => T) => withBackend(float64Backend(), f), f64tol],
+  ] as const) {
+    it(`${name} x=[15] from -30 to 30 matches PyTorch 1.13 (${label})`, () => {
+      run(() => {
+        const x = tensor(X, [15], { requiresGrad: true });
+        const y = fn(x);
+        const t = label === 'float32' ? { rtol: Math.max(tol.rtol, f64tol.rtol), atol: Math.max(tol.atol, f64tol.atol) } : tol;
+        expectClose(y, want, { ...t, label: `${name} forward` });
+        if (grad) {
+          y.sum().backward();
+          expectClose(x.grad!, grad, { ...t, label: `${name} gradient` });
+        }
+      });
+    });
+  }
+}
+
+describe('activations against PyTorch 1.13', () => {
+  both('gelu', gelu, REF.gelu, REF.gelu_grad, ERFC);
+  both("gelu approximate='tanh'", (x) => gelu(x, { approximate: 'tanh' }), REF.gelu_tanh, null, F64, TANH_CANCEL);
+  both('elu', elu, REF.elu, REF.elu_grad);
+  both('elu alpha=0.5', (x) => elu(x, 0.5), REF.elu_a05, null);
+  both('leakyRelu', leakyRelu, REF.leaky_relu, REF.leaky_relu_grad);
+  both('leakyRelu negativeSlope=0.2', (x) => leakyRelu(x, 0.2), REF.leaky_relu_02, null);
+  both('softplus', softplus, REF.softplus, REF.softplus_grad);
+  both('softplus beta=2 threshold=5', (x) => softplus(x, { beta: 2, threshold: 5 }), REF.softplus_b2_t5, null);
+});
+
+describe('reductions, indexing and joins against PyTorch 1.13', () => {
+  const M = [1, -2, 3, 0.5, 4, 4, -1, 2, -3, 0, 2, 2];
+  const m = () => tensor(M, [3, 4]);
+  const vals = (t: Tensor) => Array.from(t.toArray());
+  it('argmax M=[3,4] dim=1, dim=0, all (first index on ties)', () => {
+    expect(vals(argmax(m(), 1))).toEqual([2, 0, 2]);
+    expect(vals(argmax(m(), 0))).toEqual([1, 1, 0, 1]);
+    const all = argmax(m());
+    expect(all.shape).toEqual([]);
+    expect(all.item()).toBe(4);
+    expect(argmax(m(), 1, { keepdim: true }).shape).toEqual([3, 1]);
+    expect(argmax(m(), 1).requiresGrad).toBe(false);
+  });
+  it('argmin M=[3,4] dim=1', () => {
+    expect(vals(argmin(m(), 1))).toEqual([1, 2, 0]);
+  });
+  it('argmax x=[4] with NaN: the NaN is the maximum, as in PyTorch', () => {
+    expect(argmax(tensor([1, NaN, 5, NaN], [4])).item()).toBe(1);
+  });
+  it('min M=[3,4] dim=1 (amin)', () => {
+    expect(vals(min(m(), 1))).toEqual([-2, -1, -3]);
+  });
+  it('norm M=[3,4]: 2-norm, p=1 dim=1, p=Infinity dim=0, p=3 dim=1, p=0', () => {
+    expectClose(norm(m()), [8.261355820929152], F32);
+    expect(vals(norm(m(), 1, 1))).toEqual([6.5, 11, 7]);
+    expect(vals(norm(m(), Infinity, 0))).toEqual([4, 4, 3, 2]);
+    expectClose(norm(m(), 3, 1), [3.305744509228972, 5.155136735475772, 3.503398060386724], { rtol: 4 * 2 ** -23 * 4, atol: 0 });
+    expect(norm(m(), 0).item()).toBe(11);
+  });
+  it('gather M=[3,4] dim=1 index=[3,2] and dim=0 index=[1,4]', () => {
+    expect(vals(gather(m(), 1, tensor([3, 0, 1, 1, 0, 2], [3, 2])))).toEqual([0.5, 1, 4, 4, -3, 2]);
+    const g0 = gather(m(), 0, tensor([2, 0, 1, 1], [1, 4]));
+    expect(g0.shape).toEqual([1, 4]);
+    expect(vals(g0)).toEqual([-3, -2, -1, 2]);
+  });
+  it('stack [M, 2M] dim=1 -> [3,2,4]', () => {
+    const s = stack([m(), m().mul(2)], 1);
+    expect(s.shape).toEqual([3, 2, 4]);
+    expect(vals(s).slice(0, 8)).toEqual([1, -2, 3, 0.5, 2, -4, 6, 1]);
+  });
+});

@@ -1,0 +1,311 @@
+import type { Module } from '../module.js';
+import {
+  type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto, DataType, IR_VERSION, attrFloat, attrInt, attrInts, attrTensor,
+  floatTensor, int64Tensor, onnx,
+} from './proto.js';
+import { type Trace, type TracedOp, traceTwice } from './trace.js';
+
+export interface ToOnnxOptions {
+  /** Shape of one input batch, [N, ...]; N is exported as the dynamic dimension "N". */
+  inputShape: readonly number[];
+  /** ONNX opset of the default domain, 13 to 17 (default 13). */
+  opset?: number;
+  /** Name of the graph (default 'tapegrad'). */
+  graphName?: string;
+}
+
+export const EXPORT_OPSETS = [13, 14, 15, 16, 17] as const;
+
+/** What an emitter can use: names of values, new nodes and constants, and which dims are batch-dependent. */
+interface Emit {
+  op: TracedOp;
+  /** The ONNX name of value `id`. */
+  name(id: number): string;
+  shape(id: number): number[];
+  /** Per dim of value `id`: true when it changes with the batch size. */
+  batchDims(id: number): boolean[];
+  /** Adds a node; returns its first output's name (a fresh one unless `out` is given). */
+  node(type: string, inputs: string[], attrs?: AttributeProto[], out?: string): string;
+  int64(values: readonly number[], dims?: readonly number[]): string;
+  float(values: readonly number[], dims: readonly number[]): string;
+  /** Makes `id` another name for an existing value (no node). */
+  alias(id: number, name: string): void;
+  fail(why: string): never;
+}
+
+type Emitter = (e: Emit) => void;
+
+const ELEMENTWISE: Record<string, string> = {
+  add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow',
+  neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', sign: 'Sign', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh',
+};
+
+interface Geometry { kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; groups?: number }
+
+const out = (e: Emit): string => e.name(e.op.output);
+const ins = (e: Emit): string[] => e.op.inputs.map((i) => e.name(i));
+
+/** A shape for Reshape/Expand: batch-dependent dims become `dynamic` (−1 for Reshape, 1 for Expand). */
+function shapeWithBatch(e: Emit, id: number, dynamic: number, what: string): number[] {
+  const bd = e.batchDims(id);
+  if (bd.filter(Boolean).length > 1) e.fail(`${what} to ${JSON.stringify(e.shape(id))} has more than one batch-dependent dimension`);
+  return e.shape(id).map((d, i) => (bd[i] ? dynamic : d));
+}
+
+const EMITTERS: Record<string, Emitter> = {
+  ...Object.fromEntries(Object.entries(ELEMENTWISE).map(([op, type]) => [op, (e: Emit) => void e.node(type, ins(e), [], out(e))])),
+  conv2d(e) {
+    const g = e.op.attrs.geometry as Geometry;
+    e.node('Conv', ins(e), [
+      attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw]),
+      attrInts('dilations', [g.dh, g.dw]), attrInt('group', g.groups ?? 1),
+    ], out(e));
+  },
+  maxPool2d(e) {
+    const g = e.op.attrs.geometry as Geometry;
+    const attrs = [attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw])];
+    if (g.dh !== 1 || g.dw !== 1) attrs.push(attrInts('dilations', [g.dh, g.dw]));
+    e.node('MaxPool', ins(e), attrs, out(e));
+  },
+  avgPool2d(e) {
+    const g = e.op.attrs.geometry as Geometry;
+    if (g.dh !== 1 || g.dw !== 1) e.fail('AveragePool has dilations only from opset 19');
+    e.node('AveragePool', ins(e), [
+      attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw]), attrInt('count_include_pad', 1),
+    ], out(e));
+  },
+  linear(e) {
+    const [x, w, b] = e.op.inputs as [number, number, number | undefined];
+    if (e.shape(x).length === 2) {
+      e.node('Gemm', ins(e), [attrInt('transB', 1)], out(e));
+      return;
+    }
+    const wt = e.node('Transpose', [e.name(w)], [attrInts('perm', [1, 0])]);
+    if (b === undefined) e.node('MatMul', [e.name(x), wt], [], out(e));
+    else e.node('Add', [e.node('MatMul', [e.name(x), wt]), e.name(b)], [], out(e));
+  },
+  matmul(e) {
+    const { transA, transB } = e.op.attrs as { transA: boolean; transB: boolean };
+    const [a, b] = ins(e) as [string, string];
+    const t = (n: string, flag: boolean) => (flag ? e.node('Transpose', [n], [attrInts('perm', [0, 2, 1])]) : n);
+    e.node('MatMul', [t(a, transA), t(b, transB)], [], out(e));
+  },
+  reshape(e) {
+    const x = e.op.inputs[0]!;
+    if (e.shape(x).join() === e.shape(e.op.output).join() && e.batchDims(x).join() === e.batchDims(e.op.output).join()) {
+      e.alias(e.op.output, e.name(x));
+      return;
+    }
+    e.node('Reshape', [e.name(x), e.int64(shapeWithBatch(e, e.op.output, -1, 'reshape'))], [], out(e));
+  },
+  broadcastTo(e) {
+    const x = e.op.inputs[0]!;
+    const target = e.shape(e.op.output);
+    const bd = e.batchDims(e.op.output);
+    const xb = e.batchDims(x);
+    const lead = target.length - xb.length;
+    // Expand broadcasts both ways: a 1 in the shape keeps the input's (batch) dimension.
+    const shape = target.map((d, i) => {
+      if (!bd[i]) return d;
+      if (i >= lead && xb[i - lead]) return 1;
+      return e.fail(`broadcastTo makes a batch-dependent dimension out of a fixed one (${JSON.stringify(target)})`);
+    });
+    e.node('Expand', [e.name(x), e.int64(shape)], [], out(e));
+  },
+  clone(e) {
+    e.node('Identity', ins(e), [], out(e));
+  },
+  permute(e) {
+    e.node('Transpose', ins(e), [attrInts('perm', e.op.attrs.perm as number[])], out(e));
+  },
+  sum(e) {
+    const { axes, keepdim } = e.op.attrs as { axes: number[]; keepdim: boolean };
+    if (!axes.length) return e.alias(e.op.output, ins(e)[0]!);
+    e.node('ReduceSum', [...ins(e), e.int64(axes)], [attrInt('keepdims', keepdim ? 1 : 0)], out(e));
+  },
+  max(e) {
+    const { axes, keepdim } = e.op.attrs as { axes: number[]; keepdim: boolean };
+    if (!axes.length) return e.alias(e.op.output, ins(e)[0]!);
+    e.node('ReduceMax', ins(e), [attrInts('axes', axes), attrInt('keepdims', keepdim ? 1 : 0)], out(e));
+  },
+  logSoftmax(e) {
+    e.node('LogSoftmax', ins(e), [attrInt('axis', -1)], out(e));
+  },
+  batchNorm(e) {
+    const a = e.op.attrs as { training: boolean; eps: number; c: number };
+    if (a.training) e.fail('batch norm in training mode (batch statistics) has no inference graph; the exporter runs the model in eval mode, so this forward forces training');
+    const t = e.op.tensorAttrs;
+    const scale = t.weight !== null && t.weight !== undefined ? e.name(t.weight) : e.float(new Array<number>(a.c).fill(1), [a.c]);
+    const bias = t.bias !== null && t.bias !== undefined ? e.name(t.bias) : e.float(new Array<number>(a.c).fill(0), [a.c]);
+    e.node('BatchNormalization', [e.name(e.op.inputs[0]!), scale, bias, e.name(t.runningMean!), e.name(t.runningVar!)], [attrFloat('epsilon', a.eps)], out(e));
+  },
+  pad(e) {
+    const { before, after, value } = e.op.attrs as { before: number[]; after: number[]; value: number };
+    e.node('Pad', [...ins(e), e.int64([...before, ...after]), e.float([value], [])], [], out(e));
+  },
+  slice(e) {
+    const { starts, sizes } = e.op.attrs as { starts: number[]; sizes: number[] };
+    const x = e.op.inputs[0]!;
+    const xs = e.shape(x);
+    const xb = e.batchDims(x);
+    const axes: number[] = [];
+    const st: number[] = [];
+    const en: number[] = [];
+    xs.forEach((d, i) => {
+      if (starts[i] === 0 && sizes[i] === d) return; // whole dimension
+      if (xb[i]) e.fail(`slice cuts the batch dimension (starts ${JSON.stringify(starts)}, sizes ${JSON.stringify(sizes)})`);
+      axes.push(i);
+      st.push(starts[i]!);
+      en.push(starts[i]! + sizes[i]!);
+    });
+    if (!axes.length) return e.alias(e.op.output, e.name(x));
+    e.node('Slice', [e.name(x), e.int64(st), e.int64(en), e.int64(axes)], [], out(e));
+  },
+  concat(e) {
+    e.node('Concat', ins(e), [attrInt('axis', e.op.attrs.axis as number)], out(e));
+  },
+  greater(e) {
+    e.node('Cast', [e.node('Greater', ins(e))], [attrInt('to', DataType.FLOAT)], out(e));
+  },
+  equal(e) {
+    e.node('Cast', [e.node('Equal', ins(e))], [attrInt('to', DataType.FLOAT)], out(e));
+  },
+  where(e) {
+    const cond = e.node('Cast', [e.name(e.op.tensorAttrs.cond!)], [attrInt('to', DataType.BOOL)]);
+    e.node('Where', [cond, ...ins(e)], [], out(e));
+  },
+};
+
+/** ONNX op names our primitives map to, for documentation and tests. */
+export const EXPORTED_OPS: readonly string[] = Object.keys(EMITTERS);
+
+function valueInfo(name: string, shape: readonly number[], batch: readonly boolean[], batchA: number): ValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: DataType.FLOAT,
+        shape: { dim: shape.map((d, i) => (batch[i] ? (d === batchA ? { dimParam: 'N' } : {}) : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+/** Builds the ONNX model proto from two traces (batch sizes batchA and batchB). */
+function buildModel(a: Trace, b: Trace, batchA: number, paramData: ReadonlyMap<number, Float32Array>, opts: ToOnnxOptions): Uint8Array {
+  const opset = opts.opset ?? 13;
+  const nodes: NodeProto[] = [];
+  const initializers: TensorProto[] = [];
+  const names = new Map<number, string>();
+  const used = new Set<string>();
+  const unique = (base: string): string => {
+    let n = base;
+    for (let k = 1; used.has(n); k++) n = `${base}_${k}`;
+    used.add(n);
+    return n;
+  };
+  names.set(a.input, unique('input'));
+  const emitted = new Set<number>();
+  const name = (id: number): string => {
+    const known = names.get(id);
+    if (known) return known;
+    const v = a.values[id]!;
+    if (v.kind === 'param') {
+      const n = unique(v.name);
+      names.set(id, n);
+      if (!emitted.has(id)) {
+        emitted.add(id);
+        initializers.push(floatTensor(n, v.shape, paramData.get(id)!));
+      }
+      return n;
+    }
+    if (v.kind === 'const') {
+      const n = unique(`/Constant_${id}_output_0`);
+      nodes.push({ name: unique(`/Constant_${id}`), opType: 'Constant', input: [], output: [n], attribute: [attrTensor('value', floatTensor('', v.shape, v.data))] });
+      names.set(id, n);
+      return n;
+    }
+    throw new Error(`toOnnx: internal error: value ${id} (${v.kind}) is used before it is produced`);
+  };
+  const batchDims = (id: number): boolean[] => a.values[id]!.shape.map((d, i) => d !== b.values[id]!.shape[i]);
+  for (const [i, op] of a.ops.entries()) {
+    const emitter = EMITTERS[op.op];
+    const where = `module '${op.path || '(root)'}'`;
+    if (!emitter) throw new Error(`toOnnx: op ${op.op} (in ${where}) has no ONNX counterpart in the exporter (supported: ${EXPORTED_OPS.join(', ')})`);
+    const prefix = op.path ? `/${op.path.replaceAll('.', '/')}` : '';
+    const e: Emit = {
+      op,
+      name,
+      shape: (id) => a.values[id]!.shape,
+      batchDims,
+      node(type, inputs, attrs = [], outName) {
+        const nodeName = unique(`${prefix}/${type}`);
+        const o = outName ?? unique(`${nodeName}_output_0`);
+        nodes.push({ name: nodeName, opType: type, input: inputs, output: [o], attribute: attrs });
+        return o;
+      },
+      int64(values, dims = [values.length]) {
+        const n = unique(`${prefix}/Constant_${i}_output_0`);
+        nodes.push({ name: unique(`${prefix}/Constant_${i}`), opType: 'Constant', input: [], output: [n], attribute: [attrTensor('value', int64Tensor('', dims, values))] });
+        return n;
+      },
+      float(values, dims) {
+        const n = unique(`${prefix}/Constant_${i}_output_0`);
+        nodes.push({ name: unique(`${prefix}/Constant_${i}`), opType: 'Constant', input: [], output: [n], attribute: [attrTensor('value', floatTensor('', dims, Float32Array.from(values)))] });
+        return n;
+      },
+      alias(id, n) {
+        names.set(id, n);
+      },
+      fail(why) {
+        throw new Error(`toOnnx: op ${op.op} (in ${where}): ${why}`);
+      },
+    };
+    // The op's output gets a name before the emitter runs, so emitters can write to it directly.
+    const typeHint = op.op.charAt(0).toUpperCase() + op.op.slice(1);
+    names.set(op.output, unique(`${prefix}/${typeHint}_output_${i}`));
+    emitter(e);
+  }
+  // The graph output: renamed to 'output' through an Identity (also when the forward returns its input or a parameter).
+  const outName = 'output';
+  nodes.push({ name: unique('/Identity_output'), opType: 'Identity', input: [name(a.output)], output: [outName], attribute: [] });
+  const model = {
+    irVersion: IR_VERSION,
+    producerName: 'tapegrad',
+    producerVersion: '0.1.0',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: opts.graphName ?? 'tapegrad',
+      node: nodes,
+      initializer: initializers,
+      input: [valueInfo(names.get(a.input)!, a.values[a.input]!.shape, batchDims(a.input), batchA)],
+      output: [valueInfo(outName, a.values[a.output]!.shape, batchDims(a.output), batchA)],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * The model as an ONNX file (bytes; browser-safe). The forward runs in eval mode on a dummy input
+ * of `inputShape` under an op observer, so a custom `forward` exports too; every op it applies
+ * becomes ONNX nodes. Parameters and buffers the forward uses become initializers named as in the
+ * state dict (`conv1.weight`, `bn.running_mean`); batch norm exports with its running statistics,
+ * dropout disappears. The batch dimension is dynamic ("N").
+ * @throws naming the op and the module path when an op has no ONNX counterpart.
+ * @example const bytes = toOnnx(model, { inputShape: [1, 1, 28, 28] });
+ */
+export function toOnnx(model: Module, opts: ToOnnxOptions): Uint8Array {
+  const opset = opts.opset ?? 13;
+  if (!EXPORT_OPSETS.includes(opset as (typeof EXPORT_OPSETS)[number])) throw new Error(`toOnnx: opset ${opset} is not supported (export writes opsets ${EXPORT_OPSETS[0]}–${EXPORT_OPSETS[EXPORT_OPSETS.length - 1]})`);
+  const shape = opts.inputShape;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`toOnnx: inputShape must be a list of positive integers [N, ...], got ${JSON.stringify(shape)}`);
+  }
+  const { a, b, batchA } = traceTwice(model, shape);
+  const state = model.stateDict();
+  const paramData = new Map<number, Float32Array>();
+  a.values.forEach((v, id) => {
+    if (v.kind === 'param') paramData.set(id, state.get(v.name)!.toFloat32Array());
+  });
+  return buildModel(a, b, batchA, paramData, opts);
+}

@@ -1,0 +1,1 @@
+export { toOnnx, EXPORT_OPSETS, EXPORTED_OPS, type ToOnnxOptions } from './export.js';
