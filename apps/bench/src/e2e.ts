@@ -9,6 +9,7 @@ import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { Adam, ArrayDataset, DataLoader, evaluate, fit } from '@tapegrad/nn';
 import { BATCH_SIZE, EPOCH_IMAGES, QUICK_IMAGES, benchData } from './data.js';
 import { type ModelKind, buildModel } from './models.js';
+import type { SuiteOptions } from './suite.js';
 
 export interface E2eResult {
   framework: string;
@@ -78,4 +79,15 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
     msPerStep: (1000 * seconds * BATCH_SIZE) / count,
     inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count,
   };
+}
+
+/** The `e2e` suite: the CNN and the FNN on one thread, then on every core (when there are several). */
+export async function runE2eSuite(o: SuiteOptions): Promise<E2eResult[]> {
+  o.log(`end to end, tapegrad wasm, 1 thread${o.cores > 1 ? ` and ${o.cores}` : ''}${o.quick ? ` (--quick: ${QUICK_IMAGES} training images, extrapolated per epoch)` : ''} …`);
+  const out: E2eResult[] = [];
+  for (const kind of ['cnn', 'fnn'] as const) {
+    out.push(await runE2e(kind, o.quick, o.log, 1));
+    if (o.cores > 1) out.push(await runE2e(kind, o.quick, o.log, o.cores));
+  }
+  return out;
 }

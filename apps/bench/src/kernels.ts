@@ -8,7 +8,12 @@
  * no zeroing); on the reference backend it is a new typed array, part of its cost in training too.
  */
 import type { AdamParams, Backend, GemmParams, Storage } from '@tapegrad/autograd';
-import { CNN_PARAM_SIZES, CONV_LAYERS, FC_WEIGHT_SIZE, FNN_PARAM_SIZES, POOL, convFlops } from './shapes.js';
+import { CNN_PARAM_SIZES, CONV_LAYERS, FC_WEIGHT_SIZE, FNN_PARAM_SIZES, POOL, convFlops, gemmCases } from './shapes.js';
+import { createRefBackend } from '@tapegrad/autograd';
+import { createWasmBackend } from '@tapegrad/kernels-wasm';
+import { measurePeaks, type PeakResult } from './peak.js';
+import { convTotalsTable, kernelTable, peakTable } from './report.js';
+import type { SuiteOptions } from './suite.js';
 import { type TimeOptions, timeIt } from './timing.js';
 
 export interface KernelResult {
@@ -47,7 +52,8 @@ export interface KernelSuiteOptions {
 
 type GemmIntoBackend = Backend & { gemmInto?(out: Storage, a: Storage, b: Storage, p: GemmParams): void };
 
-function randomStorage(b: Backend, n: number, seed: number): Storage {
+/** n uniform values in [-1, 1) from a xorshift seed, on the backend. */
+export function randomStorage(b: Backend, n: number, seed: number): Storage {
   const data = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
@@ -71,16 +77,8 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
   };
   const free = (...xs: Storage[]): void => { for (const x of xs) backend.free(x); };
 
-  // ---- GEMM: square sizes and the case-study fc layers (forward: x·Wᵀ, as Linear computes it) ----
-  // (and its two backward GEMMs: dW = dyᵀ·x with transA, dx = dy·W).
-  const gemmCases: { name: string; m: number; n: number; k: number; transA?: boolean; transB?: boolean }[] = [];
-  for (const s of o.quick ? [64, 128, 256] : [64, 128, 256, 512]) gemmCases.push({ name: `gemm ${s}x${s}x${s}`, m: s, n: s, k: s });
-  gemmCases.push({ name: 'gemm fc(cnn) fwd 128x10x2304 tB', m: 128, n: 10, k: 2304, transB: true });
-  gemmCases.push({ name: 'gemm fc(cnn) dW 10x2304x128 tA', m: 10, n: 2304, k: 128, transA: true });
-  gemmCases.push({ name: 'gemm fc(cnn) dx 128x2304x10', m: 128, n: 2304, k: 10 });
-  gemmCases.push({ name: 'gemm fc1(fnn) fwd 128x128x784 tB', m: 128, n: 128, k: 784, transB: true });
-  gemmCases.push({ name: 'gemm fc1(fnn) dW 128x784x128 tA', m: 128, n: 784, k: 128, transA: true });
-  for (const c of wanted('gemm') ? gemmCases : []) {
+  // ---- GEMM: square sizes (also transposed) and the case-study fc layers (shapes.ts) ----
+  for (const c of wanted('gemm') ? gemmCases(o.quick) : []) {
     const a = randomStorage(backend, c.m * c.k, 1);
     const b = randomStorage(backend, c.k * c.n, 2);
     const p: GemmParams = { batch: 1, m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false, strideA: 0, strideB: 0 };
@@ -138,4 +136,39 @@ export function runKernelSuites(backend: Backend, o: KernelSuiteOptions): Kernel
     for (const t of tensors) free(t.param, t.grad, t.m, t.v);
   }
   return results;
+}
+
+export interface KernelsSuiteResult {
+  peak: PeakResult[];
+  /** The kernels build the wasm rows ran (kernels-relaxed.wasm by default where supported). */
+  wasmBuild: string;
+  kernels: KernelResult[];
+}
+
+/**
+ * The `kernels` suite: the one-core peaks, then every kernel on the WASM backend (Winograd on,
+ * then the convs with it off), then on the reference backend.
+ */
+export async function runKernelsSuite(o: SuiteOptions): Promise<KernelsSuiteResult> {
+  o.log('measuring the register-only f32x4 peak …');
+  const peak = await measurePeaks(o.quick);
+  o.shared.peak = peak;
+  o.log(`${peakTable(peak)}\n`);
+  const wasm = await createWasmBackend();
+  // The fraction of peak is taken against the multiply-add the build's GEMM tiles use: the
+  // relaxed builds fuse (relaxed_madd), the plain ones run mul + add.
+  const peakGflops = wasm.relaxedSimd && peak[1]!.gflops !== null ? peak[1]!.gflops : peak[0]!.gflops;
+  const timing = { maxTime: o.quick ? 0.5 : 2 };
+  o.log(`kernels, wasm backend (${wasm.build}; % of the ${wasm.relaxedSimd ? 'relaxed_madd' : 'mul+add'} peak) …`);
+  const kernels = runKernelSuites(wasm, { quick: o.quick, timing, peakGflops, log: o.log });
+  // The same convs without Winograd (im2col + GEMM): the algorithm's gain, and a conv rate that
+  // counts the multiply-adds it really does.
+  o.log('conv kernels, wasm backend with winograd: false …');
+  kernels.push(...runKernelSuites(await createWasmBackend({ winograd: false }), { quick: o.quick, timing, peakGflops, log: o.log, suites: ['conv'], nameSuffix: ' (im2col)' }));
+  // NOTE: the reference backend is pure TS and ~50–100× slower: few samples (maxTime 0.2–0.5 s,
+  // at least 1), so its figures have wide error bars; they are there to show the gap, not to track.
+  o.log('kernels, reference backend (pure TS; few samples) …');
+  kernels.push(...runKernelSuites(createRefBackend(), { quick: o.quick, timing: { maxTime: o.quick ? 0.2 : 0.5, minSamples: 1 }, peakGflops, log: o.log }));
+  o.log(`\n${kernelTable(kernels)}\n\n${convTotalsTable(kernels)}\n`);
+  return { peak, wasmBuild: wasm.build, kernels };
 }

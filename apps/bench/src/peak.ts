@@ -11,6 +11,8 @@
  * validates it.
  * With a = 0.999 and b = 0.001 every lane converges to 1, so no denormals or overflow.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { timeIt } from './timing.js';
 
 const ACCUMULATORS = 12;
@@ -109,4 +111,22 @@ export async function measurePeak(fused: boolean, quick: boolean): Promise<PeakR
   const t = timeIt(`peak ${variant}`, () => { sink += peak(iters); }, { maxTime: quick ? 0.5 : 2 });
   if (!Number.isFinite(sink)) throw new Error('peak: accumulators overflowed');
   return { variant, gflops: (FLOPS_PER_ITERATION * iters) / (t.minMs * 1e6), meanGflops: (FLOPS_PER_ITERATION * iters) / (t.ms * 1e6) };
+}
+
+/** The relaxed_madd peak in a child process with --experimental-wasm-relaxed-simd (peak-child.ts). */
+export function relaxedPeakInChild(quick: boolean): PeakResult {
+  const child = fileURLToPath(new URL('./peak-child.js', import.meta.url));
+  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', child, ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as PeakResult;
+  } catch {
+    return { variant: 'relaxed_madd', gflops: null, note: `child failed: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}` };
+  }
+}
+
+/** Both peaks of one core: mul+add, and relaxed_madd (here, or in a child where it needs the flag). */
+export async function measurePeaks(quick: boolean): Promise<PeakResult[]> {
+  const plain = await measurePeak(false, quick);
+  const fused = await measurePeak(true, quick);
+  return [plain, fused.gflops === null ? relaxedPeakInChild(quick) : fused];
 }

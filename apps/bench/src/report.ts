@@ -2,12 +2,12 @@
 import type { E2eResult } from './e2e.js';
 import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
-import { PYTORCH_REFERENCE as PT } from './reference.js';
+import type { SuiteResults } from './suites.js';
+import { CONV_LAYERS, convFlops } from './shapes.js';
 import { fmt, ratio, renderTable } from './table.js';
 
 export function peakTable(peaks: PeakResult[]): string {
   const rows = peaks.map((p) => [`f32x4 ${p.variant} (this run)`, p.gflops === null ? `— (${p.note ?? 'n/a'})` : fmt(p.gflops, 1), fmt(p.meanGflops, 1)]);
-  rows.push([`f32x4 FMA, PyTorch issue (elsewhere)`, `${PT.peakGflopsOneCore[0]}–${PT.peakGflopsOneCore[1]}`, '']);
   return renderTable('Register-only peak, one core (GFLOP/s; 8 flops per mul+add pair of f32x4)', ['loop', 'best sample', 'mean'], rows);
 }
 
@@ -33,6 +33,26 @@ export function kernelTable(results: KernelResult[]): string {
     ['kernel', 'wasm ms', 'GFLOP/s', 'peak', 'ref ms', 'ref GFLOP/s', 'wasm speed-up'],
     rows,
   );
+}
+
+/**
+ * Each case-study conv layer's passes added up, per backend (wasm, wasm im2col, ref): the conv
+ * part of a training step. conv1's input needs no gradient, so its total leaves backward-input out.
+ */
+export function convTotalsTable(results: KernelResult[]): string {
+  const rows: string[][] = [];
+  for (const { name, g } of CONV_LAYERS) {
+    const needsDx = g.c > 1; // conv1 reads the images, whose gradient nobody asks for
+    const passes = needsDx ? ['forward', 'backward-input', 'backward-weight'] : ['forward', 'backward-weight'];
+    const backends = [...new Set(results.map((r) => r.backend))];
+    for (const [backend, suffix] of backends.flatMap((b) => [[b, ''], [b, ' (im2col)']] as const)) {
+      const found = passes.map((p) => results.find((r) => r.backend === backend && r.name === `${name} ${p}${suffix}`));
+      if (found.some((r) => r === undefined)) continue;
+      const ms = found.reduce((t, r) => t + r!.ms, 0);
+      rows.push([`${name}${suffix}`, backend, passes.join(' + '), fmt(ms, 3), fmt((passes.length * convFlops(g)) / (ms * 1e6), 1)]);
+    }
+  }
+  return renderTable('Conv layers, the passes of one training step added up (mean ms per call; GFLOP/s of the direct convolution)', ['layer', 'backend', 'passes', 'ms', 'GFLOP/s'], rows);
 }
 
 /** Our WASM kernels next to the same kernels of tfjs cpu and tfjs wasm; ratio = ours ÷ peer in time. */
@@ -70,32 +90,26 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
     const all = ours.find((r) => r.model === model && r.threads > 1);
     const cpu = peer('cpu', model);
     const wasm = peer('wasm', model);
-    const pt = model === 'cnn' ? PT.cnnEpochSecondsOneThread : PT.fnnEpochSecondsOneThread;
     trainRows.push([
-      model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : '1 core only', epochCell(cpu), epochCell(wasm), `${pt}`,
-      ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds), ratio(o?.epochSeconds, pt),
+      model, epochCell(o), fmt(o?.msPerStep, 1), all ? `${epochCell(all)} (${all.threads} thr)` : o ? '1 core only' : 'skipped', epochCell(cpu), epochCell(wasm),
+      ratio(o?.epochSeconds, cpu?.epochSeconds), ratio(o?.epochSeconds, wasm?.epochSeconds),
     ]);
-    const [lo, hi] = PT.inferenceImagesPerSecondOneThread;
     inferRows.push([
       model, fmt(o?.inferenceImagesPerSecond, 0), fmt(cpu?.inferenceImagesPerSecond, 0), fmt(wasm?.inferenceImagesPerSecond, 0),
-      model === 'cnn' ? `${lo}–${hi}‡` : '—',
       ratio(o?.inferenceImagesPerSecond, cpu?.inferenceImagesPerSecond), ratio(o?.inferenceImagesPerSecond, wasm?.inferenceImagesPerSecond),
-      model === 'cnn' && o?.inferenceImagesPerSecond != null ? `${ratio(o.inferenceImagesPerSecond, hi)}–${ratio(o.inferenceImagesPerSecond, lo)}` : '—',
     ]);
   }
   lines.push(renderTable(
     'Training, seconds per 60 000-image epoch (batch 128, Adam); ratio = ours ÷ peer (below 1: ours faster)',
-    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    ['model', 'tapegrad 1 thr', 'ms/step', 'all cores', 'tfjs cpu', 'tfjs wasm', 'vs tfjs cpu', 'vs tfjs wasm'],
     trainRows,
   ));
   lines.push('');
   lines.push(renderTable(
     'Inference, test images per second; ratio = ours ÷ peer (above 1: ours faster)',
-    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'PyTorch 1 thr†', 'vs tfjs cpu', 'vs tfjs wasm', 'vs PyTorch†'],
+    ['model', 'tapegrad', 'tfjs cpu', 'tfjs wasm', 'vs tfjs cpu', 'vs tfjs wasm'],
     inferRows,
   ));
-  lines.push(`† ${PT.source}; PyTorch CNN on two threads: ${PT.cnnEpochSecondsTwoThreads.join('–')} s/epoch.`);
-  lines.push('‡ the issue does not name the model for its inference figure; it is shown against the case-study CNN.');
   const notes = [...ours, ...peers].flatMap((r) => {
     const who = `${r.framework} ${r.backend} ${r.model}`;
     const out: string[] = [];
@@ -106,4 +120,12 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[]): string {
   });
   if (notes.length) lines.push(...notes);
   return lines.join('\n');
+}
+
+/** The tables that compare suites, drawn once every suite has run; '' when none applies. */
+export function summaryTables(results: SuiteResults): string {
+  const parts: string[] = [];
+  if (results.peers && results.kernels) parts.push(kernelPeerTable(results.kernels.kernels, results.peers.kernels));
+  if (results.e2e || results.peers) parts.push(e2eTable(results.e2e ?? [], results.peers?.e2e ?? []));
+  return parts.join('\n\n');
 }

@@ -36,3 +36,28 @@ export function timeIt(name: string, fn: () => void, opts: TimeOptions = {}): Ti
   if (err) throw err instanceof Error ? err : new Error(`${name}: ${String(err)}`);
   return { ms: bench.stats.mean * 1000, minMs: Math.min(...bench.stats.sample) * 1000, rme: bench.stats.rme, samples: bench.stats.sample.length };
 }
+
+/** ms per call of fn, repeating it until at least `minMs` have passed. */
+function repeatFor(fn: () => void, minMs: number): number {
+  let reps = 0;
+  const t0 = performance.now();
+  let t1 = t0;
+  while (t1 - t0 < minMs) {
+    fn();
+    reps++;
+    t1 = performance.now();
+  }
+  return (t1 - t0) / reps;
+}
+
+/**
+ * The fastest ms per call of each fn, taking `rounds` turns round-robin (each turn repeats the
+ * call for >= minMs) after 3 warm-up calls each: load from other processes then hits every
+ * variant alike, which a sequential timing of one variant after the other would not.
+ */
+export function bestOfAlternating(fns: readonly (() => void)[], rounds: number, minMs = 30): number[] {
+  for (const fn of fns) for (let i = 0; i < 3; i++) fn();
+  const best = fns.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => { best[i] = Math.min(best[i]!, repeatFor(fn, minMs)); });
+  return best;
+}

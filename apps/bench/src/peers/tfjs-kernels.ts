@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelResult } from '../kernels.js';
-import { CONV_LAYERS, POOL, convFlops } from '../shapes.js';
+import { CONV_LAYERS, POOL, convFlops, gemmCases } from '../shapes.js';
 import { timeIt } from '../timing.js';
 import { type TfjsBackend, useTfjsBackend } from './tfjs.js';
 
@@ -71,20 +71,11 @@ export async function runTfjsKernels(backendName: TfjsBackend, o: PeerKernelOpti
     return t;
   };
 
-  const gemms: { name: string; a: number[]; b: number[]; tA?: boolean; tB?: boolean }[] = [];
-  for (const s of o.quick ? [64, 128, 256] : [64, 128, 256, 512]) gemms.push({ name: `gemm ${s}x${s}x${s}`, a: [s, s], b: [s, s] });
-  gemms.push({ name: 'gemm fc(cnn) fwd 128x10x2304 tB', a: [128, 2304], b: [10, 2304], tB: true });
-  gemms.push({ name: 'gemm fc(cnn) dW 10x2304x128 tA', a: [128, 10], b: [128, 2304], tA: true });
-  gemms.push({ name: 'gemm fc(cnn) dx 128x2304x10', a: [128, 10], b: [10, 2304] });
-  gemms.push({ name: 'gemm fc1(fnn) fwd 128x128x784 tB', a: [128, 784], b: [128, 784], tB: true });
-  gemms.push({ name: 'gemm fc1(fnn) dW 128x784x128 tA', a: [128, 128], b: [128, 784], tA: true });
-  for (const g of gemms) {
-    const a = rnd(g.a);
-    const b = rnd(g.b);
-    const m = g.tA ? g.a[1]! : g.a[0]!;
-    const k = g.tA ? g.a[0]! : g.a[1]!;
-    const n = g.tB ? g.b[0]! : g.b[1]!;
-    record('gemm', g.name, 2 * m * n * k, () => tf.matMul(a, b, g.tA, g.tB));
+  // The kernels suite's GEMMs (shapes.ts): A is [m, k] ([k, m] with transA), B is [k, n] ([n, k] with transB).
+  for (const c of gemmCases(o.quick)) {
+    const a = rnd(c.transA ? [c.k, c.m] : [c.m, c.k]);
+    const b = rnd(c.transB ? [c.n, c.k] : [c.k, c.n]);
+    record('gemm', c.name, 2 * c.m * c.n * c.k, () => tf.matMul(a, b, c.transA ?? false, c.transB ?? false));
   }
 
   for (const { name, g } of CONV_LAYERS) {

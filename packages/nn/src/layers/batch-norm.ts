@@ -1,5 +1,6 @@
 import { batchNorm, formatShape, ones, type Tensor, zeros } from '@tapegrad/autograd';
 import { Module } from '../module.js';
+import { pyBool, pyFloat } from '../module-repr.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -32,6 +33,10 @@ class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     if (!this.rankOk(x)) throw new Error(`${this.kind}: expected ${this.rank === 2 ? '[N, C] or [N, C, L]' : '[N, C, H, W]'} input with C = ${this.numFeatures}, got ${formatShape(x.shape)}`);
     return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: this.training, momentum: this.momentum, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyBool(this.weight !== null)}, track_running_stats=True`;
   }
 
   private rankOk(x: Tensor): boolean {

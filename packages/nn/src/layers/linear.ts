@@ -1,6 +1,8 @@
 import { linear, type Tensor } from '@tapegrad/autograd';
+import { checkBool, checkInt, checkOptions } from '../check.js';
 import { defaultInit } from '../init.js';
 import { Module } from '../module.js';
+import { pyBool } from '../module-repr.js';
 
 /**
  * y = x·Wᵀ + b with weight [out, in] and bias [out], initialised as torch.nn.Linear.
@@ -12,12 +14,19 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
     super();
-    const { weight, bias } = defaultInit([outFeatures, inFeatures], opts.bias ?? true);
+    checkInt('Linear', 'inFeatures', inFeatures, 1);
+    checkInt('Linear', 'outFeatures', outFeatures, 1);
+    checkOptions('Linear', opts, ['bias']);
+    const { weight, bias } = defaultInit([outFeatures, inFeatures], checkBool('Linear', 'bias', opts.bias ?? true));
     this.weight = this.registerParameter('weight', weight);
     this.bias = bias ? this.registerParameter('bias', bias) : null;
   }
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
   }
 }

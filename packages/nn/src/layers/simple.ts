@@ -1,5 +1,7 @@
 import { dropout, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
+import { checkInt, checkNumber } from '../check.js';
 import { Module } from '../module.js';
+import { pyFloat } from '../module-repr.js';
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
@@ -19,13 +21,25 @@ export class Tanh extends Module {
   }
 }
 
+/** Returns its input unchanged (torch.nn.Identity): a placeholder, e.g. for a removed head. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
 /** Flattens all dims from startDim (default 1: keeps the batch). */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    checkInt('Flatten', 'startDim', startDim, -Infinity);
+    checkInt('Flatten', 'endDim', endDim, -Infinity);
   }
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }
 
@@ -33,9 +47,12 @@ export class Flatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: probability must be in [0, 1], got ${p}`);
+    checkNumber('Dropout', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }
