@@ -54,6 +54,7 @@ program
   .option('--data-dir <dir>', 'directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or /usr/share/datasets/fashion-mnist)')
   .option('--no-progress', 'no progress bars')
   .option('--no-report', 'skip the analyses and the HTML report after training')
+  .option('--overwrite', 'replace a finished or interrupted run of the same name (default: refuse)')
   .action(async (o: RawTrainOptions) => {
     const plan = planTrain(o);
     const runs = await runTrain(plan);

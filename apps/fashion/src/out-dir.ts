@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CliError } from './errors.js';
 
@@ -75,6 +75,17 @@ export function createOutDir(check: OutDirCheck, option = '--out'): string {
     }
   }
   return check.path;
+}
+
+/** Removes the directories (innermost first) that are still empty; keeps the others. */
+export function removeEmptyDirs(dirs: readonly string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or gone: its parents are not empty either
+    }
+  }
 }
 
 /** checkOutDir then createOutDir. */

@@ -1,17 +1,17 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed } from '@tapegrad/autograd';
 import {
   Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
   randomSplit, type Dataset,
 } from '@tapegrad/nn';
-import { loadCheckpoint, loadFashionMnist, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { loadCheckpoint, loadFashionMnist, removeStaleTempFiles, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
 import { buildModel, type ModelKind, parseAugmentations, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
 import { EpochProgress } from './progress.js';
 import type { TrainPlan } from './options.js';
-import { checkOutDir, checkRunName, createOutDir } from './out-dir.js';
+import { checkOutDir, checkRunName, createOutDir, removeEmptyDirs } from './out-dir.js';
+import { openRuns, updateSummary } from './run-dir.js';
 import { formatSummaryTable, type SummaryRow } from './summary.js';
 
 /** A checked train command (planTrain in options.ts) and where to print. */
@@ -48,23 +48,31 @@ function writeJson(path: string, value: unknown): void {
 export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   const settings = opts.settings;
-  // The output location is checked before the data is read, created after.
+  // The output location is checked, and the run directories locked (Note [run directory
+  // ownership] in run-dir.ts), before the data is read.
   const outCheck = checkOutDir(opts.out);
   for (const note of opts.notes) log(note);
-  const backend = await useBackend(opts.backend, opts.threads);
-  const train = loadFashionMnist({ dir: opts.dataDir, split: 'train', limit: opts.trainLimit });
-  const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
-  log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; backend ${backend.name}; recipe ${opts.recipe}`);
   createOutDir(outCheck);
+  const runs = openRuns(opts.names.map((n) => checkRunName(n, opts.outAbs)), { resume: opts.resume, overwrite: opts.overwrite });
+  let rows: SummaryRow[];
   const results: RunMetrics[] = [];
-  opts.models.forEach((model, i) => {
-    results.push(trainOne(model, opts.names[i]!, settings, train, test, opts, backend.name, log));
-  });
+  try {
+    for (const r of [opts.outAbs, ...runs.map((x) => x.dir)]) for (const p of removeStaleTempFiles(r)) log(`removed ${p}, left by a write that was interrupted`);
+    const backend = await useBackend(opts.backend, opts.threads);
+    const train = loadFashionMnist({ dir: opts.dataDir, split: 'train', limit: opts.trainLimit });
+    const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
+    log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; backend ${backend.name}; recipe ${opts.recipe}`);
+    opts.models.forEach((model, i) => {
+      results.push(trainOne(model, opts.names[i]!, runs[i]!.dir, settings, train, test, opts, backend.name, log));
+    });
+    const fresh: SummaryRow[] = results.map((r) => ({ name: r.name, model: r.model, recipe: r.recipe, testAccuracy: r.testAccuracy, parameters: r.parameters, trainSeconds: r.trainSeconds }));
+    rows = updateSummary(opts.out, fresh, log);
+  } finally {
+    for (const r of runs) r.release();
+    // Directories made for a run that failed before writing anything (e.g. no data) go again.
+    if (results.length === 0) removeEmptyDirs(outCheck.missing);
+  }
   const summaryPath = join(opts.out, 'summary.json');
-  const previous: SummaryRow[] = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as { rows: SummaryRow[] }).rows : [];
-  const fresh: SummaryRow[] = results.map((r) => ({ name: r.name, model: r.model, recipe: r.recipe, testAccuracy: r.testAccuracy, parameters: r.parameters, trainSeconds: r.trainSeconds }));
-  const rows = [...previous.filter((p) => !fresh.some((f) => f.name === p.name)), ...fresh];
-  writeJson(summaryPath, { rows });
   log('');
   log(formatSummaryTable(rows));
   log('');
@@ -73,13 +81,11 @@ export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
 }
 
 function trainOne(
-  kind: ModelKind, name: string, s: TrainSettings,
+  kind: ModelKind, name: string, dir: string, s: TrainSettings,
   train: { images: Float32Array; labels: Int32Array; count: number },
   test: { images: Float32Array; labels: Int32Array; count: number },
   opts: TrainOptions, backendName: string, log: (s: string) => void,
 ): RunMetrics {
-  const dir = checkRunName(name, opts.outAbs);
-  if (!existsSync(dir)) mkdirSync(dir);
   const ckptPath = join(dir, 'checkpoint.safetensors');
   // planTrain has parsed the spec once already; it cannot fail here.
   const transform = s.augment ? parseAugmentations(s.augment) : undefined;

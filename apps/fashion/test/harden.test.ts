@@ -1,8 +1,8 @@
 // Issue 12: a careless or hostile command line gets one clear line before any data is read or any
 // file is written. One test (or more) per row of the issue's table; the CLI cases spawn the built
 // CLI, the logic cases call the modules directly.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
 import { MAX_THREADS, planThreads, planTrain, type RawTrainOptions } from '../src/options.js';
 import { checkOutDir, checkRunName, createOutDir } from '../src/out-dir.js';
+import { acquireLock, lockOwner, openRuns, updateSummary } from '../src/run-dir.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli.js');
@@ -184,5 +185,121 @@ describe('fashion CLI: bad command lines fail at once, with one line, writing no
     expectCleanError(fashion(['eval', '--model', 'cnn', '--weights', join(tmp, 'none.safetensors'), '--out', dir]), /metrics\.json exists; pass --overwrite/);
     expectCleanError(fashion(['eval', '--model', 'cnn', '--weights', join(tmp, 'none.safetensors'), '--out', join(dir, 'metrics.json')]), /is a file, not a directory/);
     expect(readdirSync(dir)).toEqual(['metrics.json']);
+  });
+});
+
+/** The pid of a process that has exited (its pid is free, as a SIGKILLed run's would be). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  return r.pid!;
+}
+
+describe('run directories: one owner at a time, finished runs kept, summary.json merged under a lock', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'fashion-rundir-'));
+  });
+
+  it('a lock held by a live process is refused naming its pid; a stale one (dead pid) is taken over', () => {
+    const lock = join(tmp, '.lock');
+    const release = acquireLock(lock, 'run directory X');
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
+    expect(() => acquireLock(lock, 'run directory X')).toThrow(new RegExp(`run directory X is in use by process ${process.pid} \\(lock file ${lock}\\)`));
+    release();
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, `${deadPid()}\n`);
+    const again = acquireLock(lock, 'run directory X');
+    expect(lockOwner(lock)).toBe(process.pid);
+    again();
+  });
+
+  it('a finished or interrupted run is refused naming --resume and --overwrite; --overwrite removes the old files', () => {
+    const dir = join(tmp, 'cnn');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'checkpoint.safetensors'), 'old');
+    expect(() => openRuns([dir], { resume: false, overwrite: false })).toThrow(/holds an interrupted run \(checkpoint\.safetensors\); pass --resume to continue it or --overwrite/);
+    writeFileSync(join(dir, 'metrics.json'), '{}');
+    writeFileSync(join(dir, 'model.safetensors'), 'old');
+    expect(() => openRuns([dir], { resume: false, overwrite: false })).toThrow(/holds a finished run \(metrics\.json, model\.safetensors\); pass --resume to continue it or --overwrite to replace it/);
+    expect(existsSync(join(dir, '.lock'))).toBe(false); // the refused attempt released its lock
+    const [resumed] = openRuns([dir], { resume: true, overwrite: false });
+    expect(readdirSync(dir).sort()).toEqual(['.lock', 'checkpoint.safetensors', 'metrics.json', 'model.safetensors']);
+    resumed!.release();
+    const [replaced] = openRuns([dir], { resume: false, overwrite: true });
+    expect(readdirSync(dir)).toEqual(['.lock']);
+    replaced!.release();
+    expect(existsSync(dir)).toBe(true); // it existed before: kept although empty
+  });
+
+  it('a corrupt summary.json is named in one line, set aside and rebuilt from the runs', () => {
+    const out = join(tmp, 'sum');
+    mkdirSync(join(out, 'old'), { recursive: true });
+    writeFileSync(join(out, 'old', 'metrics.json'), JSON.stringify({ name: 'old', model: 'cnn', recipe: 'default', testAccuracy: 0.9, parameters: 1, trainSeconds: 2, epochs: [] }));
+    writeFileSync(join(out, 'summary.json'), '{"rows": [');
+    const lines: string[] = [];
+    const rows = updateSummary(out, [{ name: 'new', model: 'fnn', recipe: 'default', testAccuracy: 0.8, parameters: 3, trainSeconds: 4 }], (s) => lines.push(s));
+    expect(rows.map((r) => r.name)).toEqual(['old', 'new']);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^warning: ${join(out, 'summary.json')} was unreadable .*moved it to ${join(out, 'summary.json')}\\.corrupt-`));
+    expect(readdirSync(out).filter((f) => f.startsWith('summary.json.corrupt-'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows).toHaveLength(2);
+  });
+
+  it('four processes updating summary.json at once lose no row', async () => {
+    const out = join(tmp, 'concurrent');
+    mkdirSync(out);
+    const runDir = join(here, '..', 'dist', 'run-dir.js');
+    const script = (k: number) =>
+      `const { updateSummary } = await import(${JSON.stringify(runDir)});
+       for (let i = 0; i < 5; i++) updateSummary(${JSON.stringify(out)}, [{ name: 'p${k}-' + i, model: 'cnn', recipe: 'default', testAccuracy: 0.5, parameters: 1, trainSeconds: 1 }], () => {});`;
+    const codes = await Promise.all([0, 1, 2, 3].map((k) => new Promise<number | null>((done) => {
+      spawn(process.execPath, ['--input-type=module', '-e', script(k)], { stdio: 'inherit' }).on('exit', done);
+    })));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const names = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows as { name: string }[]).map((r) => r.name).sort();
+    expect(names).toHaveLength(20);
+    expect(new Set(names).size).toBe(20);
+  });
+});
+
+describe('fashion CLI: concurrent and repeated runs (200 training images, 1 epoch)', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'fashion-runs-'));
+  });
+  const T = (out: string, ...extra: string[]) => ['train', '--model', 'cnn', '--threads', '1', '--train-limit', '200', '--test-limit', '100', '--epochs', '1', '--batch-size', '50', '--no-progress', '--no-report', '--out', out, ...extra];
+
+  it('a second run on the same directory while the first trains is refused; the first is not disturbed', async () => {
+    const out = join(tmp, 'busy');
+    const first = spawn(process.execPath, [cli, ...T(out, '--epochs', '3')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let firstOut = '';
+    first.stdout.on('data', (d) => (firstOut += d));
+    first.stderr.on('data', (d) => (firstOut += d));
+    const firstExit = new Promise<number | null>((done) => first.on('exit', done));
+    const lock = join(out, 'cnn', '.lock');
+    for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(lock), firstOut).toBe(true);
+    expectCleanError(fashion(T(out)), new RegExp(`run directory ${join(out, 'cnn')} is in use by process ${first.pid} \\(lock file ${lock}\\)`));
+    expect(await firstExit, firstOut).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'cnn', 'metrics.json'), 'utf8')).epochs).toHaveLength(3);
+  });
+
+  it('a finished run is not replaced without --overwrite; --overwrite replaces it; a stale temp file is removed; --threads 64 is capped with a note', () => {
+    const out = join(tmp, 'again');
+    const r1 = fashion(T(out, '--threads', '64'));
+    expect(r1.status, r1.all).toBe(0);
+    expect(r1.stdout).toMatch(/--threads 64: this machine has \d+ cores?; using \d+/);
+    const model = readFileSync(join(out, 'cnn', 'model.safetensors'));
+    expectCleanError(fashion(T(out, '--seed', '1')), /holds a finished run \(metrics\.json, model\.safetensors\); pass --resume to continue it or --overwrite to replace it/);
+    expect(Buffer.compare(readFileSync(join(out, 'cnn', 'model.safetensors')), model)).toBe(0);
+    const stale = join(out, 'cnn', `.checkpoint.safetensors.${deadPid()}.abc123.tmp`);
+    writeFileSync(stale, 'half a checkpoint');
+    const r2 = fashion(T(out, '--seed', '1', '--overwrite'));
+    expect(r2.status, r2.all).toBe(0);
+    expect(r2.stdout).toContain(`removed ${stale}, left by a write that was interrupted`);
+    expect(existsSync(stale)).toBe(false);
+    expect(Buffer.compare(readFileSync(join(out, 'cnn', 'model.safetensors')), model)).not.toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows.map((r: { name: string }) => r.name)).toEqual(['cnn']);
   });
 });

@@ -9,7 +9,7 @@ export {
   type FashionMnist,
   type LoadFashionMnistOptions,
 } from './data/fashion-mnist.js';
-export { writeFileAtomic } from './io/atomic-write.js';
+export { writeFileAtomic, removeStaleTempFiles } from './io/atomic-write.js';
 export { writeSafetensorsFile, readSafetensorsFile } from './io/safetensors-node.js';
 export { DataError, namingFile } from './errors.js';
 export { saveSafetensors, loadSafetensors } from './io/module-safetensors-node.js';

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
 
@@ -47,5 +47,49 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     }
   } catch {
     // NOTE: directory fsync is unsupported on some platforms (Windows); the data itself is synced.
+  }
+}
+
+/** `writeFileAtomic`'s temp names: `.<name>.<pid>.<random>.tmp`. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.([0-9a-z]+)\.tmp$/;
+
+/**
+ * Removes the temp files that `writeFileAtomic` calls in `dir` left behind when their process was
+ * killed mid-write (SIGKILL, power cut): those whose pid is no longer alive. Files of live
+ * processes, and every other file, are left alone. Returns the paths removed.
+ *
+ * @throws DataError naming `dir` when it cannot be read (a missing directory is not an error)
+ * @example for (const p of removeStaleTempFiles('runs/cnn')) console.log(`removed ${p}`)
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new DataError(`removeStaleTempFiles: cannot read ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(join(dir, name));
+    } catch {
+      /* removed by someone else meanwhile */
+    }
+  }
+  return removed;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
