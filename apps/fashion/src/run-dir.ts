@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync,
 import { join } from 'node:path';
 import { writeFileAtomic } from '@tapegrad/nn/node';
 import { CliError } from './errors.js';
-import type { SummaryRow } from './table.js';
+import type { SummaryRow } from './summary.js';
 
 /**
  * Note [run directory ownership]: a run directory belongs to one process at a time. The owner
