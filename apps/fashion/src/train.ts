@@ -1,11 +1,7 @@
 import { join } from 'node:path';
-import { manualSeed } from '@tapegrad/autograd';
-import {
-  Adam, AdamW, ArrayDataset, type Callback, CosineAnnealingLR, crossEntropy, DataLoader, type EpochLogs, EarlyStopping, evaluate, fit,
-  randomSplit, type Dataset,
-} from '@tapegrad/nn';
+import { type Callback, type EpochLogs, EarlyStopping, evaluate, fit } from '@tapegrad/nn';
 import { loadCheckpoint, loadFashionMnist, removeStaleTempFiles, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
-import { buildModel, type ModelKind, parseAugmentations, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
+import { type ModelKind, type RecipeName, setupTraining, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
 import { EpochProgress } from './progress.js';
@@ -87,24 +83,9 @@ function trainOne(
   opts: TrainOptions, backendName: string, log: (s: string) => void,
 ): RunMetrics {
   const ckptPath = join(dir, 'checkpoint.safetensors');
-  // planTrain has parsed the spec once already; it cannot fail here.
-  const transform = s.augment ? parseAugmentations(s.augment) : undefined;
-  manualSeed(s.seed);
-  const model = buildModel(kind, { batchNorm: s.batchNorm, dropout: s.dropout });
-  const optimizer = s.weightDecay > 0 ? new AdamW(model.parameters(), { lr: s.lr, weightDecay: s.weightDecay }) : new Adam(model.parameters(), { lr: s.lr });
-  const scheduler = s.cosine ? new CosineAnnealingLR(optimizer, s.epochs) : undefined;
-
-  const all: Dataset = new ArrayDataset(train.images, train.labels, SHAPE);
-  let trainSet: Dataset = all;
-  let validation: { images: Float32Array; labels: Int32Array } | undefined;
-  if (s.earlyStopping > 0) {
-    // Early stopping watches a validation split held out of the training set, never the test set.
-    const nVal = Math.max(1, Math.round(all.length / 10));
-    const [tr, va] = randomSplit(all, [all.length - nVal, nVal], s.seed);
-    trainSet = tr!;
-    validation = gather(va!);
-  }
-  const loader = new DataLoader(trainSet, { batchSize: s.batchSize, shuffle: true, seed: s.seed, transform });
+  // The lecture package builds the run (augmentations, seed, model, optimizer, schedule, loader,
+  // early stopping's validation split) in the same order as the playground page, so seeds line up.
+  const { model, optimizer, scheduler, loader, validation, lossFn } = setupTraining(kind, s, train);
 
   let startEpoch = 0;
   let history: EpochLogs[] = [];
@@ -144,7 +125,6 @@ function trainOne(
   const crashAfter = Number(process.env.TAPEGRAD_CRASH_AFTER_BATCHES ?? 0);
   if (crashAfter > 0) callbacks.push(crashAfterBatches(crashAfter));
   log(`${name}: ${kind} with ${model.parameterCount().toLocaleString('en-US')} parameters, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.lr}`);
-  const lossFn = s.labelSmoothing > 0 ? (logits: Parameters<typeof crossEntropy>[0], y: Int32Array) => crossEntropy(logits, y, { labelSmoothing: s.labelSmoothing }) : undefined;
   const epochs = fit(model, optimizer, { trainLoader: loader, epochs: s.epochs, validation, callbacks, scheduler, startEpoch, history, lossFn });
 
   const final = evaluate(model, test.images, test.labels, SHAPE);
@@ -161,18 +141,6 @@ function trainOne(
   model.dispose();
   optimizer.dispose();
   return metrics;
-}
-
-function gather(ds: Dataset): { images: Float32Array; labels: Int32Array } {
-  const per = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const images = new Float32Array(ds.length * per);
-  const labels = new Int32Array(ds.length);
-  for (let i = 0; i < ds.length; i++) {
-    const ex = ds.get(i);
-    images.set(ex.image, i * per);
-    labels[i] = ex.label;
-  }
-  return { images, labels };
 }
 
 /**

@@ -6,7 +6,7 @@
 export { FashionCnn, FashionFnn, buildModel, MODEL_KINDS, type ModelKind, type ModelOptions } from './models.js';
 export { DEFAULT_RECIPE, IMPROVED_RECIPE, OPTIMIZER_NAMES, recipe, type OptimizerName, type RecipeName, type TrainSettings } from './recipes.js';
 export { gather, optimizerName, setupTraining, type TrainingSetup } from './training.js';
-export { modelFromSafetensors, modelKindOf, modelToSafetensors } from './weights.js';
+export { MODEL_DESCRIPTIONS, modelFromSafetensors, modelKindOf, modelToSafetensors } from './weights.js';
 export { featureMaps, type FeatureMap } from './feature-maps.js';
 export { parseAugmentations, AUGMENTATIONS } from './parse-augmentations.js';
 export { IMAGE_SHAPE, PIXELS, NUM_CLASSES, predict, softmaxRow, firstImages } from './predict.js';

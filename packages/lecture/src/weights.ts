@@ -1,7 +1,8 @@
 import { DataError, decodeSafetensors, type Module, moduleToSafetensors } from '@tapegrad/nn';
 import { buildModel, type ModelKind } from './models.js';
 
-const DESCRIBE: Record<ModelKind, string> = {
+/** How an error message names each case-study model. */
+export const MODEL_DESCRIPTIONS: Readonly<Record<ModelKind, string>> = {
   cnn: 'the CNN (conv1.weight, conv2.weight, fc.weight, ...)',
   fnn: 'the fully connected network (fc1.weight, fc2.weight, ...)',
 };
@@ -26,8 +27,8 @@ export function modelFromSafetensors(bytes: Uint8Array, source: string, expected
   const keys = Object.keys(tensors);
   const kind = modelKindOf(keys);
   if (kind === null || (expected !== undefined && kind !== expected)) {
-    const holds = kind ? `weights of ${DESCRIBE[kind]}` : keys.length === 0 ? 'no tensors' : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
-    const wants = expected ? DESCRIBE[expected] : 'one of the case-study models (the CNN or the fully connected network)';
+    const holds = kind ? `weights of ${MODEL_DESCRIPTIONS[kind]}` : keys.length === 0 ? 'no tensors' : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
+    const wants = expected ? MODEL_DESCRIPTIONS[expected] : 'one of the case-study models (the CNN or the fully connected network)';
     throw new DataError(`${source}: expected weights of ${wants}, but the file holds ${holds}`);
   }
   const model = buildModel(kind, { batchNorm: kind === 'cnn' && 'bn1.weight' in tensors });

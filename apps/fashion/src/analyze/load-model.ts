@@ -1,18 +1,6 @@
 import { DataError, type Module, namingFile } from '@tapegrad/nn';
 import { readSafetensorsFile } from '@tapegrad/nn/node';
-import { buildModel, type FashionCnn, type FashionFnn, type ModelKind } from '@tapegrad/lecture';
-
-const DESCRIBE: Record<ModelKind, string> = {
-  cnn: 'the CNN (conv1.weight, conv2.weight, fc.weight, ...)',
-  fnn: 'the fully connected network (fc1.weight, fc2.weight, ...)',
-};
-
-/** Which of the case-study models a set of tensor names belongs to, or null for neither. */
-export function modelKindOf(keys: readonly string[]): ModelKind | null {
-  if (keys.includes('conv1.weight')) return 'cnn';
-  if (keys.includes('fc1.weight')) return 'fnn';
-  return null;
-}
+import { buildModel, type FashionCnn, type FashionFnn, MODEL_DESCRIPTIONS, type ModelKind, modelKindOf } from '@tapegrad/lecture';
 
 /**
  * Builds the case-study model a weights file holds and loads it, in eval mode. The variant
@@ -28,8 +16,8 @@ export function loadModel(path: string, expected: ModelKind, option: string): Mo
   const keys = Object.keys(tensors);
   const kind = modelKindOf(keys);
   if (kind !== expected) {
-    const holds = kind ? `weights of ${DESCRIBE[kind]}` : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
-    throw new DataError(`${path}: ${option} expects weights of ${DESCRIBE[expected]}, but the file holds ${holds}`);
+    const holds = kind ? `weights of ${MODEL_DESCRIPTIONS[kind]}` : `tensors ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', ...' : ''}`;
+    throw new DataError(`${path}: ${option} expects weights of ${MODEL_DESCRIPTIONS[expected]}, but the file holds ${holds}`);
   }
   return loadWeights(path, kind, tensors).eval();
 }
