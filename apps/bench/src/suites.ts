@@ -8,6 +8,7 @@ import { runPeersSuite } from './peers/index.js';
 import { runPytorchSuite } from './pytorch.js';
 import { defineSuite } from './suite.js';
 import { runThreadsSuite } from './threads.js';
+import { runWinogradSuite } from './winograd.js';
 
 export const SUITES = {
   kernels: defineSuite({
@@ -29,6 +30,10 @@ export const SUITES = {
   peers: defineSuite({
     describe: 'TensorFlow.js 4.22 cpu and wasm: the same kernels and the same training and inference (--skip-peers leaves it out)',
     run: runPeersSuite,
+  }),
+  winograd: defineSuite({
+    describe: 'Winograd conv on one thread beyond the case study (up to 224×224×64): 3 passes timed, scratch peak against the 64 MiB bar',
+    run: runWinogradSuite,
   }),
 };
 

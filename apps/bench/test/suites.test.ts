@@ -25,3 +25,15 @@ describe('SUITES registry', () => {
     expect(isSuiteName('constructor')).toBe(false);
   });
 });
+
+describe('winograd suite table', () => {
+  it('names the scratch peak in MiB and whether it is within the 64 MiB bar', async () => {
+    const { winogradTable, SCRATCH_BAR_BYTES } = await import('../src/winograd.js');
+    const row = { name: 'x=[1,64,224,224] w=[64,64,3,3] p=1', pass: 'forward' as const, ms: 37.8, gflops: 48.9 };
+    const under = winogradTable({ build: 'relaxed', rounds: 3, rows: [row], largeScratchPeak: 2.66 * 2 ** 20, scratchBarMet: true });
+    expect(under).toContain('37.800');
+    expect(under).toContain('scratch peak 2.66 MiB: within the 64 MiB bar');
+    const over = winogradTable({ build: 'relaxed', rounds: 3, rows: [row], largeScratchPeak: SCRATCH_BAR_BYTES + 1, scratchBarMet: false });
+    expect(over).toContain('64.00 MiB: OVER the 64 MiB bar');
+  });
+});
