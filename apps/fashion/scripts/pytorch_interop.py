@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch side of the weights round trip (optional: needs torch and safetensors).
+"""PyTorch side of the weights round trip (optional: needs torch; the safetensors package is used
+when installed, else the format is read and written here: Debian's python3-torch comes without it).
 
   pytorch_interop.py eval  --model cnn --weights runs/cnn/model.safetensors [--data-dir DIR]
       Loads tapegrad's weights into the equivalent torch.nn model with load_state_dict (strict)
@@ -12,7 +13,44 @@ import argparse, gzip, json, os, struct, sys
 
 import torch
 from torch import nn
-from safetensors.torch import load_file, save_file
+
+try:
+    from safetensors.torch import load_file, save_file
+except ImportError:
+    # The safetensors format: an 8-byte little-endian header length, a JSON header mapping each
+    # name to {dtype, shape, data_offsets} (offsets into the bytes after the header), the bytes.
+    _DTYPES = {'F64': torch.float64, 'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16,
+               'I64': torch.int64, 'I32': torch.int32, 'U8': torch.uint8, 'BOOL': torch.bool}
+
+    def load_file(path):
+        with open(path, 'rb') as f:
+            data = f.read()
+        n, = struct.unpack('<Q', data[:8])
+        header = json.loads(data[8:8 + n])
+        body = bytearray(data[8 + n:])
+        out = {}
+        for name, t in header.items():
+            if name == '__metadata__':
+                continue
+            begin, end = t['data_offsets']
+            out[name] = torch.frombuffer(body[begin:end], dtype=_DTYPES[t['dtype']]).reshape(t['shape']).clone() if end > begin \
+                else torch.zeros(t['shape'], dtype=_DTYPES[t['dtype']])
+        return out
+
+    def save_file(tensors, path):
+        names = {v: k for k, v in _DTYPES.items()}
+        header, chunks, offset = {}, [], 0
+        for name in sorted(tensors):
+            t = tensors[name].contiguous()
+            raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b''
+            header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
+            chunks.append(raw)
+            offset += len(raw)
+        h = json.dumps(header, separators=(',', ':')).encode()
+        h += b' ' * (-len(h) % 8)
+        with open(path + '.tmp', 'wb') as f:
+            f.write(struct.pack('<Q', len(h)) + h + b''.join(chunks))
+        os.replace(path + '.tmp', path)
 
 
 def idx(path):
