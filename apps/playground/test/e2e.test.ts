@@ -65,8 +65,13 @@ describe.runIf(why === '')(`the playground page in Chromium${why ? ` (not run: $
     const ts = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
     frames = ts.length;
     maxGap = ts.slice(1).reduce((m, t, i) => Math.max(m, t - ts[i]!), 0);
+    // When training ends the page fills every analysis for its default inputs (test image 0): the
+    // screenshot shows what a learner sees, not empty boxes still waiting for the worker.
+    await page.waitForFunction(() => ['patches', 'fmaps'].every((id) => document.getElementById(id)!.childElementCount > 0)
+      && document.getElementById('rot-probs')!.dataset.angle === '0' && document.getElementById('fgsm-probs')!.dataset.epsilon !== undefined,
+    undefined, { timeout: 60_000, polling: 200 });
     await page.screenshot({ path: join(ARTIFACTS, 'playground-trained.png'), fullPage: true });
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (logs.length) console.log(`page console:\n${logs.slice(0, 40).join('\n')}`);
