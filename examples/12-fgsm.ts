@@ -1,7 +1,7 @@
 // "Shortcuts" and adversarial examples: x + ε·sign(∇ₓJ(θ, x, y)) (Goodfellow et al. 2014) looks
-// the same to us, yet fools the network. The gradient is taken with respect to the input, with
-// the model's parameters frozen.
-import { crossEntropy, noGrad, setBackend, tensor, type Tensor } from '@tapegrad/autograd';
+// the same to us, yet fools the network. grad(loss, [x]) (torch.autograd.grad) gives the gradient
+// with respect to the input only: no weight gradient is computed and no .grad is written.
+import { crossEntropy, grad, noGrad, setBackend, tensor, type Tensor } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { Adam, ArrayDataset, Conv2d, DataLoader, FASHION_MNIST_CLASSES, fit, Linear, MaxPool2d, Module } from '@tapegrad/nn';
 import { loadFashionMnist } from '@tapegrad/nn/node';
@@ -23,12 +23,12 @@ const model = new Cnn();
 const trainLoader = new DataLoader(new ArrayDataset(train.images, train.labels, [1, 28, 28]), { batchSize: 32, shuffle: true });
 fit(model, new Adam(model.parameters(), { lr: 3e-3 }), { trainLoader, epochs: 1 });
 
-// ∇ₓJ for the whole batch: freeze the parameters, ask for the input's gradient ('sum' so that
-// each image gets the gradient of its own loss).
-model.eval().requiresGrad_(false);
+// ∇ₓJ for the whole batch in eval mode ('sum' so that each image gets the gradient of its own loss).
+model.eval();
 const x = tensor(test.images, [500, 1, 28, 28], { requiresGrad: true });
-crossEntropy(model.forward(x), test.labels, { reduction: 'sum' }).backward();
-const direction = x.grad!.sign();
+const [gx] = grad(crossEntropy(model.forward(x), test.labels, { reduction: 'sum' }), [x]);
+const direction = gx!.sign();
+console.log(`weight gradients computed: ${model.parameters().filter((p) => p.grad).length}`);
 
 const probabilities = (images: Tensor) => noGrad(() => model.forward(images).softmax(1));
 const accuracy = (p: Tensor) => p.argmax(1).toFloat32Array().reduce((n, c, i) => n + (c === test.labels[i] ? 1 : 0), 0) / 500;
