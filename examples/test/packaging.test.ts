@@ -35,7 +35,7 @@ beforeAll(async () => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'tapegrad-user', private: true, type: 'module' }, null, 2));
   try {
-    await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files.map((f) => join(tarballs, f)), VITE], { cwd: app, env, timeout: 150_000 });
+    await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...files.map((f) => join(tarballs, f)), VITE], { cwd: app, env, timeout: 240_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     // Fails, never skips: under CI=true as everywhere else, a test that did not run must say so.
@@ -44,7 +44,7 @@ beforeAll(async () => {
         `${process.env.CI === 'true' ? ' (CI=true)' : ''}; it needs the npm registry for vite and the packages' dependencies.\n${err.stderr ?? err.message}`,
     );
   }
-}, 240_000);
+}, 300_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
