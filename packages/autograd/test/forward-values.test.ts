@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp,
+  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
   sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
 } from '../src/index.js';
@@ -102,6 +102,13 @@ describe('conv2d forward against a direct convolution loop', () => {
     const y = conv2d(x, w, tensor([10], [1]), { padding: 1 });
     // y[i,j] = 10 + x[i,j] + x[i+1,j+1] (0 outside)
     expect(values(y)).toEqual([16, 18, 13, 22, 24, 16, 17, 18, 19]);
+  });
+
+  it('conv2dRelu x=[1,1,3,3] w=[1,1,3,3] p=1 b=[-10]: hand values, negatives clipped to 0', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+    const w = tensor([0, 0, 0, 0, 1, 0, 0, 0, 1], [1, 1, 3, 3]);
+    // −10 + x[i,j] + x[i+1,j+1] = [−4, −2, −7, 2, 4, −4, −3, −2, −1] before the ReLU
+    expect(values(conv2dRelu(x, w, tensor([-10], [1]), { padding: 1 }))).toEqual([0, 0, 0, 2, 4, 0, 0, 0, 0]);
   });
 
   for (const c of CONV_CASES) {
