@@ -4,8 +4,9 @@
  * allocates the outputs and checks the storages.
  */
 import type { Conv2dGeometry, ConvGeometry } from '@tapegrad/autograd';
+import { groupedConvBackwardInput, groupedConvBackwardWeight, groupedConvForward, isGrouped } from './conv-grouped.js';
 import type { KernelHost } from './dispatch.js';
-import { BINARY } from './kernels.js';
+import { BINARY, UNARY } from './kernels.js';
 
 /**
  * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
@@ -52,6 +53,13 @@ function blockTiles(h: KernelHost, g: Conv2dGeometry, opts: ConvOptions): number
 /** y = conv2d(x, w) (+ bias; 0: none) (then ReLU): Winograd where it fits, else im2col + GEMM per image. */
 export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, opts: ConvOptions, relu = false): void {
   const reluFlag = relu ? 1 : 0;
+  if (isGrouped(g)) {
+    groupedConvForward(h, xPtr, wPtr, biasPtr, outPtr, g);
+    // Grouped kernels have no epilogue flag yet: their ReLU is a second pass, in place.
+    const size = g.n * g.o * g.oh * g.ow;
+    if (relu) h.dispatch.runSplit('unary', size, size, 4, (b, e) => [UNARY.relu, outPtr + 4 * b, outPtr + 4 * b, e - b]);
+    return;
+  }
   const geom = h.geometryBlock(g);
   if (opts.winograd && winogradFits(g)) {
     const tiles = blockTiles(h, g, opts);
@@ -69,6 +77,7 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
 
 /** dx of y = conv2d(x, w) given dy, into dxPtr ([N, C, H, W]). */
 export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dxPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
+  if (isGrouped(g)) return groupedConvBackwardInput(h, dyPtr, wPtr, dxPtr, g);
   const ckk = g.c * g.kh * g.kw;
   const phT = g.dh * (g.kh - 1) - g.ph;
   const pwT = g.dw * (g.kw - 1) - g.pw;
@@ -95,6 +104,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
  * thread order, so a given thread count is deterministic.
  */
 export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
+  if (isGrouped(g)) return groupedConvBackwardWeight(h, dyPtr, xPtr, dwPtr, g);
   const { kernels, dispatch } = h;
   const ckk = g.c * g.kh * g.kw;
   const dwSize = g.o * ckk;
