@@ -6,6 +6,7 @@ import { runE2eSuite } from './e2e.js';
 import { runFusionSuite } from './fusion.js';
 import { runKernelsSuite } from './kernels.js';
 import { runMemorySuite } from './memory.js';
+import { runOnnxSuite } from './onnx.js';
 import { runPeersSuite } from './peers/index.js';
 import { runPytorchSuite } from './pytorch.js';
 import { runResnetSuite } from './resnet.js';
@@ -45,6 +46,10 @@ export const SUITES = {
   fusion: defineSuite({
     describe: 'fused kernels (conv + ReLU epilogue, ReLU backward + bias sum) against the unfused ones on the case-study convs, alternating turns',
     run: runFusionSuite,
+  }),
+  onnx: defineSuite({
+    describe: 'ONNX export and import time of the case-study CNN (bar: < 100 ms each) and its train step imported vs built by hand (same run), WASM 1 thread',
+    run: runOnnxSuite,
   }),
   winograd: defineSuite({
     describe: 'Winograd conv on one thread beyond the case study (up to 224×224×64): 3 passes timed, scratch peak against the 64 MiB bar',

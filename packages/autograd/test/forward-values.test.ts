@@ -313,12 +313,12 @@ describe('crossEntropy forward: hand-computed', () => {
     const x = tensor([1000, 0, -1000, 1000, 1000, 0], [2, 3], { requiresGrad: true });
     const y = crossEntropy(x, [0, 2], { reduction: 'none' });
     const v = values(y);
-    expect(v.every(Number.isFinite)).toBe(true);
+    expect(v).toAllSatisfy(Number.isFinite);
     // row 0: log(1 + e⁻¹⁰⁰⁰ + e⁻²⁰⁰⁰) = 0; row 1: 1000 + log 2 − 0. float32 spacing at 1000 is 2⁻¹⁴.
     expectClose(v, [0, 1000 + Math.LN2], { rtol: 4 * U32, atol: 4 * U32 });
     sum(y).backward();
     const g = values(x.grad!);
-    expect(g.every(Number.isFinite)).toBe(true);
+    expect(g).toAllSatisfy(Number.isFinite);
     expectClose(g, [0, 0, 0, 0.5, 0.5, -1], { rtol: 4 * U32, atol: 4 * U32 });
   });
   it('logSoftmax x=[1,3] = [1000, 1000, 1000] -> −log 3 each (no overflow)', () => {
@@ -366,7 +366,7 @@ describe('softmax forward', () => {
     const g = new Generator(3);
     const x = tensor(Array.from({ length: 28 }, () => 3 * g.normal()), [4, 7]);
     const y = softmax(x, 1);
-    expect(values(y).every((v) => v > 0 && v <= 1)).toBe(true);
+    expect(values(y)).toAllSatisfy((v) => v > 0 && v <= 1);
     // each probability carries a few u of relative error; 7 terms summed
     expectClose(sum(y, 1), [1, 1, 1, 1], { rtol: 0, atol: 4 * 7 * U32 });
   });
@@ -404,7 +404,7 @@ describe('layout and dropout forward', () => {
     const a = values(dropout(x, 0.25, true, new Generator(9)));
     const b = values(dropout(x, 0.25, true, new Generator(9)));
     expect(a).toEqual(b);
-    expect(a.every((v) => v === 0 || Math.abs(v - 4 / 3) <= U32 * 2)).toBe(true);
+    expect(a).toAllSatisfy((v) => v === 0 || Math.abs(v - 4 / 3) <= U32 * 2);
     const zerosCount = a.filter((v) => v === 0).length;
     // Binomial(1000, 0.25): mean 250, sd ≈ 13.7; ±6 sd
     expect(zerosCount).toBeGreaterThan(250 - 82);

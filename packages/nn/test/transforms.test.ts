@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { Rng } from '../src/random.js';
 import {
   applyFilter,
@@ -156,7 +157,7 @@ describe('noise and jitter', () => {
     expect(maxAbsDiff(colorJitter({})(x, [1, 4, 4], new Rng(0)), x)).toBeLessThan(1e-6);
     const t = colorJitter({ brightness: 0.5, contrast: 0.5 });
     const y = t(x, [1, 4, 4], new Rng(3));
-    expect(y.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(y).toAllSatisfy((v) => v >= 0 && v <= 1);
     expect(t(x, [1, 4, 4], new Rng(3))).toEqual(y);
   });
 });
@@ -173,13 +174,13 @@ describe('cutout', () => {
       expect(zeros).toEqual([0, 1, 2].flatMap((di) => [0, 1, 2].map((dj) => [top + di, left + dj])));
     }
     expect(Array.from(y.subarray(0, 64))).toEqual(Array.from(y.subarray(64)));
-    expect(x.every((v) => v === 1)).toBe(true); // input untouched
+    expect(x).toAllSatisfy((v) => v === 1); // input untouched
   });
 });
 
 describe('filters and Sobel', () => {
   it('Sobel of a constant [1,5,5] is 0 everywhere', () => {
-    expect(sobelMagnitude(new Float32Array(25).fill(0.7), [1, 5, 5]).every((v) => Math.abs(v) < 1e-6)).toBe(true);
+    expect(sobelMagnitude(new Float32Array(25).fill(0.7), [1, 5, 5])).toAllSatisfy((v) => Math.abs(v) < 1e-6);
   });
 
   it('Sobel of a vertical edge [1,6,6] (cols 0-2 = 0, cols 3-5 = 1) is 4 at cols 2-3, 0 elsewhere', () => {
@@ -193,7 +194,7 @@ describe('filters and Sobel', () => {
   it('applyFilter [4,4]: BOX_BLUR keeps a constant, EDGE_DETECT gives 0, SHARPEN keeps a constant, SOBEL_X of a ramp is 8', () => {
     const c = new Float32Array(16).fill(3);
     expect(maxAbsDiff(applyFilter(c, 4, 4, BOX_BLUR), c)).toBeLessThan(1e-6);
-    expect(applyFilter(c, 4, 4, EDGE_DETECT).every((v) => v === 0)).toBe(true);
+    expect(applyFilter(c, 4, 4, EDGE_DETECT)).toAllSatisfy((v) => v === 0);
     expect(applyFilter(c, 4, 4, SHARPEN)).toEqual(c);
     const ramp = Float32Array.from({ length: 16 }, (_, i) => i % 4);
     // Interior: (1*2 + 2*2 + 1*2) = 8 for a slope of 1 per column.
