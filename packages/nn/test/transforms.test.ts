@@ -151,6 +151,27 @@ describe('blur', () => {
     });
   }
 
+  it('blur sigma=1 size 3 of the row [1,2,0,0,3] as [1,1,5] and as the column [1,5,1]: exact hand-derived values for each border', () => {
+    // Taps [a, b, a]; outside the row, reflect (reflect-101, as torch's F.pad 'reflect') reads
+    // x[-1] = x[1], x[5] = x[3]; clamp x[-1] = x[0], x[5] = x[4]; wrap x[-1] = x[4], x[5] = x[0]. The
+    // other pass runs over a length-1 axis, where every tap reads the pixel itself: a factor 2a + b.
+    const [a, b] = Array.from(gaussianKernel1d(1, 3));
+    const rows = {
+      reflect: [4 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, 3 * b!],
+      clamp: [3 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, 3 * a! + 3 * b!],
+      wrap: [5 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, a! + 3 * b!],
+    };
+    const x = new Float32Array([1, 2, 0, 0, 3]);
+    for (const border of ['reflect', 'clamp', 'wrap'] as const) {
+      const expected = rows[border].map((v) => v * (2 * a! + b!));
+      for (const shape of [[1, 1, 5], [1, 5, 1]] as const) {
+        const y = gaussianBlurImage(x, shape, 1, 3, border);
+        // float64 sums of float32 taps, rounded once to float32: half an ulp of values ≤ 3.
+        expect(Array.from(y, (v, i) => Math.abs(v - expected[i]!)), `${border} ${shape.join('x')}`).toAllSatisfy((d) => d <= 2 ** -22);
+      }
+    }
+  });
+
   it('blur sigma=1 border=wrap preserves the mean of a random [1,16,16] and of a period-4 stripe pattern', () => {
     const x = randomImage([1, 16, 16]);
     const y = gaussianBlurImage(x, [1, 16, 16], 1, undefined, 'wrap');
