@@ -456,6 +456,22 @@ export class WasmBackend implements Backend, KernelHost {
     return out;
   }
 
+  /** conv2d with ReLU in the kernel's epilogue (Note [fused conv epilogue], src/conv.ts). */
+  conv2dRelu(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage {
+    const out = this.alloc(g.n * g.o * g.oh * g.ow);
+    if (out.size > 0) convForward(this, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, out.ptr, g, this.conv, true);
+    return out;
+  }
+
+  reluBackwardBias(dy: Storage, y: Storage, n: number, c: number, s: number): { dx: Storage; dbias: Storage } {
+    const dx = this.alloc(n * c * s);
+    const dbias = this.alloc(c);
+    const [dyPtr, yPtr] = [this.ptr(dy), this.ptr(y)];
+    // Channels split across threads: each channel's sum is one thread's, in one order (deterministic).
+    if (c > 0) this.dispatch.runSplit('reluBackwardBias', c, n * c * s, 1, (b, e) => [dyPtr, yPtr, dx.ptr, dbias.ptr, n, c, s, b, e]);
+    return { dx, dbias };
+  }
+
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {
     const out = this.alloc(g.n * g.c * g.h * g.w);
     if (out.size > 0) convBackwardInput(this, this.ptr(dy), this.ptr(w), out.ptr, g, this.conv);
