@@ -26,7 +26,7 @@ const CONVS: Conv2dGeometry[] = [
   geometry(2, 6, 5, 7, 3, 1),
 ];
 
-const REL_SHAPES: Array<[number, number, number]> = [[3, 16, 169], [2, 7, 21], [5, 3, 1], [1, 9, 33], [16, 16, 676]];
+const REL_SHAPES: Array<[number, number, number]> = [[3, 16, 169], [2, 7, 21], [5, 3, 1], [1, 9, 33], [16, 16, 676], [3, 37, 30]];
 
 describe('fused conv + ReLU kernels', () => {
   const ref = createRefBackend();
