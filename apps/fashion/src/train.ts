@@ -91,7 +91,9 @@ function trainOne(
   let history: EpochLogs[] = [];
   const identity = { model: kind, name, settings: s, trainCount: train.count, testCount: test.count };
   if (opts.resume) {
-    const info = loadCheckpoint(ckptPath, model, optimizer);
+    // The library checks the checkpoint field by field (epoch within this run, the optimizer's
+    // groups and steps, the loader's position) and restores nothing when one is wrong.
+    const info = loadCheckpoint(ckptPath, model, optimizer, { epochs: s.epochs, loader });
     if (info) {
       const saved = JSON.stringify(info.extra?.identity);
       if (saved !== JSON.stringify(identity)) {
@@ -99,7 +101,6 @@ function trainOne(
       }
       startEpoch = info.epoch;
       history = info.history ?? [];
-      if (info.loader) loader.setState(info.loader);
       scheduler?.loadState({ lastEpoch: info.epoch });
       log(`${name}: resuming from ${ckptPath} after epoch ${info.epoch}`);
     } else log(`${name}: no checkpoint at ${ckptPath}; starting from scratch`);
