@@ -56,7 +56,13 @@ switch (command) {
     run(turbo, ['run', 'build', '--filter=@tapegrad/playground...', '--output-logs=errors-only'], { env: turboEnv });
     run(process.execPath, [join(root, 'apps', 'playground', 'scripts', 'serve.mjs'), ...rest]);
     break;
+  case 'docs':
+    // The API reference from the JSDoc (typedoc.json, one entry per package) into api-docs/ (gitignored).
+    // kernels-wasm's types import the declarations asc writes into build/, so the packages are built first.
+    run(turbo, ['run', 'build', '--filter=./packages/*', '--output-logs=errors-only'], { env: turboEnv });
+    run(join(root, 'node_modules', '.bin', 'typedoc'), rest);
+    break;
   default:
-    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion, bench or playground)`);
+    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion, bench, playground or docs)`);
     process.exit(2);
 }

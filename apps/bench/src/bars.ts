@@ -4,6 +4,7 @@
  * out) has pass null and is shown as "not run", never as a pass.
  */
 import type { E2eResult } from './e2e.js';
+import type { ResnetResult } from './resnet.js';
 
 export interface Bar {
   name: string;
@@ -44,4 +45,11 @@ export function caseStudyBars(ours: E2eResult[], pytorch: E2eResult[]): Bar[] {
     makeBar('FNN inference', 'rate', 1, one('fnn')?.inferenceImagesPerSecond, pt('fnn', 1)?.inferenceImagesPerSecond, 'images/s, 1 thr vs 1 thr'),
     makeBar('CNN inference', 'rate', 1.5, one('cnn')?.inferenceImagesPerSecond, pt('cnn', 1)?.inferenceImagesPerSecond, 'images/s, 1 thr vs 1 thr'),
   ];
+}
+
+/** The second-network bar: the resnet suite's median train step on all cores against PyTorch's on 2 threads. */
+export function resnetBars(r: ResnetResult): Bar[] {
+  const ours = r.tapegrad.filter((t) => t.msPerStep !== null).sort((a, b) => b.threads - a.threads)[0];
+  const theirs = r.pytorch.runs.find((t) => t.threads === 2 && t.msPerStep !== null);
+  return [makeBar('ResNet train step, all cores', 'time', 1, ours?.msPerStep, theirs?.msPerStep, `ms/step (median), tapegrad ${ours?.threads ?? '?'} thr vs PyTorch 2 thr`)];
 }

@@ -8,8 +8,9 @@
  * - OpenBLAS for the linear layers (Debian's torch links the reference BLAS): the
  *   libopenblas0-pthread package, fetched once with `apt-get download` into apps/bench/.cache and
  *   unpacked with `dpkg-deb -x` (or the system's copy when installed), its openblas-pthread
- *   directory first on LD_LIBRARY_PATH; OPENBLAS_NUM_THREADS=1 for the CNN (its GEMMs are small
- *   and oneDNN runs the convs on the OpenMP threads), the thread count for the others.
+ *   directory first on LD_LIBRARY_PATH; OPENBLAS_NUM_THREADS=1 for the CNNs (the case study and the
+ *   resnet suite's: their GEMMs are small and oneDNN runs the convs on the OpenMP threads), the
+ *   thread count for the FNN.
  * Without torch the suite says so and gives no figures: nothing is quoted from elsewhere.
  */
 import { spawnSync } from 'node:child_process';
@@ -105,7 +106,7 @@ export function pytorchEnv(config: PytorchConfig, model: ModelKind | 'resnet', t
   const env: Record<string, string> = {
     GLIBC_TUNABLES: config.glibcTunables,
     OMP_NUM_THREADS: String(threads),
-    OPENBLAS_NUM_THREADS: String(model === 'cnn' ? 1 : threads),
+    OPENBLAS_NUM_THREADS: String(model === 'fnn' ? threads : 1),
   };
   if (config.openblasDir) env['LD_LIBRARY_PATH'] = [config.openblasDir, process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':');
   return env;

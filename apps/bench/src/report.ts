@@ -1,5 +1,5 @@
 /** The terminal tables of a run; every figure is also in the JSON file. */
-import { type Bar, caseStudyBars } from './bars.js';
+import { type Bar, caseStudyBars, resnetBars } from './bars.js';
 import type { E2eResult } from './e2e.js';
 import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
@@ -158,6 +158,7 @@ export function barsTable(bars: Bar[]): string {
 export function allBars(results: SuiteResults): Bar[] {
   const bars: Bar[] = [];
   if (results.e2e || results.pytorch) bars.push(...caseStudyBars(results.e2e ?? [], results.pytorch?.runs ?? []));
+  if (results.resnet) bars.push(...resnetBars(results.resnet));
   return bars;
 }
 

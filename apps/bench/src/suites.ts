@@ -4,8 +4,10 @@
  */
 import { runE2eSuite } from './e2e.js';
 import { runKernelsSuite } from './kernels.js';
+import { runMemorySuite } from './memory.js';
 import { runPeersSuite } from './peers/index.js';
 import { runPytorchSuite } from './pytorch.js';
+import { runResnetSuite } from './resnet.js';
 import { defineSuite } from './suite.js';
 import { runThreadsSuite } from './threads.js';
 import { runWinogradSuite } from './winograd.js';
@@ -30,6 +32,14 @@ export const SUITES = {
   peers: defineSuite({
     describe: 'TensorFlow.js 4.22 cpu and wasm: the same kernels and the same training and inference (--skip-peers leaves it out)',
     run: runPeersSuite,
+  }),
+  resnet: defineSuite({
+    describe: 'a small ResNet-style CNN on 32×32×3, batch 64: ms per train step, tapegrad 1 thread and all cores against PyTorch 1 and 2 threads in this run',
+    run: runResnetSuite,
+  }),
+  memory: defineSuite({
+    describe: 'peak WASM memory of a training step (linear memory, tensors and kernel scratch high-water marks), case-study CNN and resnet, 1 thread and all cores',
+    run: runMemorySuite,
   }),
   winograd: defineSuite({
     describe: 'Winograd conv on one thread beyond the case study (up to 224×224×64): 3 passes timed, scratch peak against the 64 MiB bar',

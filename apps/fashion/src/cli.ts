@@ -12,6 +12,7 @@ import { runReport } from './report.js';
 import { MODEL_KINDS, type ModelKind } from '@tapegrad/lecture';
 import { planTrain, type RawTrainOptions } from './options.js';
 import { runTrain } from './train.js';
+import { EXPORT_MODELS, runExport } from './onnx.js';
 
 const int = (flag: string) => (v: string): number => {
   const n = Number(v);
@@ -55,6 +56,7 @@ program
   .option('--no-progress', 'no progress bars')
   .option('--no-report', 'skip the analyses and the HTML report after training')
   .option('--overwrite', 'replace a finished or interrupted run of the same name (default: refuse)')
+  .option('--init <file.onnx>', 'fine-tune an ONNX model (ours or exported by PyTorch): its graph is the architecture; the run writes model.safetensors and model.onnx')
   .action(async (o: RawTrainOptions) => {
     const plan = planTrain(o);
     const runs = await runTrain(plan);
@@ -72,9 +74,9 @@ program
 
 program
   .command('eval')
-  .description('accuracy, per-class accuracy and confusion matrix of a weights file (ours or PyTorch\'s)')
-  .addOption(new Option('--model <kind>', 'network the weights belong to').choices([...MODEL_KINDS]).makeOptionMandatory())
-  .requiredOption('--weights <file>', '.safetensors weights')
+  .description('accuracy, per-class accuracy and confusion matrix of a weights file (ours or PyTorch\'s) or of an ONNX model')
+  .addOption(new Option('--model <kind>', 'network a .safetensors file belongs to (required for it); with an .onnx file the architecture comes from the file and --model, if given, must agree with it').choices([...MODEL_KINDS]))
+  .requiredOption('--weights <file>', '.safetensors weights, or an .onnx model')
   .option('--out <dir>', 'write metrics.json here')
   .option('--test-limit <n>', 'use only the first N test images', int('--test-limit'))
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'ref']).default('wasm'))
@@ -82,6 +84,19 @@ program
   .option('--overwrite', 'replace an existing DIR/metrics.json')
   .action(async (o) => {
     await runEval({ model: o.model, weights: o.weights, out: o.out, testLimit: o.testLimit, backend: o.backend, dataDir: o.dataDir, overwrite: o.overwrite });
+  });
+
+program
+  .command('export')
+  .description('write a trained case-study network as an ONNX file (runs under ONNX Runtime; fashion eval and train --init read it back)')
+  .addOption(new Option('--model <kind>', "network the weights belong to (cnn-bn: the improved recipe's batch-norm CNN)").choices([...EXPORT_MODELS]).makeOptionMandatory())
+  .requiredOption('--weights <file>', '.safetensors weights (fashion train writes DIR/<run>/model.safetensors)')
+  .requiredOption('--out <file.onnx>', 'ONNX file to write (atomically)')
+  .option('--opset <n>', 'ONNX opset (default 13)', int('--opset'))
+  .option('--overwrite', 'replace an existing --out file')
+  .action(async (o) => {
+    await useBackend('wasm');
+    runExport({ model: o.model, weights: o.weights, out: o.out, opset: o.opset, overwrite: o.overwrite });
   });
 
 async function analyze(a: { weights: string; fnnWeights?: string; rotationWeights?: string; out: string; dataDir?: string; limit?: number }): Promise<void> {

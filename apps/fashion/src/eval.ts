@@ -8,9 +8,11 @@ import type { ModelKind } from '@tapegrad/lecture';
 import { CliError } from './errors.js';
 import { checkInt, TEST_IMAGES } from './options.js';
 import { checkOutDir, createOutDir } from './out-dir.js';
+import { checkModelAgainstOnnx, isOnnxPath, loadOnnxClassifier } from './onnx.js';
 
 export interface EvalOptions {
-  model: ModelKind;
+  /** Required for a .safetensors file; with an .onnx file only a check (see checkModelAgainstOnnx). */
+  model?: ModelKind;
   weights: string;
   out?: string;
   dataDir?: string;
@@ -22,7 +24,8 @@ export interface EvalOptions {
 }
 
 export interface EvalResult {
-  model: ModelKind;
+  /** 'onnx' for an ONNX graph that is none of the case-study networks. */
+  model: ModelKind | 'onnx';
   weights: string;
   testAccuracy: number;
   testLoss: number;
@@ -33,7 +36,8 @@ export interface EvalResult {
 
 /**
  * Accuracy, per-class accuracy and the confusion matrix of a weights file (ours or one saved by
- * PyTorch from the equivalent torch.nn model). Batch norm is detected from the file's keys.
+ * PyTorch from the equivalent torch.nn model), or of an ONNX file (ours or exported by PyTorch),
+ * whose graph is the architecture. Batch norm is detected from the file's keys.
  */
 export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
@@ -44,15 +48,32 @@ export async function runEval(opts: EvalOptions): Promise<EvalResult> {
   if (metricsPath && existsSync(metricsPath) && !opts.overwrite) {
     throw new CliError(`${metricsPath} exists; pass --overwrite to replace it, or choose another --out`);
   }
+  const onnx = isOnnxPath(opts.weights);
+  if (!onnx && opts.model === undefined) throw new CliError(`--model (cnn or fnn) is required for ${opts.weights}; only an .onnx file carries its architecture`);
   await useBackend(opts.backend);
-  const model = loadWeights(opts.weights, opts.model);
+  let model;
+  let kind: EvalResult['model'];
+  if (onnx) {
+    const r = loadOnnxClassifier(opts.weights, '--weights');
+    try {
+      checkModelAgainstOnnx(opts.model, r.kind, opts.weights);
+    } catch (e) {
+      r.model.dispose();
+      throw e;
+    }
+    model = r.model;
+    kind = r.kind === null ? 'onnx' : r.kind === 'fnn' ? 'fnn' : 'cnn';
+  } else {
+    model = loadWeights(opts.weights, opts.model!);
+    kind = opts.model!;
+  }
   const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
   const r = evaluate(model, test.images, test.labels, [1, 28, 28]);
   const cm = confusionMatrix(r.predictions, test.labels, 10);
   const perClass = perClassAccuracy(cm);
   const gap = largestClassGap(perClass);
   const result: EvalResult = {
-    model: opts.model, weights: opts.weights, testAccuracy: r.accuracy, testLoss: r.loss, perClassAccuracy: perClass,
+    model: kind, weights: opts.weights, testAccuracy: r.accuracy, testLoss: r.loss, perClassAccuracy: perClass,
     largestGap: { best: FASHION_MNIST_CLASSES[gap.best]!, worst: FASHION_MNIST_CLASSES[gap.worst]!, gap: gap.gap },
     confusionMatrix: cm,
   };

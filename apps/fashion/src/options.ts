@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { type ModelKind, parseAugmentations, recipe, type RecipeName, type TrainSettings } from '@tapegrad/lecture';
 import type { BackendName } from './backend.js';
 import { CliError } from './errors.js';
@@ -40,6 +40,8 @@ export interface RawTrainOptions {
   resume?: boolean;
   overwrite?: boolean;
   installData?: boolean;
+  /** An .onnx file to fine-tune instead of a freshly initialised network. */
+  init?: string;
   out: string;
   name?: string;
   dataDir?: string;
@@ -60,6 +62,8 @@ export interface TrainPlan {
   resume: boolean;
   overwrite: boolean;
   installData: boolean;
+  /** --init: the ONNX model to fine-tune (its graph is the architecture; `models` then holds --model as a check, or nothing). */
+  init?: string;
   /** --out as given (messages) and resolved. */
   out: string;
   outAbs: string;
@@ -138,6 +142,7 @@ export function planTrain(raw: RawTrainOptions, cores = availableParallelism()):
   const models: ModelKind[] = raw.model === 'both' ? ['cnn', 'fnn'] : [raw.model];
   if (raw.batchNorm && raw.model === 'fnn') throw new CliError('--batch-norm applies to the CNN only');
   if (raw.resume && raw.overwrite) throw new CliError('--resume and --overwrite contradict each other: --resume continues the run in place, --overwrite starts it again');
+  if (raw.init !== undefined) return planFineTune(raw, s, overrides, cores);
   if (raw.name !== undefined && models.length > 1) throw new CliError('--name needs a single --model (cnn or fnn)');
   const names = models.map((m) => raw.name ?? (raw.recipe === 'default' ? m : `${m}-${raw.recipe}`));
   const outAbs = resolve(raw.out);
@@ -148,5 +153,32 @@ export function planTrain(raw: RawTrainOptions, cores = availableParallelism()):
     threads: t.threads, resume: Boolean(raw.resume), overwrite: Boolean(raw.overwrite), installData: Boolean(raw.installData),
     out: raw.out, outAbs, names, dataDir: raw.dataDir, progress: raw.progress !== false, report: raw.report !== false,
     notes: t.note ? [t.note] : [],
+  };
+}
+
+/**
+ * `train --init FILE.onnx`: one run that fine-tunes the imported graph. --model (the default
+ * 'both' counts as not given) is then a check against the file, made when it is read; the
+ * architecture options (--batch-norm, --dropout) are errors, and the recipe's are dropped with a note.
+ */
+function planFineTune(raw: RawTrainOptions, s: TrainSettings, overrides: Partial<TrainSettings>, cores: number): TrainPlan {
+  const init = raw.init!;
+  if (extname(init).toLowerCase() !== '.onnx') throw new CliError(`--init ${init}: expected an .onnx file (the architecture comes from it); to train from safetensors weights, use --resume with a checkpoint`);
+  if (raw.batchNorm || raw.dropout !== undefined) throw new CliError(`--init ${init}: ${raw.batchNorm ? '--batch-norm' : '--dropout'} changes the architecture, which comes from the ONNX file`);
+  const notes: string[] = [];
+  const dropped = (['batchNorm', 'dropout'] as const).filter((k) => s[k]);
+  if (dropped.length) notes.push(`--init: the ${raw.recipe} recipe's ${dropped.map((k) => (k === 'batchNorm' ? 'batch norm' : 'dropout')).join(' and ')} ${dropped.length > 1 ? 'do' : 'does'} not apply; the architecture comes from ${init}`);
+  const settings: TrainSettings = { ...s };
+  delete settings.batchNorm;
+  delete settings.dropout;
+  const name = raw.name ?? `${basename(init, extname(init)).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.]/, '_')}-finetune`;
+  const outAbs = resolve(raw.out);
+  checkRunName(name, outAbs, '--name');
+  const t = planThreads(raw.threads, raw.backend, cores);
+  if (t.note) notes.push(t.note);
+  return {
+    models: raw.model === 'both' ? [] : [raw.model], recipe: raw.recipe, settings, overrides, trainLimit: raw.trainLimit, testLimit: raw.testLimit,
+    backend: raw.backend, threads: t.threads, resume: Boolean(raw.resume), overwrite: Boolean(raw.overwrite), installData: Boolean(raw.installData),
+    init, out: raw.out, outAbs, names: [name], dataDir: raw.dataDir, progress: raw.progress !== false, report: raw.report !== false, notes,
   };
 }

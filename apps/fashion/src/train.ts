@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type Callback, type EpochLogs, EarlyStopping, evaluate, fit } from '@tapegrad/nn';
-import { loadCheckpoint, loadFashionMnist, removeStaleTempFiles, saveCheckpoint, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
+import { type Callback, type EpochLogs, EarlyStopping, EXPORT_OPSETS, evaluate, fit, type OnnxModel } from '@tapegrad/nn';
+import { loadCheckpoint, loadFashionMnist, removeStaleTempFiles, saveCheckpoint, saveOnnx, saveSafetensors, writeFileAtomic } from '@tapegrad/nn/node';
 import { type ModelKind, type RecipeName, setupTraining, type TrainSettings } from '@tapegrad/lecture';
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
@@ -9,6 +9,7 @@ import type { TrainPlan } from './options.js';
 import { checkOutDir, checkRunName, createOutDir, removeEmptyDirs } from './out-dir.js';
 import { openRuns, updateSummary } from './run-dir.js';
 import { formatSummaryTable, type SummaryRow } from './summary.js';
+import { checkModelAgainstOnnx, loadOnnxClassifier } from './onnx.js';
 
 /** A checked train command (planTrain in options.ts) and where to print. */
 export interface TrainOptions extends TrainPlan {
@@ -27,7 +28,10 @@ export interface EpochMetrics {
 
 /** What `DIR/<run>/metrics.json` holds: the run's summary row and its epochs. */
 export interface RunMetrics extends SummaryRow {
-  model: ModelKind;
+  /** 'onnx' for a fine-tuned ONNX graph that is none of the case-study networks. */
+  model: ModelKind | 'onnx';
+  /** train --init: the ONNX file the run started from. */
+  init?: string;
   recipe: RecipeName;
   backend: string;
   settings: TrainSettings;
@@ -35,6 +39,9 @@ export interface RunMetrics extends SummaryRow {
 }
 
 const SHAPE = [1, 28, 28] as const;
+
+/** The opset a fine-tuned model is written in: the file's own when export writes it, else the nearest one. */
+const exportOpset = (opset: number): number => Math.min(Math.max(opset, EXPORT_OPSETS[0]), EXPORT_OPSETS[EXPORT_OPSETS.length - 1]!);
 
 function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
@@ -55,12 +62,19 @@ export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   try {
     for (const r of [opts.outAbs, ...runs.map((x) => x.dir)]) for (const p of removeStaleTempFiles(r)) log(`removed ${p}, left by a write that was interrupted`);
     const backend = await useBackend(opts.backend, opts.threads);
+    // The file to fine-tune is read (and checked) before the data.
+    const init = opts.init !== undefined ? loadInit(opts.init, opts.models[0]) : undefined;
     const train = loadFashionMnist({ dir: opts.dataDir, split: 'train', limit: opts.trainLimit });
     const test = loadFashionMnist({ dir: opts.dataDir, split: 'test', limit: opts.testLimit });
     log(`Fashion-MNIST: ${train.count} training and ${test.count} test images; backend ${backend.name}; recipe ${opts.recipe}`);
-    opts.models.forEach((model, i) => {
-      results.push(trainOne(model, opts.names[i]!, runs[i]!.dir, settings, train, test, opts, backend.name, log));
-    });
+    if (init) {
+      log(`${opts.names[0]}: fine-tuning ${opts.init} (${init.kind === 'onnx' ? 'an ONNX graph' : `the case-study ${init.kind}`}, opset ${init.model.opset})`);
+      results.push(trainOne(init.kind, opts.names[0]!, runs[0]!.dir, settings, train, test, opts, backend.name, log, init.model));
+    } else {
+      opts.models.forEach((model, i) => {
+        results.push(trainOne(model, opts.names[i]!, runs[i]!.dir, settings, train, test, opts, backend.name, log));
+      });
+    }
     const fresh: SummaryRow[] = results.map((r) => ({ name: r.name, model: r.model, recipe: r.recipe, testAccuracy: r.testAccuracy, parameters: r.parameters, trainSeconds: r.trainSeconds }));
     rows = updateSummary(opts.out, fresh, log);
   } finally {
@@ -72,24 +86,37 @@ export async function runTrain(opts: TrainOptions): Promise<RunMetrics[]> {
   log('');
   log(formatSummaryTable(rows));
   log('');
-  log(`Wrote ${results.map((r) => join(opts.out, r.name)).join(', ')} (model.safetensors, metrics.json, checkpoint.safetensors) and ${summaryPath}`);
+  log(`Wrote ${results.map((r) => join(opts.out, r.name)).join(', ')} (model.safetensors, ${opts.init ? 'model.onnx, ' : ''}metrics.json, checkpoint.safetensors) and ${summaryPath}`);
   return results;
 }
 
+/** The ONNX model of `train --init`, checked to be a Fashion-MNIST classifier (and the --model given, if any). */
+function loadInit(path: string, model: ModelKind | undefined): { model: OnnxModel; kind: ModelKind | 'onnx' } {
+  const r = loadOnnxClassifier(path, '--init');
+  try {
+    checkModelAgainstOnnx(model, r.kind, path);
+  } catch (e) {
+    r.model.dispose();
+    throw e;
+  }
+  return { model: r.model, kind: r.kind === null ? 'onnx' : r.kind === 'fnn' ? 'fnn' : 'cnn' };
+}
+
 function trainOne(
-  kind: ModelKind, name: string, dir: string, s: TrainSettings,
+  kind: ModelKind | 'onnx', name: string, dir: string, s: TrainSettings,
   train: { images: Float32Array; labels: Int32Array; count: number },
   test: { images: Float32Array; labels: Int32Array; count: number },
-  opts: TrainOptions, backendName: string, log: (s: string) => void,
+  opts: TrainOptions, backendName: string, log: (s: string) => void, init?: OnnxModel,
 ): RunMetrics {
   const ckptPath = join(dir, 'checkpoint.safetensors');
   // The lecture package builds the run (augmentations, seed, model, optimizer, schedule, loader,
   // early stopping's validation split) in the same order as the playground page, so seeds line up.
-  const { model, optimizer, scheduler, loader, validation, lossFn } = setupTraining(kind, s, train);
+  // With --init the imported graph is the model; setupTraining's kind then only names the run.
+  const { model, optimizer, scheduler, loader, validation, lossFn } = setupTraining(kind === 'onnx' ? 'cnn' : kind, s, train, init);
 
   let startEpoch = 0;
   let history: EpochLogs[] = [];
-  const identity = { model: kind, name, settings: s, trainCount: train.count, testCount: test.count };
+  const identity = { model: kind, name, settings: s, trainCount: train.count, testCount: test.count, ...(opts.init ? { init: opts.init } : {}) };
   if (opts.resume) {
     // The library checks the checkpoint field by field (epoch within this run, the optimizer's
     // groups and steps, the loader's position) and restores nothing when one is wrong.
@@ -130,8 +157,11 @@ function trainOne(
 
   const final = evaluate(model, test.images, test.labels, SHAPE);
   saveSafetensors(model, join(dir, 'model.safetensors'), { model: kind, recipe: opts.recipe });
+  // A fine-tuned graph is saved as ONNX too: its safetensors keys are the file's initializer
+  // names, which only a case-study network can be rebuilt from.
+  if (init) saveOnnx(model, join(dir, 'model.onnx'), { inputShape: [1, ...SHAPE], opset: exportOpset(init.opset) });
   const metrics: RunMetrics = {
-    name, model: kind, recipe: opts.recipe, testAccuracy: final.accuracy, parameters: model.parameterCount(),
+    name, model: kind, recipe: opts.recipe, ...(opts.init ? { init: opts.init } : {}), testAccuracy: final.accuracy, parameters: model.parameterCount(),
     trainSeconds: epochs.reduce((a, e) => a + e.seconds, 0), backend: backendName, settings: s,
     epochs: epochs.map((e) => ({
       epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, testAccuracy: testAccuracies.get(e.epoch) ?? NaN,

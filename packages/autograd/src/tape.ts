@@ -71,27 +71,30 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: 
   return out;
 }
 
-function topoOrder(root: Node): Node[] {
+function topoOrder(roots: readonly Node[]): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
-  const stack: Array<[Node, number]> = [[root, 0]];
-  seen.add(root);
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const [node, i] = top;
-    if (i < node.inputs.length) {
-      top[1]++;
-      const child = node.inputs[i]!.node;
-      if (child && !seen.has(child)) {
-        seen.add(child);
-        stack.push([child, 0]);
+  for (const root of roots) {
+    if (seen.has(root)) continue;
+    const stack: Array<[Node, number]> = [[root, 0]];
+    seen.add(root);
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const [node, i] = top;
+      if (i < node.inputs.length) {
+        top[1]++;
+        const child = node.inputs[i]!.node;
+        if (child && !seen.has(child)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        order.push(node);
+        stack.pop();
       }
-    } else {
-      order.push(node);
-      stack.pop();
     }
   }
-  return order.reverse(); // root first
+  return order.reverse(); // every consumer before its producers
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
@@ -111,11 +114,16 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, add: (a: Tensor, b: Tensor) => 
   }
 }
 
+export interface BackwardOptions {
+  /** Keep the saved tensors of the nodes the sweep runs through, so the graph can be swept again. */
+  retainGraph?: boolean;
+}
+
 /**
  * Reverse-mode sweep from `root` seeded with `seed` (owned by the caller). Gradients accumulate
  * (+=) into `.grad` of leaves that require grad, including inputs (FGSM, saliency).
  */
-export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tensor) => Tensor): void {
+export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tensor) => Tensor, opts: BackwardOptions = {}): void {
   untracked(() =>
     noGrad(() => {
       if (!root.gradFn) {
@@ -123,48 +131,142 @@ export function runBackward(root: Tensor, seed: Tensor, add: (a: Tensor, b: Tens
         accumulateLeaf(root, seed.share(), add);
         return;
       }
-      const order = topoOrder(root.gradFn);
-      const grads = new Map<Node, Tensor>();
-      grads.set(order[0]!, seed.share());
-      // The finally frees pending gradients when a vjp throws (e.g. a second backward through a
-      // consumed node); each gradient stays in `grads` until its vjp has returned.
-      try {
-        for (const node of order) {
-          const g = grads.get(node);
-          if (!g) continue;
-          if (!shapesEqual(g.shape, node.outShape)) {
-            throw new Error(`backward: ${node.op} received a gradient of shape ${fmt(g.shape)} but its output has shape ${fmt(node.outShape)}`);
-          }
-          const needs = node.inputs.map((i) => i.needsGrad);
-          const results = node.vjp(g, node.savedTensors(), needs);
-          grads.delete(node);
+      sweep([[root.gradFn, seed.share()]], add, opts.retainGraph ?? false, {
+        needs: (inp) => inp.needsGrad,
+        leaf: (leaf, g) => accumulateLeaf(leaf, g, add),
+      });
+    }),
+  );
+}
+
+/**
+ * The gradients of `roots` (each seeded with its seed, owned by the caller) with respect to
+ * `targets` only, as new untracked tensors (null where a target is not reached), leaving every
+ * `.grad` alone (`grad()` in grad.ts). Only the nodes on a path from a root to a target run
+ * their vjp, and a vjp computes only the gradients of inputs on such a path, so FGSM's input
+ * gradient costs no weight gradients.
+ */
+export function gradientsOf(roots: ReadonlyArray<readonly [Tensor, Tensor]>, targets: readonly Tensor[], add: (a: Tensor, b: Tensor) => Tensor, opts: BackwardOptions = {}): Array<Tensor | null> {
+  return untracked(() =>
+    noGrad(() => {
+      // found[k]: the gradient of the k-th distinct target, summed over its uses.
+      const distinct = [...new Set(targets)];
+      const found = new Map<Tensor, Tensor>();
+      const accumulate = (t: Tensor, g: Tensor) => {
+        const prev = found.get(t);
+        if (!prev) found.set(t, g);
+        else {
+          found.set(t, add(prev, g));
+          prev.dispose();
           g.dispose();
-          node.freeSaved();
-          node.consumed = true;
-          node.inputs.forEach((inp, i) => {
-            const r = results[i] ?? null;
-            if (!inp.needsGrad) {
-              r?.dispose();
-              return;
-            }
-            if (!r) throw new Error(`backward: the vjp of ${node.op} returned no gradient for input ${i}`);
-            if (!shapesEqual(r.shape, inp.shape)) {
-              throw new Error(`backward: the vjp of ${node.op} returned a gradient of shape ${fmt(r.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
-            }
-            if (inp.node) {
-              const prev = grads.get(inp.node);
-              if (prev) {
-                grads.set(inp.node, add(prev, r));
-                prev.dispose();
-                r.dispose();
-              } else grads.set(inp.node, r);
-            } else if (inp.leaf) accumulateLeaf(inp.leaf, r, add);
-            else r.dispose();
+        }
+      };
+      const leafTargets = new Set(distinct.filter((t) => !t.gradFn));
+      const nodeTargets = new Map<Node, Tensor>();
+      for (const t of distinct) if (t.gradFn) nodeTargets.set(t.gradFn, t);
+      try {
+        const seeds: Array<[Node, Tensor]> = [];
+        for (const [root, seed] of roots) {
+          if (root.gradFn) seeds.push([root.gradFn, seed.share()]);
+          else if (leafTargets.has(root)) accumulate(root, seed.share());
+        }
+        if (seeds.length) {
+          // A node leads to a target if it produced one or one of its inputs leads to one; the
+          // order puts producers after consumers, so walk it backwards.
+          const order = topoOrder(seeds.map(([n]) => n));
+          const leads = new Set<Node>();
+          const reaches = (inp: NodeInput) => inp.needsGrad && (inp.leaf ? leafTargets.has(inp.leaf) : inp.node !== null && leads.has(inp.node));
+          for (let i = order.length - 1; i >= 0; i--) {
+            const node = order[i]!;
+            if (nodeTargets.has(node) || node.inputs.some(reaches)) leads.add(node);
+          }
+          sweep(seeds, add, opts.retainGraph ?? false, {
+            needs: reaches,
+            leaf: (leaf, g) => (leafTargets.has(leaf) ? accumulate(leaf, g) : g.dispose()),
+            node: (node, g) => {
+              const t = nodeTargets.get(node);
+              if (t) accumulate(t, g.share());
+            },
+            // A node that made a target but has no target below it needs no vjp.
+            skip: (node) => !node.inputs.some(reaches),
           });
         }
-      } finally {
-        for (const g of grads.values()) g.dispose();
+        return targets.map((t, i) => {
+          const g = found.get(t);
+          if (!g) return null;
+          // The same tensor asked for twice gets two handles on one storage.
+          return targets.indexOf(t) === i ? g : g.share();
+        });
+      } catch (err) {
+        for (const g of found.values()) g.dispose();
+        throw err;
       }
     }),
   );
+}
+
+interface SweepHooks {
+  /** Which inputs of a node get a gradient from its vjp. */
+  needs(inp: NodeInput): boolean;
+  /** Receives (and owns) the gradient of a leaf input. */
+  leaf(leaf: Tensor, g: Tensor): void;
+  /** Sees the complete gradient of a node's output before its vjp runs (not owned). */
+  node?(node: Node, g: Tensor): void;
+  /** Nodes whose vjp is not needed at all. */
+  skip?(node: Node): boolean;
+}
+
+/** The reverse sweep shared by backward() and grad(): `seeds` are owned by the sweep. */
+function sweep(seeds: ReadonlyArray<readonly [Node, Tensor]>, add: (a: Tensor, b: Tensor) => Tensor, retainGraph: boolean, hooks: SweepHooks): void {
+  const grads = new Map<Node, Tensor>();
+  const addTo = (node: Node, r: Tensor) => {
+    const prev = grads.get(node);
+    if (prev) {
+      grads.set(node, add(prev, r));
+      prev.dispose();
+      r.dispose();
+    } else grads.set(node, r);
+  };
+  // The finally frees pending gradients when a vjp throws (e.g. a second backward through a
+  // consumed node); each gradient stays in `grads` until its vjp has returned.
+  try {
+    for (const [node, seed] of seeds) addTo(node, seed);
+    for (const node of topoOrder(seeds.map(([n]) => n))) {
+      const g = grads.get(node);
+      if (!g) continue;
+      if (!shapesEqual(g.shape, node.outShape)) {
+        throw new Error(`backward: ${node.op} received a gradient of shape ${fmt(g.shape)} but its output has shape ${fmt(node.outShape)}`);
+      }
+      hooks.node?.(node, g);
+      if (hooks.skip?.(node)) {
+        grads.delete(node);
+        g.dispose();
+        continue;
+      }
+      const needs = node.inputs.map((i) => hooks.needs(i));
+      const results = node.vjp(g, node.savedTensors(), needs);
+      grads.delete(node);
+      g.dispose();
+      if (!retainGraph) {
+        node.freeSaved();
+        node.consumed = true;
+      }
+      node.inputs.forEach((inp, i) => {
+        const r = results[i] ?? null;
+        if (!needs[i]) {
+          r?.dispose();
+          return;
+        }
+        if (!r) throw new Error(`backward: the vjp of ${node.op} returned no gradient for input ${i}`);
+        if (!shapesEqual(r.shape, inp.shape)) {
+          throw new Error(`backward: the vjp of ${node.op} returned a gradient of shape ${fmt(r.shape)} for input ${i} of shape ${fmt(inp.shape)}`);
+        }
+        if (inp.node) addTo(inp.node, r);
+        else if (inp.leaf) hooks.leaf(inp.leaf, r);
+        else r.dispose();
+      });
+    }
+  } finally {
+    for (const g of grads.values()) g.dispose();
+  }
 }

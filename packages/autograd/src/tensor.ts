@@ -1,7 +1,7 @@
 import type { Backend, Shape, Storage } from './backend.js';
 import { getBackend, StorageRef, trackTensor, untrackTensor } from './engine.js';
 import { broadcastShapes, fmt, sizeOf } from './shape.js';
-import { type Node, runBackward } from './tape.js';
+import { type BackwardOptions, type Node, runBackward } from './tape.js';
 
 /**
  * An n-dimensional array of numbers in a backend's memory (float32, or float64 on the reference
@@ -84,9 +84,10 @@ export class Tensor {
 
   /**
    * Back-propagates from this tensor. `grad` defaults to 1 for a one-element tensor; a tensor with
-   * more elements needs an explicit gradient of its own shape (as in PyTorch).
+   * more elements needs an explicit gradient of its own shape (as in PyTorch). `retainGraph`
+   * keeps the saved tensors so the graph can be swept again (`retain_graph`).
    */
-  backward(grad?: Tensor): void {
+  backward(grad?: Tensor, opts: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
       throw new Error(`backward: tensor ${fmt(this.shape)} does not require grad (no input of the ops that made it has requiresGrad)`);
     }
@@ -100,7 +101,7 @@ export class Tensor {
       throw new Error(`backward: gradient has shape ${fmt(seed.shape)} but the tensor has shape ${fmt(this.shape)}`);
     }
     try {
-      runBackward(this, seed, addGradients);
+      runBackward(this, seed, addGradients, opts);
     } finally {
       if (!grad) seed.dispose();
     }

@@ -84,6 +84,7 @@ export class WasmBackend implements Backend, KernelHost {
   private heapI32: Int32Array;
   private heapF64: Float64Array;
   private liveBytes = 0;
+  private liveBytesPeak = 0;
   private readonly paramPtr: number;
   /** Where split kernels run (the worker pool, if any) and the kernels' scratch. */
   readonly dispatch: Dispatch;
@@ -178,6 +179,20 @@ export class WasmBackend implements Backend, KernelHost {
     this.dispatch.resetScratchPeak();
   }
 
+  /**
+   * The most bytes of tensor storage live at once (`bytesInUse()`'s high-water mark) since creation
+   * or `resetBytesInUsePeak()`. With `scratchBytes().peak` it says what a step needs; `memoryBytes()`
+   * also holds the allocator's free lists.
+   */
+  bytesInUsePeak(): number {
+    return this.liveBytesPeak;
+  }
+
+  /** Starts a new high-water mark of bytesInUse at the bytes live now. */
+  resetBytesInUsePeak(): void {
+    this.liveBytesPeak = this.liveBytes;
+  }
+
   /** Current size of linear memory in bytes (flat across steady-state training steps). */
   memoryBytes(): number {
     return this.memory.buffer.byteLength;
@@ -227,6 +242,7 @@ export class WasmBackend implements Backend, KernelHost {
   alloc(size: number): WasmStorage {
     const s = new WasmStorage(size, this.allocator.alloc(size * 4));
     this.liveBytes += size * 4;
+    if (this.liveBytes > this.liveBytesPeak) this.liveBytesPeak = this.liveBytes;
     return s;
   }
 

@@ -58,6 +58,23 @@ describe('memory', () => {
     }
   });
 
+  it('bytesInUsePeak is the high-water mark of bytesInUse, restarted by resetBytesInUsePeak', () => {
+    backend.resetBytesInUsePeak();
+    const base = backend.bytesInUse();
+    expect(backend.bytesInUsePeak()).toBe(base);
+    const a = backend.alloc(1000);
+    const b = backend.alloc(3000);
+    backend.free(a);
+    const c = backend.alloc(500);
+    expect(backend.bytesInUsePeak()).toBe(base + 4 * 4000);
+    backend.free(b);
+    backend.free(c);
+    expect(backend.bytesInUse()).toBe(base);
+    expect(backend.bytesInUsePeak()).toBe(base + 4 * 4000);
+    backend.resetBytesInUsePeak();
+    expect(backend.bytesInUsePeak()).toBe(base);
+  });
+
   it('views follow memory.grow: data written before a grow reads back after it', () => {
     const small = backend.fromArray([1, 2, 3]);
     const before = backend.memoryBytes();

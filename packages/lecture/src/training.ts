@@ -45,12 +45,15 @@ function buildOptimizer(model: Module, s: TrainSettings): Optimizer<{ lr: number
  * playground page call this, so the same recipe, seed and images give the same weights.
  * @throws Error naming the setting for an augmentation spec that does not parse, an unknown
  *   optimizer, or batch norm asked of the FNN.
+ * `init` (a model made elsewhere, e.g. an imported ONNX graph to fine-tune) replaces the built
+ * model; the seed is still set first, so shuffling and dropout follow it, and `kind`'s
+ * architecture settings (batchNorm, dropout) do not apply.
  * @example const { model, optimizer, loader } = setupTraining('cnn', DEFAULT_RECIPE, train);
  */
-export function setupTraining(kind: ModelKind, s: TrainSettings, train: { images: Float32Array; labels: Int32Array }): TrainingSetup {
+export function setupTraining(kind: ModelKind, s: TrainSettings, train: { images: Float32Array; labels: Int32Array }, init?: Module): TrainingSetup {
   const transform = s.augment ? parseAugmentations(s.augment) : undefined;
   manualSeed(s.seed);
-  const model = buildModel(kind, { batchNorm: s.batchNorm, dropout: s.dropout });
+  const model = init ?? buildModel(kind, { batchNorm: s.batchNorm, dropout: s.dropout });
   const optimizer = buildOptimizer(model, s);
   const scheduler = s.cosine ? new CosineAnnealingLR(optimizer, s.epochs) : undefined;
   const all: Dataset = new ArrayDataset(train.images, train.labels, IMAGE_SHAPE);

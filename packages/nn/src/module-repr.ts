@@ -37,3 +37,6 @@ export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 
 /** A tuple as Python prints it: (3, 3), (5,). */
 export const pyTuple = (xs: readonly (number | string)[]): string => (xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(', ')})`);
+
+/** A number as Python prints the int or float a user would pass: 20, 0.5 (Softplus(beta=1, threshold=20)). */
+export const pyNumber = (x: number): string => (Number.isInteger(x) ? String(x) : pyFloat(x));

@@ -1,7 +1,9 @@
 export { Linear } from './linear.js';
 export { Conv2d, Conv1d, type Conv2dOptions, type Conv1dOptions } from './conv.js';
-export { MaxPool2d, AvgPool2d } from './pool.js';
-export { ReLU, Sigmoid, Tanh, Identity, Flatten, Dropout } from './simple.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type AdaptiveOutputSize } from './pool.js';
+export { ReLU, Sigmoid, Tanh, Identity, Flatten, Dropout, Dropout2d } from './simple.js';
+export { LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax } from './activation.js';
+export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm.js';
 export { Sequential } from './sequential.js';
 export { ModuleList } from './module-list.js';

@@ -1,5 +1,5 @@
-import { avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
-import { checkOptions } from '../check.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
+import { checkOptions, fail } from '../check.js';
 import { Module } from '../module.js';
 import { pyTuple } from '../module-repr.js';
 
@@ -36,5 +36,31 @@ export class AvgPool2d extends Module {
   override extraRepr(): string {
     const o = this.opts;
     return `kernel_size=${show(o.kernelSize)}, stride=${show(o.stride ?? o.kernelSize)}, padding=${show(o.padding ?? 0)}`;
+  }
+}
+
+/** An output size for adaptive pooling: one number for both sides, or [OH, OW] where null keeps the input's size. */
+export type AdaptiveOutputSize = number | readonly [number | null, number | null];
+
+/**
+ * Average pooling to a fixed output size, whatever the input's (torch.nn.AdaptiveAvgPool2d); bins
+ * as PyTorch's. Input [N, C, H, W] or [C, H, W].
+ * @example new AdaptiveAvgPool2d(1) // global average pooling: [N, C, H, W] -> [N, C, 1, 1]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: AdaptiveOutputSize;
+  constructor(outputSize: AdaptiveOutputSize) {
+    super();
+    const okSide = (v: unknown) => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1);
+    const ok = typeof outputSize === 'number' ? okSide(outputSize) : Array.isArray(outputSize) && outputSize.length === 2 && outputSize.every(okSide);
+    if (!ok) fail('AdaptiveAvgPool2d', 'outputSize', 'a positive integer or a pair [OH, OW] of positive integers or null', outputSize);
+    this.outputSize = typeof outputSize === 'number' ? outputSize : [outputSize[0], outputSize[1]];
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  override extraRepr(): string {
+    const o = this.outputSize;
+    return `output_size=${typeof o === 'number' ? o : pyTuple(o.map((v) => (v === null ? 'None' : v)))}`;
   }
 }

@@ -1,4 +1,4 @@
-import { dropout, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
+import { dropout, dropout2d, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
 import { checkInt, checkNumber } from '../check.js';
 import { Module } from '../module.js';
 import { pyFloat } from '../module-repr.js';
@@ -51,6 +51,24 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}
+
+/**
+ * Channel dropout (torch.nn.Dropout2d): in training, zeroes whole channels of [N, C, H, W] with
+ * probability p and scales the rest by 1/(1 − p); the identity in eval mode.
+ * @example new Dropout2d(0.1)
+ */
+export class Dropout2d extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    checkNumber('Dropout2d', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+  }
+  forward(x: Tensor): Tensor {
+    return dropout2d(x, this.p, this.training);
   }
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=False`;

@@ -1,0 +1,93 @@
+import { elu, gelu, leakyRelu, logSoftmax, softmax, softplus, type Tensor } from '@tapegrad/autograd';
+import { checkInt, checkNumber } from '../check.js';
+import { Module } from '../module.js';
+import { pyFloat, pyNumber } from '../module-repr.js';
+
+// Activations with settings (torch.nn.LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax); the
+// plain ones (ReLU, Sigmoid, Tanh) are in simple.ts. Arguments in PyTorch's order and defaults;
+// PyTorch's `inplace` has no counterpart (every op here returns a new tensor).
+
+/** x where x > 0, else negativeSlope·x (torch.nn.LeakyReLU). @example new LeakyReLU(0.2) */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+  }
+}
+
+/** x·Φ(x), or its tanh approximation with 'tanh' (torch.nn.GELU). @example new GELU('tanh') */
+export class GELU extends Module {
+  constructor(readonly approximate: 'none' | 'tanh' = 'none') {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  }
+  forward(x: Tensor): Tensor {
+    return gelu(x, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** x where x > 0, else α(eˣ − 1) (torch.nn.ELU). @example new ELU(0.5) */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    checkNumber('ELU', 'alpha', alpha);
+  }
+  forward(x: Tensor): Tensor {
+    return elu(x, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/** log(1 + e^(βx))/β, and x where βx > threshold (torch.nn.Softplus). @example new Softplus(2, 10) */
+export class Softplus extends Module {
+  constructor(readonly beta = 1, readonly threshold = 20) {
+    super();
+    checkNumber('Softplus', 'beta', beta, (v) => Number.isFinite(v) && v > 0, 'a positive finite number');
+    checkNumber('Softplus', 'threshold', threshold, (v) => !Number.isNaN(v), 'a number (Infinity for none)');
+  }
+  forward(x: Tensor): Tensor {
+    return softplus(x, { beta: this.beta, threshold: this.threshold });
+  }
+  override extraRepr(): string {
+    return `beta=${pyNumber(this.beta)}, threshold=${pyNumber(this.threshold)}`;
+  }
+}
+
+/** softmax along `dim`, which is required (torch.nn.Softmax; PyTorch's implicit dim is deprecated). @example new Softmax(1) */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    checkInt('Softmax', 'dim', dim, -Infinity);
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** log(softmax) along `dim`, computed stably; `dim` is required (torch.nn.LogSoftmax). @example new LogSoftmax(1) */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    checkInt('LogSoftmax', 'dim', dim, -Infinity);
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
