@@ -3,7 +3,7 @@
 // each command first makes sure the workspace is installed (pnpm through npx, pinned by the root
 // package.json's `packageManager`), then hands over to turbo or the app.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +56,20 @@ switch (command) {
     run(turbo, ['run', 'build', '--filter=@tapegrad/playground...', '--output-logs=errors-only'], { env: turboEnv });
     run(process.execPath, [join(root, 'apps', 'playground', 'scripts', 'serve.mjs'), ...rest]);
     break;
+  case 'example': {
+    // `npm run example -- 04` (or the full name): builds examples/ and what it needs, runs examples/dist/<name>.js.
+    const dir = join(root, 'examples');
+    const names = readdirSync(dir).filter((f) => /^\d\d-.*\.ts$/.test(f)).map((f) => f.slice(0, -3));
+    const wanted = rest[0] ?? '';
+    const name = names.find((n) => n === wanted || n.startsWith(`${wanted}-`));
+    if (!wanted || !name) {
+      console.error(`scripts/run.mjs example: expected one of ${names.join(', ')} (or its number), got "${wanted}"`);
+      process.exit(2);
+    }
+    run(turbo, ['run', 'build', '--filter=@tapegrad/examples...', '--output-logs=errors-only'], { env: turboEnv });
+    run(process.execPath, [join(dir, 'dist', `${name}.js`), ...rest.slice(1)]);
+    break;
+  }
   case 'docs':
     // The API reference from the JSDoc (typedoc.json, one entry per package) into api-docs/ (gitignored).
     // kernels-wasm's types import the declarations asc writes into build/, so the packages are built first.
@@ -63,6 +77,6 @@ switch (command) {
     run(join(root, 'node_modules', '.bin', 'typedoc'), rest);
     break;
   default:
-    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion, bench, playground or docs)`);
+    console.error(`scripts/run.mjs: unknown command "${command ?? ''}" (expected test, train, fashion, bench, playground, example or docs)`);
     process.exit(2);
 }

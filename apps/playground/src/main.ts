@@ -38,7 +38,9 @@ function setState(s: State): void {
   $<HTMLButtonElement>('pause').disabled = !training || controlView === null;
   $<HTMLButtonElement>('resume').disabled = true;
   $<HTMLButtonElement>('stop').disabled = !training;
-  for (const r of ['cnn', 'fnn'] as const) $<HTMLButtonElement>(`download-${r}`).disabled = training || !available.has(r);
+  for (const r of ['cnn', 'fnn'] as const) {
+    for (const id of [`download-${r}`, `download-onnx-${r}`]) $<HTMLButtonElement>(id).disabled = training || !available.has(r);
+  }
 }
 
 function status(text: string, cls = ''): void {
@@ -585,16 +587,18 @@ async function showParameters(): Promise<void> {
 
 // ---------------------------------------------------------------- weights in and out
 for (const run of ['cnn', 'fnn'] as const) {
-  $(`download-${run}`).addEventListener('click', async () => {
-    try {
-      const bytes = await client.request('exportWeights', { run });
-      const a = el('a', { href: URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })), download: `${run}.safetensors` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      weightsMessage(`Downloaded ${run}.safetensors (${bytes.length.toLocaleString('en-US')} bytes).`);
-    } catch (e) { weightsMessage((e as Error).message, true); }
-  });
+  for (const [id, op, file] of [[`download-${run}`, 'exportWeights', `${run}.safetensors`], [`download-onnx-${run}`, 'exportOnnx', `${run}.onnx`]] as const) {
+    $(id).addEventListener('click', async () => {
+      try {
+        const bytes = await client.request(op, { run });
+        const a = el('a', { href: URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' })), download: file });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        weightsMessage(`Downloaded ${file} (${bytes.length.toLocaleString('en-US')} bytes).`);
+      } catch (e) { weightsMessage((e as Error).message, true); }
+    });
+  }
 }
 function weightsMessage(text: string, error = false): void {
   const p = $('weights-message');

@@ -89,6 +89,8 @@ export interface Requests {
   conv1d: { args: { signal: number[]; filter: number[] }; result: Conv1dExample };
   parameters: { args: Record<string, never>; result: ParameterCounts };
   exportWeights: { args: { run: RunName }; result: Uint8Array };
+  /** The model as an ONNX file (toOnnx: eval mode, batch dimension dynamic). */
+  exportOnnx: { args: { run: RunName }; result: Uint8Array };
   importWeights: { args: { bytes: Uint8Array; fileName: string }; result: { run: RunName; kind: ModelKind; testAccuracy: number; parameters: number } };
 }
 export type RequestName = keyof Requests;

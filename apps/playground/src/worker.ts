@@ -4,7 +4,7 @@
 import { setBackend } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import {
-  applyFilter, type Callback, EarlyStopping, evaluate, fit, type Module, rotate, TrainingError,
+  applyFilter, type Callback, EarlyStopping, evaluate, fit, type Module, rotate, toOnnx, TrainingError,
 } from '@tapegrad/nn';
 import {
   buildModel, classicFilters, confusionAnalysis, conv1dExample, type FashionCnn, featureMaps, fgsmImages, fgsmSweep, firstLayerFilters, gradientSign,
@@ -256,6 +256,8 @@ const handlers: Handlers = {
     return r;
   },
   exportWeights: ({ run }) => modelToSafetensors(model(run), RUN_KIND[run], { source: 'tapegrad playground', run }),
+  // The graph name as `fashion export` writes it.
+  exportOnnx: ({ run }) => toOnnx(model(run), { inputShape: [1, ...IMAGE_SHAPE], graphName: `fashion-${RUN_KIND[run]}` }),
   importWeights: ({ bytes, fileName }) => {
     const { kind, model: m } = modelFromSafetensors(bytes, fileName);
     const t = testSet();

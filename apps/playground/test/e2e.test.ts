@@ -2,18 +2,20 @@
 // through playwright-core: the test hook trains the CNN and the FNN for one epoch on 3000 images,
 // then the test checks the state, the accuracies (against the same training run in Node on the same
 // kernels and thread count), the threads, the main thread's frame gaps, one FGSM and one rotation
-// interaction, and a safetensors round trip with a bad file in between. Screenshots go to
+// interaction, the ONNX download (run by onnxruntime-node and read back by fromOnnx), and a
+// safetensors round trip with a bad file in between. Screenshots go to
 // test-results/ (gitignored). Runs where Chromium, the built page and the data are present.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setBackend, type Backend } from '@tapegrad/autograd';
+import { createRefBackend, noGrad, setBackend, tensor, tidy, type Backend } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
-import { DEFAULT_RECIPE, IMAGE_SHAPE, setupTraining } from '@tapegrad/lecture';
-import { decodeSafetensors, evaluate, fit } from '@tapegrad/nn';
+import { DEFAULT_RECIPE, IMAGE_SHAPE, modelFromSafetensors, setupTraining } from '@tapegrad/lecture';
+import { decodeSafetensors, evaluate, fit, fromOnnx } from '@tapegrad/nn';
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '@tapegrad/nn/node';
+import * as ort from 'onnxruntime-node';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST, prepareStatic, startStaticServer } from '../scripts/serve.mjs';
@@ -167,6 +169,61 @@ describe.runIf(why === '')(`the playground page in Chromium${why ? ` (not run: $
       await p.close();
       await new Promise<void>((resolve) => plain.server.close(() => resolve()));
     }
+  });
+
+  it('ONNX: the CNN downloaded as ONNX runs in onnxruntime-node with the logits of the page\'s weights and the page\'s test accuracy; fromOnnx reads it back', async () => {
+    const download = async (testid: string, file: string) => {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
+      expect(d.suggestedFilename()).toBe(file);
+      const path = join(ARTIFACTS, file);
+      await d.saveAs(path);
+      return path;
+    };
+    const onnxPath = await download('download-onnx-cnn', 'cnn.onnx');
+    expect(await text('weights-message')).toMatch(/^Downloaded cnn\.onnx \([\d,]+ bytes\)\.$/);
+    const weights = readFileSync(await download('download-cnn', 'cnn.safetensors'));
+    const onnxBytes = readFileSync(onnxPath);
+    const test = loadFashionMnist({ split: 'test', limit: TEST, dir: DATA_DIR });
+
+    // onnxruntime-node on all TEST images: its accuracy is the page's, up to a borderline image
+    // (its float32 sums are ordered differently from our kernels'; the logits agree to ~1e-5).
+    const session = await ort.InferenceSession.create(onnxBytes);
+    let ortLogits: Float32Array;
+    try {
+      const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', test.images, [TEST, ...IMAGE_SHAPE]) });
+      ortLogits = out[session.outputNames[0]!]!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+    expect(ortLogits.length).toBe(TEST * 10);
+    let right = 0;
+    for (let i = 0; i < TEST; i++) {
+      const row = Array.from(ortLogits.subarray(i * 10, i * 10 + 10));
+      if (row.indexOf(Math.max(...row)) === test.labels[i]) right++;
+    }
+    const pageAccuracy = Number(await text('test-accuracy-cnn'));
+    console.log(`playground e2e: ONNX (${onnxBytes.length} bytes) under onnxruntime-node: accuracy ${right / TEST}, the page ${pageAccuracy}`);
+    expect(Math.abs(right / TEST - pageAccuracy)).toBeLessThanOrEqual(1 / TEST + 1e-12);
+
+    // The page's weights (its safetensors download) on the float32 reference backend, and the ONNX
+    // file read back by fromOnnx, give ORT's logits on the first 100 images. Logits are O(10) and
+    // come from sums of 2304 and 144 products: float32 reorderings differ by a few 1e-6; 1e-4 leaves room.
+    setBackend(createRefBackend());
+    const N = 100;
+    const { model } = modelFromSafetensors(weights, 'cnn.safetensors');
+    const imported = fromOnnx(onnxBytes, 'cnn.onnx');
+    model.eval();
+    imported.eval();
+    const [fromWeights, fromImport] = noGrad(() => tidy(() => {
+      const x = tensor(test.images.subarray(0, N * 784), [N, ...IMAGE_SHAPE]);
+      return [model.forward(x).toFloat32Array(), imported.forward(x).toFloat32Array()];
+    }));
+    const worst = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - ortLogits[i]!)), 0);
+    expect(fromWeights!.length).toBe(N * 10);
+    expect(worst(fromWeights!)).toBeLessThan(1e-4);
+    expect(worst(fromImport!)).toBeLessThan(1e-4);
+    model.dispose();
+    imported.dispose();
   });
 
   it('safetensors: download the CNN, a bad file gets a message and loses nothing, the download loads back with the same accuracy', async () => {

@@ -1,4 +1,4 @@
-import { crossEntropy, tensor, tidy } from '@tapegrad/autograd';
+import { crossEntropy, grad, tensor, tidy } from '@tapegrad/autograd';
 import { FASHION_MNIST_CLASSES, type Module } from '@tapegrad/nn';
 import { IMAGE_SHAPE, PIXELS, predict, softmaxRow } from './predict.js';
 
@@ -6,16 +6,13 @@ import { IMAGE_SHAPE, PIXELS, predict, softmaxRow } from './predict.js';
 export const DEFAULT_EPSILONS: readonly number[] = [0, 0.01, 0.02, 0.05, 0.1, 0.2];
 
 /**
- * sign(∇ₓ J(θ, x, y)) per pixel for cross-entropy J, in batches, in eval mode. The parameters'
- * requiresGrad is switched off meanwhile so the backward pass computes only the input gradient
- * (and leaves no parameter gradients behind).
+ * sign(∇ₓ J(θ, x, y)) per pixel for cross-entropy J, in batches, in eval mode. `grad(loss, [x])`
+ * sweeps only the path to the input, so no weight gradient is computed and no `.grad` of the
+ * model is touched (its parameters keep requiring grad).
  */
 export function gradientSign(model: Module, images: Float32Array, labels: Int32Array, batchSize = 250): Float32Array {
-  const params = model.parameters();
-  const flags = params.map((p) => p.requiresGrad);
   const wasTraining = model.training;
   model.eval();
-  params.forEach((p) => (p.requiresGrad = false));
   const signs = new Float32Array(images.length);
   try {
     for (let start = 0; start < labels.length; start += batchSize) {
@@ -23,13 +20,12 @@ export function gradientSign(model: Module, images: Float32Array, labels: Int32A
       tidy(() => {
         const x = tensor(images.subarray(start * PIXELS, (start + n) * PIXELS), [n, ...IMAGE_SHAPE], { requiresGrad: true });
         // 'sum' so each image's gradient is its own loss's gradient, whatever the batch size.
-        crossEntropy(model.forward(x), labels.subarray(start, start + n), { reduction: 'sum' }).backward();
-        const g = x.grad!.toFloat32Array();
+        const [gx] = grad(crossEntropy(model.forward(x), labels.subarray(start, start + n), { reduction: 'sum' }), [x]);
+        const g = gx!.toFloat32Array();
         for (let i = 0; i < g.length; i++) signs[start * PIXELS + i] = Math.sign(g[i]!);
       });
     }
   } finally {
-    params.forEach((p, i) => (p.requiresGrad = flags[i]!));
     model.train(wasTraining);
   }
   return signs;

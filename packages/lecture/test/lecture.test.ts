@@ -1,8 +1,8 @@
-import { tensor, tidy } from '@tapegrad/autograd';
+import { crossEntropy, tensor, tidy } from '@tapegrad/autograd';
 import { Adam, AdamW, DataError, fit, SGD } from '@tapegrad/nn';
 import { describe, expect, it } from 'vitest';
 import {
-  buildModel, DEFAULT_RECIPE, type FashionCnn, featureMaps, modelFromSafetensors, modelToSafetensors, optimizerName, setupTraining, type TrainSettings,
+  buildModel, DEFAULT_RECIPE, type FashionCnn, featureMaps, gradientSign, modelFromSafetensors, modelToSafetensors, optimizerName, setupTraining, type TrainSettings,
 } from '../src/index.js';
 
 /** Deterministic images in [0, 1] and labels 0..9 (not real data: these tests check plumbing). */
@@ -70,6 +70,42 @@ describe('featureMaps x=[1,28,28] through the case-study CNN', () => {
     expect(() => featureMaps(cnn, new Float32Array(10))).toThrow(/784 values/);
     cnn.dispose();
   });
+});
+
+describe('gradientSign (FGSM) through grad()', () => {
+  /** The signs as FGSM computed them before grad(): parameters frozen, backward(), x.grad. */
+  function signsViaBackward(model: ReturnType<typeof buildModel>, images: Float32Array, labels: Int32Array): Float32Array {
+    const params = model.parameters();
+    model.eval();
+    params.forEach((p) => (p.requiresGrad = false));
+    try {
+      return tidy(() => {
+        const x = tensor(images, [labels.length, 1, 28, 28], { requiresGrad: true });
+        crossEntropy(model.forward(x), labels, { reduction: 'sum' }).backward();
+        return Float32Array.from(x.grad!.toFloat32Array(), Math.sign);
+      });
+    } finally {
+      params.forEach((p) => (p.requiresGrad = true));
+      model.train();
+    }
+  }
+
+  for (const [kind, opts] of [['cnn', {}], ['cnn', { batchNorm: true }], ['fnn', { dropout: 0.5 }]] as const) {
+    it(`${kind} ${JSON.stringify(opts)}, 12 images in batches of 5: the same signs as backward() with frozen parameters; no .grad written, requiresGrad and train mode kept`, () => {
+      // Two training steps so that the weights and batch-norm statistics are not the initial ones.
+      const r = setupTraining(kind, settings({ batchSize: 32, ...opts }), fakeSet(64, 3));
+      fit(r.model, r.optimizer, { trainLoader: r.loader, epochs: 1 });
+      const model = r.model;
+      model.zeroGrad();
+      const { images, labels } = fakeSet(12, 5);
+      const signs = gradientSign(model, images, labels, 5);
+      expect(model.training).toBe(true);
+      expect(model.parameters().every((p) => p.requiresGrad && p.grad === null)).toBe(true);
+      expect(signs.some((v) => v !== 0)).toBe(true);
+      expect(signs).toEqual(signsViaBackward(model, images, labels));
+      model.dispose();
+    });
+  }
 });
 
 describe('modelFromSafetensors', () => {
