@@ -10,6 +10,7 @@ import { MODEL_KINDS, type ModelKind } from '@tapegrad/lecture';
 import { planTrain, type RawTrainOptions } from './options.js';
 import { runTrainInWorker, trainingActive } from './train-process.js';
 import { describeFailure } from './failure.js';
+import { ensureFashionMnist } from './data-install.js';
 import { EXPORT_MODELS, runExport } from './onnx.js';
 
 const int = (flag: string) => (v: string): number => {
@@ -54,10 +55,13 @@ program
   .option('--no-progress', 'no progress bars')
   .option('--no-report', 'skip the analyses and the HTML report after training')
   .option('--overwrite', 'replace a finished or interrupted run of the same name (default: refuse)')
+  .option('--install-data', `when Fashion-MNIST is missing, install the Debian package dataset-fashion-mnist with apt-get without asking`)
   .option('--init <file.onnx>', 'fine-tune an ONNX model (ours or exported by PyTorch): its graph is the architecture; the run writes model.safetensors and model.onnx')
   .action(async (o: RawTrainOptions) => {
     const plan = planTrain(o);
     injectFault();
+    // A fresh machine: offer to install the Debian package with the data (data-install.ts).
+    await ensureFashionMnist({ dataDir: o.dataDir, installFlag: plan.installData });
     // Training runs in a worker thread so that this one can handle SIGINT/SIGTERM and EPIPE
     // (Note [interrupting training] in interrupt.ts).
     const runs = await runTrainInWorker(plan);
