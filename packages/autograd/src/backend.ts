@@ -32,9 +32,16 @@ export interface ConvGeometry {
   oh: number; ow: number;                    // output spatial size
 }
 
-/** Geometry of a convolution: window geometry plus the number of output channels. */
+/**
+ * Geometry of a convolution: window geometry plus the number of output channels and groups.
+ * Note [grouped convolution]: with G = groups (> 1), input channels [i·C/G, (i+1)·C/G) and output
+ * channels [i·O/G, (i+1)·O/G) form group i, which is an ordinary convolution with weight rows
+ * [i·O/G, (i+1)·O/G) of w [O, C/G, KH, KW] (PyTorch's layout). Depthwise: G = C. `c` stays the
+ * whole input's channel count; C and O are multiples of G (the op has checked).
+ */
 export interface Conv2dGeometry extends ConvGeometry {
-  o: number; // output channels; weight is [O, C, KH, KW]
+  o: number;       // output channels; weight is [O, C/groups, KH, KW]
+  groups?: number; // absent: 1
 }
 
 /**
@@ -137,11 +144,11 @@ export interface Backend {
   im2col(x: Storage, g: ConvGeometry): Storage;
   /** The adjoint of im2col: scatters-adds cols [N, C·KH·KW, OH·OW] back into [N, C, H, W]. */
   col2im(cols: Storage, g: ConvGeometry): Storage;
-  /** y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, KH, KW]) + bias[O]. */
+  /** y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C/groups, KH, KW]) + bias[O] (Note [grouped convolution]). */
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage;
   /** dx[N, C, H, W] from dy[N, O, OH, OW]. */
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage;
-  /** dw[O, C, KH, KW] from dy and x. */
+  /** dw[O, C/groups, KH, KW] from dy and x. */
   conv2dBackwardWeight(dy: Storage, x: Storage, g: Conv2dGeometry): Storage;
 
   // ---- pooling ----

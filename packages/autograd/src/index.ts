@@ -16,4 +16,4 @@ export { Generator, manualSeed, defaultGenerator, mixSeed, type GeneratorState }
 export { sizeOf, shapesEqual, broadcastShapes, broadcastStrides, stridesOf, fmt as formatShape } from './shape.js';
 export * from './ops/index.js';
 
-export { observeOps, type ObservedOp, type OpObserver } from './op-observer.js';
+export { observeOps, asParts, composite, type ObservedOp, type OpObserver } from './op-observer.js';

@@ -41,6 +41,30 @@ describe('conv2d and conv1d shape errors', () => {
   it('conv1d x=[2,3,10] w=[4,2,3]: channel mismatch names both shapes', () => {
     expect(() => conv1d(zeros([2, 3, 10]), zeros([4, 2, 3]))).toThrow(/^conv1d: input has 3 channels but weight expects 2 \(x=\[2,3,10\], w=\[4,2,3\]\)$/);
   });
+  it('conv2d groups: not a positive integer, channels not divisible, weight channels per group wrong', () => {
+    expect(() => conv2d(zeros([1, 4, 5, 5]), zeros([4, 2, 3, 3]), null, { groups: 0 })).toThrow(/^conv2d: groups must be a positive integer, got 0$/);
+    expect(() => conv2d(zeros([1, 4, 5, 5]), zeros([4, 2, 3, 3]), null, { groups: 1.5 })).toThrow(/^conv2d: groups must be a positive integer, got 1.5$/);
+    expect(() => conv2d(zeros([1, 4, 5, 5]), zeros([5, 2, 3, 3]), null, { groups: 2 })).toThrow(
+      /^conv2d: weight has 5 output channels, not divisible by groups=2 \(x=\[1,4,5,5\], w=\[5,2,3,3\]\)$/,
+    );
+    expect(() => conv2d(zeros([1, 5, 5, 5]), zeros([4, 2, 3, 3]), null, { groups: 2 })).toThrow(
+      /^conv2d: input has 5 channels, not divisible by groups=2 \(x=\[1,5,5,5\], w=\[4,2,3,3\]\)$/,
+    );
+    expect(() => conv2d(zeros([1, 4, 5, 5]), zeros([4, 4, 3, 3]), null, { groups: 2 })).toThrow(
+      /^conv2d: input has 4 channels but weight expects 4 per group × groups=2 = 8 \(x=\[1,4,5,5\], w=\[4,4,3,3\]\)$/,
+    );
+  });
+  it('conv2d x=[1,4,5,5] w=[6,2,3,3] groups=2: the grouped shape, which ungrouped is an error', () => {
+    expect(conv2d(zeros([1, 4, 5, 5]), zeros([6, 2, 3, 3]), null, { groups: 2 }).shape).toEqual([1, 6, 3, 3]);
+    expect(() => conv2d(zeros([1, 4, 5, 5]), zeros([6, 2, 3, 3]))).toThrow(/^conv2d: input has 4 channels but weight expects 2 /);
+  });
+  it('conv1d groups: errors name conv1d and the 3-d shapes', () => {
+    expect(() => conv1d(zeros([2, 6, 10]), zeros([4, 2, 3]), null, { groups: 4 })).toThrow(
+      /^conv1d: input has 6 channels, not divisible by groups=4 \(x=\[2,6,10\], w=\[4,2,3\]\)$/,
+    );
+    expect(() => conv1d(zeros([2, 6, 10]), zeros([4, 2, 3]), null, { groups: -1 })).toThrow(/^conv1d: groups must be a positive integer, got -1$/);
+    expect(conv1d(zeros([2, 6, 10]), zeros([4, 3, 3]), null, { groups: 2 }).shape).toEqual([2, 4, 8]);
+  });
   it('conv1d x=[2,10] (rank 2): input rank', () => {
     expect(() => conv1d(zeros([2, 10]), zeros([4, 2, 3]))).toThrow(/conv1d: input must be \[N, C, L\], got \[2,10\]/);
   });

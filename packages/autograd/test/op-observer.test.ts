@@ -73,3 +73,38 @@ describe('observeOps', () => {
     a.dispose();
   });
 });
+
+describe('observeOps: composite ops (Note [composite ops])', () => {
+  it('a composite is seen as its parts at depth 1, then as itself at depth 0 with its attributes; nested composites nest', async () => {
+    const { leakyRelu, elu, argmax } = await import('../src/index.js');
+    const x = tensor([-2, -0.5, 0, 1.5], [2, 2]);
+    const seen = trace(() => noGrad(() => tidy(() => {
+      leakyRelu(x, 0.2);
+      elu(x, 0.5);
+      argmax(x, 1);
+    })));
+    const lr = seen.findIndex((e) => e.op === 'leakyRelu');
+    expect(seen[lr]!.depth).toBe(0);
+    expect(seen[lr]!.attrs).toEqual({ negativeSlope: 0.2 });
+    expect(seen[lr]!.inputs).toEqual([x]);
+    // Its parts come right before it, one level deeper, and end in the tensor it returns.
+    expect(seen.slice(0, lr).map((e) => [e.op, e.depth])).toEqual([['greater', 1], ['mul', 1], ['where', 1]]);
+    expect(seen[lr - 1]!.output).toBe(seen[lr]!.output);
+    const el = seen.findIndex((e) => e.op === 'elu');
+    expect(seen[el]!.attrs).toEqual({ alpha: 0.5 });
+    expect(seen.slice(lr + 1, el).every((e) => e.depth === 1)).toBe(true);
+    const am = seen.findIndex((e) => e.op === 'argmax');
+    expect(seen[am]!.attrs).toEqual({ dim: 1, keepdim: false });
+    expect(seen.slice(el + 1, am).every((e) => e.depth === 1)).toBe(true);
+    x.dispose();
+  });
+
+  it('without an observer a composite runs its forward only (no depth left behind for a later observer)', async () => {
+    const { leakyRelu } = await import('../src/index.js');
+    const x = tensor([-1, 2], [2]);
+    tidy(() => leakyRelu(x, 0.1));
+    const seen = trace(() => tidy(() => relu(x)));
+    expect(seen.map((e) => [e.op, e.depth])).toEqual([['relu', 0]]);
+    x.dispose();
+  });
+});

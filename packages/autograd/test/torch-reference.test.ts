@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, bceWithLogits, crossEntropy, layerNorm, logSoftmax, nllLoss, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
+  adaptiveAvgPool2d, bceWithLogits, conv1d, conv2d, crossEntropy, layerNorm, logSoftmax, nllLoss, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
 } from '../src/index.js';
 import { expectClose, float64Backend } from '../src/testing/index.js';
 
@@ -177,4 +177,54 @@ describe('layerNorm and adaptiveAvgPool2d against PyTorch 1.13', () => {
   against('aap_1', (x) => adaptiveAvgPool2d(x, 1), P, 'arange');
   against('aap_7x5', (x) => adaptiveAvgPool2d(x, [7, 5]), P, 'arange');
   against('aap_none_4', (x) => adaptiveAvgPool2d(x, [null, 4]), P, 'arange');
+});
+
+// ---- grouped and depthwise convolution: test/torch/conv-groups-reference.json, written by
+// `/usr/bin/python3 test/torch/conv-groups-reference.py > test/torch/conv-groups-reference.json`
+// (PyTorch 1.13, float64; inputs and dy from torch.manual_seed(0) are in the file). Gradients are
+// of Σ y·dy. Float32 tolerance: inputs rounded to float32 and sums of `terms` products of normal
+// data (|x·w| up to ~16), each rounding off by ≤ 2⁻²⁴ relative: 16·terms·2⁻²³.
+interface ConvRef {
+  dim: 1 | 2;
+  options: { stride?: number | [number, number]; padding?: number | [number, number]; dilation?: number | [number, number]; groups: number };
+  x: { shape: number[]; data: number[] }; w: { shape: number[]; data: number[] }; b: number[] | null;
+  y: { shape: number[]; data: number[] }; dy: number[]; dx: number[]; dw: number[]; db: number[] | null;
+}
+const CREF = JSON.parse(readFileSync(new URL('./torch/conv-groups-reference.json', import.meta.url), 'utf8')) as Record<string, ConvRef>;
+
+describe('grouped and depthwise conv2d / conv1d against PyTorch 1.13', () => {
+  for (const [name, c] of Object.entries(CREF)) {
+    const k = c.w.shape.slice(2).reduce((a, b) => a * b, 1);
+    const groups = c.options.groups;
+    const spatial = c.y.shape.slice(2).reduce((a, b) => a * b, 1);
+    const f32 = (terms: number) => ({ rtol: 16 * terms * 2 ** -23, atol: 16 * terms * 2 ** -23 });
+    for (const [label, run, f64] of [
+      ['float32', <R>(f: () => R) => f(), false],
+      ['float64', <R>(f: () => R) => withBackend(float64Backend(), f), true],
+    ] as const) {
+      it(`${name} matches PyTorch 1.13 forward and gradients (${label})`, () => {
+        run(() => {
+          const tol = (terms: number) => (f64 ? { rtol: 1e-12, atol: 1e-12 } : f32(terms));
+          const x = tensor(c.x.data, c.x.shape, { requiresGrad: true });
+          const w = tensor(c.w.data, c.w.shape, { requiresGrad: true });
+          const b = c.b ? tensor(c.b, [c.b.length], { requiresGrad: true }) : null;
+          const y = c.dim === 2
+            ? conv2d(x, w, b, c.options)
+            : conv1d(x, w, b, c.options as { stride?: number; padding?: number; dilation?: number; groups: number });
+          expect(y.shape).toEqual(c.y.shape);
+          expectClose(y, c.y.data, { ...tol(c.w.shape[1]! * k), label: `${name} y` });
+          y.mul(tensor(c.dy, c.y.shape)).sum().backward();
+          expectClose(x.grad!, c.dx, { ...tol((c.w.shape[0]! / groups) * k), label: `${name} dx` });
+          expectClose(w.grad!, c.dw, { ...tol(c.x.shape[0]! * spatial), label: `${name} dw` });
+          if (b) expectClose(b.grad!, c.db!, { ...tol(c.x.shape[0]! * spatial), label: `${name} db` });
+        });
+      });
+    }
+  }
+  it('the PyTorch file holds depthwise, depthwise ×2 and conv1d cases (the loop above is not empty)', () => {
+    const names = Object.keys(CREF);
+    expect(names.some((n) => n.includes('(depthwise)'))).toBe(true);
+    expect(names.some((n) => n.includes('multiplier 2'))).toBe(true);
+    expect(names.filter((n) => n.startsWith('conv1d')).length).toBeGreaterThan(0);
+  });
 });

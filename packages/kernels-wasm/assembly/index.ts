@@ -16,6 +16,9 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
+export {
+  groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, groupedConv2dPackBytes, groupedConv2dBackwardInputPackBytes,
+} from './conv/grouped';
 export { copy } from './layout';
 export {
   winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes, winogradBlockTiles,

@@ -4,6 +4,7 @@
  * allocates the outputs and checks the storages.
  */
 import type { Conv2dGeometry, ConvGeometry } from '@tapegrad/autograd';
+import { groupedConvBackwardInput, groupedConvBackwardWeight, groupedConvForward, isGrouped } from './conv-grouped.js';
 import type { KernelHost } from './dispatch.js';
 import { BINARY } from './kernels.js';
 
@@ -42,6 +43,7 @@ function blockTiles(h: KernelHost, g: Conv2dGeometry, opts: ConvOptions): number
 
 /** y = conv2d(x, w) (+ bias; 0: none): Winograd where it fits, else im2col + GEMM per image. */
 export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
+  if (isGrouped(g)) return groupedConvForward(h, xPtr, wPtr, biasPtr, outPtr, g);
   const geom = h.geometryBlock(g);
   if (opts.winograd && winogradFits(g)) {
     const tiles = blockTiles(h, g, opts);
@@ -59,6 +61,7 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
 
 /** dx of y = conv2d(x, w) given dy, into dxPtr ([N, C, H, W]). */
 export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dxPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
+  if (isGrouped(g)) return groupedConvBackwardInput(h, dyPtr, wPtr, dxPtr, g);
   const ckk = g.c * g.kh * g.kw;
   const phT = g.dh * (g.kh - 1) - g.ph;
   const pwT = g.dw * (g.kw - 1) - g.pw;
@@ -85,6 +88,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
  * thread order, so a given thread count is deterministic.
  */
 export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
+  if (isGrouped(g)) return groupedConvBackwardWeight(h, dyPtr, xPtr, dwPtr, g);
   const { kernels, dispatch } = h;
   const ckk = g.c * g.kh * g.kw;
   const dwSize = g.o * ckk;

@@ -463,7 +463,7 @@ export class WasmBackend implements Backend, KernelHost {
   }
 
   conv2dBackwardWeight(dy: Storage, x: Storage, g: Conv2dGeometry): Storage {
-    const out = this.alloc(g.o * g.c * g.kh * g.kw);
+    const out = this.alloc(g.o * (g.c / (g.groups ?? 1)) * g.kh * g.kw);
     if (out.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), out.ptr, g, this.conv);
     return out;
   }

@@ -14,7 +14,7 @@ function geometry(n: number, c: number, h: number, w: number, o: number, k: numb
   return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
 }
 
-const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}`;
+const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c / (g.groups ?? 1)},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}${g.groups ? ` groups=${g.groups}` : ''}`;
 
 // Case-study shapes (batch 128, then batches that 2 and 3 do not divide, and batch 1), a strided
 // padded conv (backward-input through GEMM + col2im) and C < 4 (same path at stride 1).
@@ -25,6 +25,9 @@ const CONVS: Conv2dGeometry[] = [
   geometry(5, 3, 9, 9, 4, 3, 2, 1),
   geometry(1, 16, 26, 26, 16, 3),
   geometry(4, 2, 11, 10, 9, 5, 1, 2),
+  // Grouped (Note [grouped convolution]): depthwise ×2 and 3 groups, strided.
+  { ...geometry(7, 8, 13, 13, 16, 3, 1, 1), groups: 8 },
+  { ...geometry(5, 6, 9, 9, 9, 3, 2, 1), groups: 3 },
 ];
 
 const GEMMS: (Omit<GemmParams, 'bias'> & { bias?: boolean })[] = [
@@ -60,7 +63,7 @@ for (const threads of [2, 3]) {
 
     for (const g of CONVS) {
       it(`conv2d forward, backward-input and backward-weight ${label(g)}`, () => {
-        const ckk = g.c * g.kh * g.kw;
+        const ckk = (g.c / (g.groups ?? 1)) * g.kh * g.kw;
         const [x, xm] = both(randomArray(g.n * g.c * g.h * g.w, 1));
         const [w, wm] = both(randomArray(g.o * ckk, 2));
         const [bias, biasm] = both(randomArray(g.o, 3));

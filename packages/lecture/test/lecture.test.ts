@@ -133,7 +133,7 @@ describe('modelFromSafetensors', () => {
     const cnn = buildModel('cnn');
     const state = cnn.stateDict();
     state.delete('fc.bias');
-    const partial = modelToSafetensors({ stateDict: () => state } as unknown as typeof cnn, 'cnn');
+    const partial = modelToSafetensors({ stateDict: () => state, stateDictDtypes: () => cnn.stateDictDtypes() } as unknown as typeof cnn, 'cnn');
     expect(() => modelFromSafetensors(partial, 'partial.safetensors')).toThrow(/partial\.safetensors.*missing keys: fc\.bias/);
   });
 });

@@ -226,6 +226,7 @@ describe('Module.toString() is PyTorch 1.13 repr (strings printed by test/torch/
     ];
     for (const [m, s] of cases) expect(m.toString()).toBe(s);
     expect(String(new BatchNorm2d(16, { eps: 1e-3, affine: false }))).toBe('BatchNorm2d(16, eps=0.001, momentum=0.1, affine=False, track_running_stats=True)');
+    expect(String(new BatchNorm2d(16, { eps: 1e-3, momentum: null, affine: false }))).toBe('BatchNorm2d(16, eps=0.001, momentum=None, affine=False, track_running_stats=True)');
   });
 
   it('containers indent their children', () => {

@@ -7,6 +7,7 @@ import { DataLoader } from '../src/data/data-loader.js';
 import { ArrayDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/errors.js';
 import { loadSafetensors, saveSafetensors } from '../src/io/module-safetensors-node.js';
+import { readSafetensorsFile } from '../src/io/safetensors-node.js';
 import { BatchNorm1d, BatchNorm2d } from '../src/layers/batch-norm.js';
 import { Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
@@ -355,8 +356,11 @@ describe('module safetensors files', () => {
     expect(weightBits(fresh)).not.toEqual(weightBits(model));
     const meta = loadSafetensors(fresh, path);
     expect(meta).toEqual({ note: 'blobs' });
-    expect([...weightBits(fresh).keys()]).toEqual(['conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'fc.weight', 'fc.bias', 'bn.running_mean', 'bn.running_var']);
+    expect([...weightBits(fresh).keys()]).toEqual(['conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'fc.weight', 'fc.bias', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']);
     expect(weightBits(fresh)).toEqual(weightBits(model));
+    // The batch counter is written as PyTorch's int64: 2 epochs of 4 batches.
+    const { tensors } = readSafetensorsFile(path);
+    expect(tensors['bn.num_batches_tracked']).toEqual({ dtype: 'I64', shape: [], data: Float32Array.of(8) });
   });
 
   it('loading Linear(4,2) weights into Linear(3,2) or Sequential([Linear(4,2)]): DataError naming the file and the offending keys/shapes; a missing file names the path', () => {

@@ -1,7 +1,7 @@
 import type { Backend, DType, Shape, Storage } from '../backend.js';
 import { sizeOf } from '../shape.js';
 import { binaryBroadcast, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
-import { col2imInto, im2colInto } from './conv.js';
+import { col2imInto, groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, im2colInto, isGrouped } from './conv.js';
 import { gemmInto } from './gemm.js';
 import { avgPoolInto, maxPoolBackwardInto, maxPoolInto } from './pool.js';
 import { batchNormBackwardInto, batchNormInto } from './batch-norm.js';
@@ -161,6 +161,7 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       return out;
     },
     conv2d(x, w, bias, g) {
+      if (isGrouped(g)) return groupedConv2d(backend, x, w, bias, g);
       const cols = backend.im2col(x, g);
       const ckk = g.c * g.kh * g.kw;
       const p = g.oh * g.ow;
@@ -175,6 +176,7 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       return y;
     },
     conv2dBackwardInput(dy, w, g) {
+      if (isGrouped(g)) return groupedConv2dBackwardInput(backend, dy, w, g);
       const ckk = g.c * g.kh * g.kw;
       const p = g.oh * g.ow;
       // dcols[n] = Wᵀ[CKK, O] · dy[n][O, P], then col2im.
@@ -184,6 +186,7 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       return dx;
     },
     conv2dBackwardWeight(dy, x, g) {
+      if (isGrouped(g)) return groupedConv2dBackwardWeight(backend, dy, x, g);
       const ckk = g.c * g.kh * g.kw;
       const p = g.oh * g.ow;
       const cols = backend.im2col(x, g);

@@ -1,6 +1,7 @@
 import { getBackend, noGrad, tidy } from '../engine.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { arange } from '../creation.js';
 import { max } from './max.js';
 import { neg } from './neg.js';
@@ -41,7 +42,7 @@ function argExtremum(op: string, x: Tensor, dim: number | undefined, opts: Reduc
   if (r === 0) return wrap(getBackend().fill(1, 0), []);
   const d = dim < 0 ? dim + r : dim;
   const c = x.shape[d]!;
-  return noGrad(() =>
+  return composite(op, [x], { dim: d, keepdim: opts.keepdim ?? false }, () => noGrad(() =>
     tidy(() => {
       const v = negate ? neg(x) : x;
       const best = max(v, d, { keepdim: true });
@@ -51,5 +52,5 @@ function argExtremum(op: string, x: Tensor, dim: number | undefined, opts: Reduc
       // The first candidate: the smallest position among them, −max(−position).
       return neg(max(neg(where(hit, positions, c)), d, { keepdim: opts.keepdim ?? false }));
     }),
-  );
+  ));
 }

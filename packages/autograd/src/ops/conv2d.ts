@@ -9,6 +9,25 @@ export interface Conv2dOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
   dilation?: number | readonly [number, number];
+  /** Channel groups (Note [grouped convolution] in backend.ts); weight is [O, C/groups, KH, KW]. Default 1. */
+  groups?: number;
+}
+
+/**
+ * Checks `groups` against the input's channels `c`, the weight's output channels `o` and its
+ * channels per group `wc`, as PyTorch does, with errors naming the op, the option and the values.
+ */
+export function checkGroups(op: string, groups: number | undefined, c: number, o: number, wc: number, shapes: string): number {
+  const gr = groups ?? 1;
+  if (!Number.isInteger(gr) || gr < 1) throw new Error(`${op}: groups must be a positive integer, got ${String(groups)}`);
+  if (gr === 1) {
+    if (c !== wc) throw new Error(`${op}: input has ${c} channels but weight expects ${wc} (${shapes})`);
+    return gr;
+  }
+  if (o % gr !== 0) throw new Error(`${op}: weight has ${o} output channels, not divisible by groups=${gr} (${shapes})`);
+  if (c % gr !== 0) throw new Error(`${op}: input has ${c} channels, not divisible by groups=${gr} (${shapes})`);
+  if (c !== wc * gr) throw new Error(`${op}: input has ${c} channels but weight expects ${wc} per group × groups=${gr} = ${wc * gr} (${shapes})`);
+  return gr;
 }
 
 /** Validates shapes and works out the output size of a convolution, with errors naming both shapes. */
@@ -17,7 +36,7 @@ export function conv2dGeometry(op: string, xShape: readonly number[], wShape: re
   if (wShape.length !== 4) throw new Error(`${op}: weight must be [O, C, KH, KW], got ${fmt(wShape)}`);
   const [n, c, h, w] = xShape as [number, number, number, number];
   const [o, wc, kh, kw] = wShape as [number, number, number, number];
-  if (c !== wc) throw new Error(`${op}: input has ${c} channels but weight expects ${wc} (x=${fmt(xShape)}, w=${fmt(wShape)})`);
+  const groups = checkGroups(op, opts.groups, c, o, wc, `x=${fmt(xShape)}, w=${fmt(wShape)}`);
   const [sh, sw] = pair(op, 'stride', opts.stride, 1);
   const [ph, pw] = pair(op, 'padding', opts.padding, 0);
   const [dh, dw] = pair(op, 'dilation', opts.dilation, 1);
@@ -29,13 +48,15 @@ export function conv2dGeometry(op: string, xShape: readonly number[], wShape: re
   }
   const oh = Math.floor((h + 2 * ph - effH) / sh) + 1;
   const ow = Math.floor((w + 2 * pw - effW) / sw) + 1;
-  return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+  return { n, c, h, w, o, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, groups };
 }
 
 /**
- * 2-D convolution (cross-correlation, as in PyTorch) of x [N, C, H, W] with w [O, C, KH, KW],
- * plus b [O]. Forward and both backward passes are im2col/col2im + GEMM in the backend.
+ * 2-D convolution (cross-correlation, as in PyTorch) of x [N, C, H, W] with w [O, C/groups, KH, KW],
+ * plus b [O]. Forward and both backward passes are im2col/col2im + GEMM in the backend. With
+ * `groups` G, each of G channel groups is convolved on its own (depthwise: G = C).
  * @example conv2d(x, w, b, { stride: 2, padding: 1 }) // [8,3,28,28] * [16,3,3,3] -> [8,16,14,14]
+ * @example conv2d(x, w, null, { groups: 8, padding: 1 }) // depthwise: [8,8,28,28] * [8,1,3,3] -> [8,8,28,28]
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const inputs = b ? [x, w, b] : [x, w];

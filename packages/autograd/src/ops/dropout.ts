@@ -1,6 +1,7 @@
 import { getBackend } from '../engine.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { checkBackend, wrap } from './util.js';
@@ -14,9 +15,12 @@ export function dropout(x: Tensor, p: number, training: boolean, generator: Gene
   checkBackend('dropout', x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: probability must be in [0, 1], got ${p}`);
   if (!training || p === 0) return reshape(x, x.shape);
-  const be = getBackend();
-  const mask = p === 1 ? wrap(be.fill(x.size, 0), x.shape) : wrap(be.dropoutMask(x.size, p, generator.nextU32()), x.shape);
-  const y = mul(x, mask);
-  mask.dispose();
-  return y;
+  // The mask is random: an exporter must refuse it rather than freeze one draw (Note [composite ops]).
+  return composite('dropout', [x], { p, training }, () => {
+    const be = getBackend();
+    const mask = p === 1 ? wrap(be.fill(x.size, 0), x.shape) : wrap(be.dropoutMask(x.size, p, generator.nextU32()), x.shape);
+    const y = mul(x, mask);
+    mask.dispose();
+    return y;
+  });
 }

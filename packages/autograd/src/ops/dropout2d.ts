@@ -2,6 +2,7 @@ import { getBackend } from '../engine.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { mul } from './mul.js';
 import { reshape } from './reshape.js';
 import { checkBackend, wrap } from './util.js';
@@ -17,10 +18,13 @@ export function dropout2d(x: Tensor, p: number, training: boolean, generator: Ge
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout2d: probability must be in [0, 1], got ${String(p)}`);
   if (x.ndim !== 4) throw new Error(`dropout2d: input must be [N, C, H, W], got ${fmt(x.shape)}`);
   if (!training || p === 0) return reshape(x, x.shape);
-  const [n, c] = x.shape as [number, number];
-  const be = getBackend();
-  const mask = p === 1 ? wrap(be.fill(n * c, 0), [n, c, 1, 1]) : wrap(be.dropoutMask(n * c, p, generator.nextU32()), [n, c, 1, 1]);
-  const y = mul(x, mask);
-  mask.dispose();
-  return y;
+  // The mask is random: an exporter must refuse it rather than freeze one draw (Note [composite ops]).
+  return composite('dropout2d', [x], { p, training }, () => {
+    const [n, c] = x.shape as [number, number];
+    const be = getBackend();
+    const mask = p === 1 ? wrap(be.fill(n * c, 0), [n, c, 1, 1]) : wrap(be.dropoutMask(n * c, p, generator.nextU32()), [n, c, 1, 1]);
+    const y = mul(x, mask);
+    mask.dispose();
+    return y;
+  });
 }

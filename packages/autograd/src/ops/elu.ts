@@ -1,6 +1,7 @@
 import { noGrad, tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { asParts } from '../op-observer.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 import { sub } from './sub.js';
@@ -15,10 +16,10 @@ import { clamp, equal, greater, where } from './where.js';
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${String(alpha)}`);
-  const out = noGrad(() => tidy(() => where(greater(x, 0), x, mul(expm1(clamp(x, undefined, 0)), alpha))));
+  const out = asParts(() => noGrad(() => tidy(() => where(greater(x, 0), x, mul(expm1(clamp(x, undefined, 0)), alpha)))));
   return record('elu', out, [x], (g, [xs]) => [
     tidy(() => mul(g, where(greater(xs!, 0), 1, mul(exp(clamp(xs!, undefined, 0)), alpha)))),
-  ], [x]);
+  ], [x], { alpha });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { getBackend, tidy } from '../engine.js';
 import { fmt, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { slice } from './slice.js';
 import { sum } from './sum.js';
 import { unsqueeze } from './reshape.js';
@@ -48,10 +49,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   const ohShape = [...index.shape.slice(0, d + 1), c, ...index.shape.slice(d + 1)];
-  return tidy(() => {
+  return composite('gather', [x, index], { dim: d }, () => tidy(() => {
     // x restricted to index's extent outside dim, then [.., 1, C, ..] against the one-hot [.., K, C, ..].
     const xs = index.shape.some((s, i) => i !== d && s !== x.shape[i]) ? slice(x, index.shape.map(() => 0), index.shape.map((s, i) => (i === d ? c : s))) : x;
     const mask = wrap(getBackend().fromArray(onehot), ohShape);
     return sum(where(mask, unsqueeze(xs, d), 0), d + 1);
-  });
+  }));
 }

@@ -1,6 +1,7 @@
 import { noGrad, tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { asParts, composite } from '../op-observer.js';
 import { add } from './add.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
@@ -28,15 +29,15 @@ const SQRT_2_PI = Math.sqrt(2 / Math.PI);
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const approximate = opts.approximate ?? 'none';
   if (approximate === 'tanh') {
-    return tidy(() => mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_PI)), 1)));
+    return composite('gelu', [x], { approximate }, () => tidy(() => mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_PI)), 1))));
   }
   if (approximate !== 'none') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
-  const cdf = noGrad(() => tidy(() => normalCdf(x)));
-  const out = noGrad(() => mul(x, cdf));
+  const cdf = asParts(() => noGrad(() => tidy(() => normalCdf(x))));
+  const out = asParts(() => noGrad(() => mul(x, cdf)));
   const y = record('gelu', out, [x], (g, [xs, phi]) => [
     // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
     tidy(() => mul(g, add(phi!, mul(xs!, mul(exp(mul(mul(xs!, xs!), -0.5)), INV_SQRT_2PI))))),
-  ], [x, cdf]);
+  ], [x, cdf], { approximate });
   cdf.dispose();
   return y;
 }

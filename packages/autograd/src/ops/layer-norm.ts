@@ -1,6 +1,7 @@
 import { tidy } from '../engine.js';
 import { fmt, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { add } from './add.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
@@ -25,11 +26,12 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   }
   if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new Error(`layerNorm: eps must be a non-negative finite number, got ${String(eps)}`);
   const axes = ns.map((_, i) => x.ndim - ns.length + i);
-  return tidy(() => {
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return composite('layerNorm', inputs, { axes, eps, hasWeight: Boolean(weight), hasBias: Boolean(bias) }, () => tidy(() => {
     const d = sub(x, mean(x, axes, { keepdim: true }));
     let y = div(d, sqrt(add(mean(mul(d, d), axes, { keepdim: true }), eps)));
     if (weight) y = mul(y, weight);
     if (bias) y = add(y, bias);
     return y;
-  });
+  }));
 }

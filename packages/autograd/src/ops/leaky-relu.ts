@@ -1,5 +1,6 @@
 import { tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
+import { composite } from '../op-observer.js';
 import { mul } from './mul.js';
 import { greater, where } from './where.js';
 
@@ -10,5 +11,5 @@ import { greater, where } from './where.js';
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
-  return tidy(() => where(greater(x, 0), x, mul(x, negativeSlope)));
+  return composite('leakyRelu', [x], { negativeSlope }, () => tidy(() => where(greater(x, 0), x, mul(x, negativeSlope))));
 }

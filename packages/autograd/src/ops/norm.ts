@@ -2,6 +2,7 @@ import { noGrad, tidy } from '../engine.js';
 import { normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { asParts } from '../op-observer.js';
 import { div } from './div.js';
 import { max } from './max.js';
 import { min } from './min.js';
@@ -41,12 +42,12 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly n
 /** √Σx² as one tape entry, so that its vjp can give 0 rather than 0/0 at the origin. */
 function norm2(x: Tensor, axes: number[], keepdim: boolean): Tensor {
   const keepShape = reducedShape(x.shape, axes, true);
-  const out = noGrad(() => tidy(() => sqrt(sum(mul(x, x), axes, { keepdim }))));
+  const out = asParts(() => noGrad(() => tidy(() => sqrt(sum(mul(x, x), axes, { keepdim })))));
   return record('norm', out, [x], (g, [xs, n]) => [
     tidy(() => {
       const nk = reshape(n!, keepShape);
       // NOTE: where() picks a branch without arithmetic, so the 0/0 at ‖x‖ = 0 is never used.
       return where(greater(nk, 0), mul(xs!, div(reshape(g, keepShape), nk)), 0);
     }),
-  ], [x, out]);
+  ], [x, out], { p: 2, axes, keepdim });
 }

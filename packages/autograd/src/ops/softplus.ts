@@ -1,6 +1,7 @@
 import { noGrad, tidy } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { asParts } from '../op-observer.js';
 import { add } from './add.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
@@ -28,20 +29,20 @@ export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
   const threshold = opts.threshold ?? 20;
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new Error(`softplus: beta must be a positive finite number, got ${String(beta)}`);
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new Error(`softplus: threshold must be a number (Infinity for none), got ${String(threshold)}`);
-  const out = noGrad(() =>
+  const out = asParts(() => noGrad(() =>
     tidy(() => {
       const bx = mul(x, beta);
       const sp = div(add(relu(bx), log1p(exp(neg(abs(bx))))), beta);
       return threshold === Infinity ? sp : where(greater(bx, threshold), x, sp);
     }),
-  );
+  ));
   return record('softplus', out, [x], (g, [xs]) =>
     [tidy(() => {
       const bx = mul(xs!, beta);
       const slope = sigmoid(bx);
       return mul(g, threshold === Infinity ? slope : where(greater(bx, threshold), 1, slope));
     })],
-  [x]);
+  [x], { beta, threshold });
 }
 
 /**

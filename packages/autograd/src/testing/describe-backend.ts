@@ -16,8 +16,12 @@ function tol(terms: number): { rtol: number; atol: number } {
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'greater', 'equal'] as const;
 const UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh'] as const;
 
-/** Conv geometries: stride, padding, dilation, channels, non-square, batch > 1, tails. */
-export const CONV_CASES: ReadonlyArray<{ x: Shape; w: Shape; s?: number | [number, number]; p?: number | [number, number]; d?: number | [number, number] }> = [
+/**
+ * Conv geometries: stride, padding, dilation, channels, non-square, batch > 1, tails; then grouped
+ * ones (`g`: groups; Note [grouped convolution]): 2 groups, depthwise (g = C) with 1 and 2 output
+ * channels per group, C/g and O/g off the SIMD widths, and C/g ≥ 8 (where Winograd could fit).
+ */
+export const CONV_CASES: ReadonlyArray<{ x: Shape; w: Shape; s?: number | [number, number]; p?: number | [number, number]; d?: number | [number, number]; g?: number }> = [
   { x: [1, 1, 5, 5], w: [1, 1, 3, 3] },
   { x: [2, 3, 7, 7], w: [4, 3, 3, 3], s: 2, p: 1 },
   { x: [2, 2, 9, 6], w: [3, 2, 3, 2], s: [2, 1], p: [1, 0] },
@@ -27,6 +31,14 @@ export const CONV_CASES: ReadonlyArray<{ x: Shape; w: Shape; s?: number | [numbe
   { x: [1, 3, 6, 7], w: [7, 3, 1, 1] },
   { x: [2, 5, 11, 10], w: [9, 5, 5, 5], s: 3, p: 2 },
   { x: [1, 1, 1, 9], w: [2, 1, 1, 3], p: [0, 1] },
+  { x: [2, 4, 7, 7], w: [6, 2, 3, 3], p: 1, g: 2 },
+  { x: [3, 6, 9, 7], w: [9, 2, 3, 3], s: 2, p: 1, g: 3 },
+  { x: [2, 5, 11, 10], w: [5, 1, 3, 3], p: 1, g: 5 },
+  { x: [2, 7, 13, 9], w: [14, 1, 5, 5], s: [1, 2], p: 2, g: 7 },
+  { x: [3, 32, 14, 14], w: [32, 1, 3, 3], p: 1, g: 32 },
+  { x: [2, 12, 10, 10], w: [24, 3, 3, 3], d: 2, p: 2, g: 4 },
+  { x: [2, 16, 9, 9], w: [10, 8, 3, 3], p: 1, g: 2 },
+  { x: [2, 4, 1, 9], w: [4, 1, 1, 3], p: [0, 1], g: 4 },
 ];
 
 /**
@@ -177,8 +189,8 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       },
     );
 
-    const geom = (c: (typeof CONV_CASES)[number]): Conv2dGeometry => conv2dGeometry('conformance', c.x, c.w, { stride: c.s, padding: c.p, dilation: c.d });
-    it.each(CONV_CASES.map((c) => [`x=${fmt(c.x)} w=${fmt(c.w)} s=${c.s ?? 1} p=${c.p ?? 0} d=${c.d ?? 1}`, c] as const))('im2col, col2im, conv2d and its backward: %s', (_label, c) => {
+    const geom = (c: (typeof CONV_CASES)[number]): Conv2dGeometry => conv2dGeometry('conformance', c.x, c.w, { stride: c.s, padding: c.p, dilation: c.d, groups: c.g });
+    it.each(CONV_CASES.map((c) => [`x=${fmt(c.x)} w=${fmt(c.w)} s=${c.s ?? 1} p=${c.p ?? 0} d=${c.d ?? 1} groups=${c.g ?? 1}`, c] as const))('im2col, col2im, conv2d and its backward: %s', (_label, c) => {
       const g = geom(c);
       const ckk = g.c * g.kh * g.kw;
       const [[x, w, bias, dy, cols], [xr, wr, biasr, dyr, colsr]] = both([

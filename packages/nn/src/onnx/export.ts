@@ -1,8 +1,9 @@
 import type { Module } from '../module.js';
 import {
-  type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto, DataType, IR_VERSION, attrFloat, attrInt, attrInts, attrTensor,
+  type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto, DataType, IR_VERSION, attrFloat, attrInt, attrInts, attrString, attrTensor,
   floatTensor, int64Tensor, onnx,
 } from './proto.js';
+import { formatShape } from '@tapegrad/autograd';
 import { type Trace, type TracedOp, traceTwice } from './trace.js';
 
 export interface ToOnnxOptions {
@@ -19,6 +20,8 @@ export const EXPORT_OPSETS = [13, 14, 15, 16, 17] as const;
 /** What an emitter can use: names of values, new nodes and constants, and which dims are batch-dependent. */
 interface Emit {
   op: TracedOp;
+  /** The opset being written. */
+  opset: number;
   /** The ONNX name of value `id`. */
   name(id: number): string;
   shape(id: number): number[];
@@ -33,7 +36,8 @@ interface Emit {
   fail(why: string): never;
 }
 
-type Emitter = (e: Emit) => void;
+/** Writes the op's nodes; a composite's emitter may return false (before writing anything) to have its parts exported instead. */
+type Emitter = (e: Emit) => void | boolean;
 
 const ELEMENTWISE: Record<string, string> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow',
@@ -174,10 +178,87 @@ const EMITTERS: Record<string, Emitter> = {
     const cond = e.node('Cast', [e.name(e.op.tensorAttrs.cond!)], [attrInt('to', DataType.BOOL)]);
     e.node('Where', [cond, ...ins(e)], [], out(e));
   },
+  // Composites (Note [composite ops] in @tapegrad/autograd): one node where ONNX has one.
+  elu(e) {
+    e.node('Elu', ins(e), [attrFloat('alpha', e.op.attrs.alpha as number)], out(e));
+  },
+  leakyRelu(e) {
+    e.node('LeakyRelu', ins(e), [attrFloat('alpha', e.op.attrs.negativeSlope as number)], out(e));
+  },
+  softplus(e) {
+    // Note [softplus threshold]: ONNX Softplus is log(1 + eˣ) with no threshold. Above βx > t
+    // tapegrad returns x, which differs from softplus by log1p(e^(−βx))/β < e^(−t)/β: below
+    // float32's resolution of x = t/β when t ≥ 20 (relative e^(−t)/t < 1e-10), so the default
+    // threshold 20 (PyTorch's) needs no Where; a smaller one gets it.
+    const { beta, threshold } = e.op.attrs as { beta: number; threshold: number };
+    const x = ins(e)[0]!;
+    const bx = beta === 1 ? x : e.node('Mul', [x, e.float([beta], [])]);
+    const exact = threshold >= 20;
+    const spOut = exact && beta === 1 ? out(e) : undefined;
+    let sp = e.node('Softplus', [bx], [], spOut);
+    if (beta !== 1) sp = e.node('Div', [sp, e.float([beta], [])], [], exact ? out(e) : undefined);
+    if (!exact) e.node('Where', [e.node('Greater', [bx, e.float([threshold], [])]), x, sp], [], out(e));
+  },
+  gelu(e) {
+    const approximate = e.op.attrs.approximate as 'none' | 'tanh';
+    if (e.opset >= 20) return void e.node('Gelu', ins(e), [attrString('approximate', approximate)], out(e));
+    if (approximate === 'tanh') return false; // its parts are Mul/Add/Tanh
+    // x·Φ(x) = x · (1 + erf(x/√2)) / 2, with ONNX Erf (opset ≥ 9).
+    const x = ins(e)[0]!;
+    const erf = e.node('Erf', [e.node('Mul', [x, e.float([Math.SQRT1_2], [])])]);
+    e.node('Mul', [e.node('Mul', [x, e.float([0.5], [])]), e.node('Add', [erf, e.float([1], [])])], [], out(e));
+  },
+  norm(e) {
+    const { axes, keepdim } = e.op.attrs as { axes: number[]; keepdim: boolean };
+    const x = e.op.inputs[0]!;
+    const all = axes.length ? axes : e.shape(x).map((_, i) => i);
+    if (e.opset >= 18) e.node('ReduceL2', [ins(e)[0]!, e.int64(all)], [attrInt('keepdims', keepdim ? 1 : 0)], out(e));
+    else e.node('ReduceL2', [ins(e)[0]!], [attrInts('axes', all), attrInt('keepdims', keepdim ? 1 : 0)], out(e));
+  },
+  argmax(e) {
+    argExtremum(e, 'ArgMax');
+  },
+  argmin(e) {
+    argExtremum(e, 'ArgMin');
+  },
+  gather(e) {
+    const [x, index] = ins(e) as [string, string];
+    // Indices are float tensors in tapegrad; GatherElements wants integers.
+    const idx = e.node('Cast', [index], [attrInt('to', DataType.INT64)]);
+    e.node('GatherElements', [x, idx], [attrInt('axis', e.op.attrs.dim as number)], out(e));
+  },
+  layerNorm(e) {
+    if (e.opset < 17) return false; // LayerNormalization is opset 17; before it, its parts (ReduceMean, Sub, Mul, Sqrt, Div)
+    const { axes, eps, hasWeight, hasBias } = e.op.attrs as { axes: number[]; eps: number; hasWeight: boolean; hasBias: boolean };
+    const [x, ...rest] = e.op.inputs as [number, ...number[]];
+    const normShape = e.shape(x).slice(axes[0]);
+    const size = normShape.reduce((a, d) => a * d, 1);
+    const scale = hasWeight ? e.name(rest[0]!) : e.float(new Array<number>(size).fill(1), normShape);
+    const inputs = [e.name(x), scale, ...(hasBias ? [e.name(rest[hasWeight ? 1 : 0]!)] : [])];
+    e.node('LayerNormalization', inputs, [attrInt('axis', axes[0]!), attrFloat('epsilon', eps)], out(e));
+  },
+  dropout: randomMask,
+  dropout2d: randomMask,
 };
 
+function argExtremum(e: Emit, type: 'ArgMax' | 'ArgMin'): void {
+  const { dim, keepdim } = e.op.attrs as { dim: number; keepdim: boolean };
+  // First index on ties, as tapegrad and PyTorch; tapegrad's indices are float numbers.
+  const i = e.node(type, ins(e), [attrInt('axis', dim), attrInt('keepdims', keepdim ? 1 : 0), attrInt('select_last_index', 0)]);
+  e.node('Cast', [i], [attrInt('to', DataType.FLOAT)], out(e));
+}
+
+function randomMask(e: Emit): never {
+  const { p } = e.op.attrs as { p: number };
+  return e.fail(
+    `${e.op.op}(x, ${p}, true) forces training mode, whose random mask has no deterministic inference graph (the exporter runs the model in eval mode, ` +
+      `so pass the module's training flag — ${e.op.op}(x, p, this.training) — or use the Dropout layer, and it exports as the identity)`,
+  );
+}
+
 /** ONNX op names our primitives map to, for documentation and tests. */
-export const EXPORTED_OPS: readonly string[] = Object.keys(EMITTERS);
+// dropout and dropout2d have emitters only to refuse a forced training mode with a clear message.
+export const EXPORTED_OPS: readonly string[] = Object.keys(EMITTERS).filter((op) => op !== 'dropout' && op !== 'dropout2d');
 
 function valueInfo(name: string, shape: readonly number[], batch: readonly boolean[], batchA: number): ValueInfoProto {
   return {
@@ -192,7 +273,7 @@ function valueInfo(name: string, shape: readonly number[], batch: readonly boole
 }
 
 /** Builds the ONNX model proto from two traces (batch sizes batchA and batchB). */
-function buildModel(a: Trace, b: Trace, batchA: number, paramData: ReadonlyMap<number, Float32Array>, opts: ToOnnxOptions): Uint8Array {
+function buildModel(a: Trace, b: Trace, batchA: number, batchB: number, paramData: ReadonlyMap<number, Float32Array>, opts: ToOnnxOptions): Uint8Array {
   const opset = opts.opset ?? 13;
   const nodes: NodeProto[] = [];
   const initializers: TensorProto[] = [];
@@ -220,6 +301,11 @@ function buildModel(a: Trace, b: Trace, batchA: number, paramData: ReadonlyMap<n
       return n;
     }
     if (v.kind === 'const') {
+      const w = b.values[id]!;
+      if (v.shape.join() !== w.shape.join()) {
+        const user = current;
+        throw new Error(`toOnnx: a constant created in the forward has a batch-dependent shape (${formatShape(v.shape)} for batch ${batchA}, ${formatShape(w.shape)} for batch ${batchB})${user ? `, used by ${user.op} in module '${user.path || '(root)'}'` : ''}; create it from the input with ops instead`);
+      }
       const n = unique(`/Constant_${id}_output_0`);
       nodes.push({ name: unique(`/Constant_${id}`), opType: 'Constant', input: [], output: [n], attribute: [attrTensor('value', floatTensor('', v.shape, v.data))] });
       names.set(id, n);
@@ -228,13 +314,16 @@ function buildModel(a: Trace, b: Trace, batchA: number, paramData: ReadonlyMap<n
     throw new Error(`toOnnx: internal error: value ${id} (${v.kind}) is used before it is produced`);
   };
   const batchDims = (id: number): boolean[] => a.values[id]!.shape.map((d, i) => d !== b.values[id]!.shape[i]);
-  for (const [i, op] of a.ops.entries()) {
+  let current: TracedOp | null = null;
+  let counter = 0;
+  const emitOp = (op: TracedOp): void => {
+    const i = counter++;
     const emitter = EMITTERS[op.op];
     const where = `module '${op.path || '(root)'}'`;
-    if (!emitter) throw new Error(`toOnnx: op ${op.op} (in ${where}) has no ONNX counterpart in the exporter (supported: ${EXPORTED_OPS.join(', ')})`);
     const prefix = op.path ? `/${op.path.replaceAll('.', '/')}` : '';
     const e: Emit = {
       op,
+      opset,
       name,
       shape: (id) => a.values[id]!.shape,
       batchDims,
@@ -264,7 +353,22 @@ function buildModel(a: Trace, b: Trace, batchA: number, paramData: ReadonlyMap<n
     // The op's output gets a name before the emitter runs, so emitters can write to it directly.
     const typeHint = op.op.charAt(0).toUpperCase() + op.op.slice(1);
     names.set(op.output, unique(`${prefix}/${typeHint}_output_${i}`));
-    emitter(e);
+    const previous = current;
+    current = op;
+    const done = emitter ? emitter(e) !== false : false;
+    current = previous;
+    if (done) return;
+    if (!op.parts) throw new Error(`toOnnx: op ${op.op} (in ${where}) has no ONNX counterpart in the exporter (supported: ${EXPORTED_OPS.join(', ')})`);
+    // A composite without a node of its own: the ops it is made of.
+    for (const part of op.parts) emitOp(part);
+    if (op.same === undefined) throw new Error(`toOnnx: internal error: composite ${op.op} (in ${where}) returned a tensor none of its parts computed`);
+    const same = op.same;
+    if (a.values[same]!.shape.join() === a.values[op.output]!.shape.join()) names.set(op.output, name(same));
+    else emitOp({ op: 'reshape', inputs: [same], output: op.output, attrs: {}, tensorAttrs: {}, path: op.path, depth: op.depth });
+  };
+  for (const op of a.ops) {
+    current = op;
+    emitOp(op);
   }
   // The graph output: renamed to 'output' through an Identity (also when the forward returns its input or a parameter).
   const outName = 'output';
@@ -301,11 +405,11 @@ export function toOnnx(model: Module, opts: ToOnnxOptions): Uint8Array {
   if (!Array.isArray(shape) || shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`toOnnx: inputShape must be a list of positive integers [N, ...], got ${JSON.stringify(shape)}`);
   }
-  const { a, b, batchA } = traceTwice(model, shape);
+  const { a, b, batchA, batchB } = traceTwice(model, shape);
   const state = model.stateDict();
   const paramData = new Map<number, Float32Array>();
   a.values.forEach((v, id) => {
     if (v.kind === 'param') paramData.set(id, state.get(v.name)!.toFloat32Array());
   });
-  return buildModel(a, b, batchA, paramData, opts);
+  return buildModel(a, b, batchA, batchB, paramData, opts);
 }

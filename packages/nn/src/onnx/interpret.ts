@@ -1,6 +1,6 @@
 import {
   abs, add, avgPool2d, batchNorm, broadcastShapes, broadcastTo, clamp, concat, conv1d, conv2d, div, dropout, elu, equal, exp, formatShape, greater,
-  leakyRelu, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
+  layerNorm, leakyRelu, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, norm, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
   softplus, sqrt, sub, sum, tanh, type Tensor, where,
 } from '@tapegrad/autograd';
 import { DataType } from './proto.js';
@@ -415,6 +415,13 @@ export const OPS: Record<string, OpImpl> = {
   ReduceSum: reduce((x, axes, keep) => sum(x, axes, { keepdim: keep }), 13),
   ReduceMean: reduce((x, axes, keep) => mean(x, axes, { keepdim: keep }), 18),
   ReduceMax: reduce((x, axes, keep) => max(x, axes, { keepdim: keep }), 18),
+  ReduceL2: reduce((x, axes, keep) => norm(x, 2, axes, { keepdim: keep }), 18),
+  LayerNormalization: (c) => {
+    if (c.outputs > 1) throw new Error('the Mean and InvStdDev outputs are not supported');
+    const x = T(c, 0, 'X');
+    const axis = normAxis(c.attrs.int('axis', -1), x.ndim);
+    return layerNorm(x, x.shape.slice(axis), T(c, 1, 'Scale'), c.inputs[2] ? T(c, 2, 'B') : null, c.attrs.float('epsilon', 1e-5));
+  },
 };
 
 function normAxisClamped(a: number, rank: number): number {

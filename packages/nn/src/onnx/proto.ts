@@ -44,6 +44,9 @@ export function attrInts(name: string, ints: readonly number[]): AttributeProto 
 export function attrFloat(name: string, f: number): AttributeProto {
   return { name, type: AttrType.FLOAT, f };
 }
+export function attrString(name: string, value: string): AttributeProto {
+  return { name, type: AttrType.STRING, s: new TextEncoder().encode(value) };
+}
 export function attrTensor(name: string, t: TensorProto): AttributeProto {
   return { name, type: AttrType.TENSOR, t };
 }

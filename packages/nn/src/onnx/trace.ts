@@ -1,4 +1,4 @@
-import { Generator, noGrad, observeOps, type Storage, type Tensor, formatShape, tensor, tidy } from '@tapegrad/autograd';
+import { Generator, noGrad, observeOps, type Storage, type Tensor, tensor, tidy } from '@tapegrad/autograd';
 import type { Module } from '../module.js';
 
 /** A value of the traced graph: the model input, a parameter or buffer, a constant, or an op's output. */
@@ -18,11 +18,20 @@ export interface TracedOp {
   tensorAttrs: Record<string, number | null>;
   /** The dotted path of the innermost module whose forward applied the op ('' for the root). */
   path: string;
+  /** Nesting depth (Note [composite ops] in @tapegrad/autograd's op-observer.ts). */
+  depth: number;
+  /** A composite op's parts: the ops its forward applied, which an exporter emits when it has no node for the whole. */
+  parts?: TracedOp[];
+  /** For a composite: the value its parts computed that is its output (the same tensor), if any. */
+  same?: number;
 }
 
 export interface Trace {
   values: TracedValue[];
+  /** Top-level ops, composites holding their parts. */
   ops: TracedOp[];
+  /** Every op in the order applied (parts before their composite). */
+  flat: TracedOp[];
   input: number;
   output: number;
 }
@@ -69,7 +78,7 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
     const same = byStorage.get(t.storage);
     if (same !== undefined) {
       const id = add(t, { kind: 'op', shape: [...t.shape] });
-      ops.push({ op: 'reshape', inputs: [same], output: id, attrs: {}, tensorAttrs: {}, path });
+      ops.push({ op: 'reshape', inputs: [same], output: id, attrs: {}, tensorAttrs: {}, path, depth: currentDepth });
       return id;
     }
     return add(t, { kind: 'const', shape: [...t.shape], data: t.toFloat32Array() });
@@ -80,12 +89,14 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
   const x = tensor(Array.from({ length: size }, () => gen.normal()), shape);
   const input = add(x, { kind: 'input', shape: [...shape] });
   let output = -1;
+  let currentDepth = 0;
   model.eval();
   try {
     noGrad(() =>
       tidy(() => {
         const y = observeOps((e) => {
           const path = paths[paths.length - 1]!;
+          currentDepth = e.depth;
           const inputs = e.inputs.map((t) => lookup(t, path));
           const attrs: Record<string, unknown> = {};
           const tensorAttrs: Record<string, number | null> = {};
@@ -94,8 +105,10 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
             else if (v && typeof v === 'object' && 'storage' in v && 'shape' in v) tensorAttrs[k] = lookup(v as Tensor, path);
             else attrs[k] = v;
           }
+          // A composite's output is usually the tensor its last part produced.
+          const same = ids.get(e.output) ?? (e.output.isDisposed ? undefined : byStorage.get(e.output.storage));
           const out = add(e.output, { kind: 'op', shape: [...e.output.shape] });
-          ops.push({ op: e.op, inputs, output: out, attrs, tensorAttrs, path });
+          ops.push({ op: e.op, inputs, output: out, attrs, tensorAttrs, path, depth: e.depth, ...(same !== undefined ? { same } : {}) });
         }, () => model.forward(x));
         output = lookup(y, '');
       }),
@@ -105,7 +118,18 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
     for (const [m, mode] of modes) m.training = mode;
     x.dispose();
   }
-  return { values, ops, input, output };
+  return { values, ops: nest(ops), flat: ops, input, output };
+}
+
+/** An op at depth d owns, as its parts, the run of deeper ops right before it. */
+function nest(flat: readonly TracedOp[]): TracedOp[] {
+  const out: TracedOp[] = [];
+  for (const op of flat) {
+    const parts: TracedOp[] = [];
+    while (out.length && out[out.length - 1]!.depth > op.depth) parts.unshift(out.pop()!);
+    out.push(parts.length ? { ...op, parts } : op);
+  }
+  return out;
 }
 
 /**
@@ -118,17 +142,12 @@ export function traceTwice(model: Module, inputShape: readonly number[]): { a: T
   const batchB = 3;
   const a = traceForward(model, [batchA, ...inputShape.slice(1)]);
   const b = traceForward(model, [batchB, ...inputShape.slice(1)]);
-  const same = a.ops.length === b.ops.length && a.values.length === b.values.length &&
-    a.ops.every((o, i) => o.op === b.ops[i]!.op && o.inputs.join() === b.ops[i]!.inputs.join() && o.output === b.ops[i]!.output);
+  const same = a.flat.length === b.flat.length && a.values.length === b.values.length &&
+    a.flat.every((o, i) => o.op === b.flat[i]!.op && o.inputs.join() === b.flat[i]!.inputs.join() && o.output === b.flat[i]!.output);
   if (!same) {
-    throw new Error(`toOnnx: the forward applies different ops for batch sizes ${batchA} and ${batchB} (${a.ops.length} vs ${b.ops.length} ops); an exported graph must not depend on the batch size`);
+    throw new Error(`toOnnx: the forward applies different ops for batch sizes ${batchA} and ${batchB} (${a.flat.length} vs ${b.flat.length} ops); an exported graph must not depend on the batch size`);
   }
-  a.values.forEach((v, i) => {
-    const w = b.values[i]!;
-    if (v.kind === 'const' && formatShape(v.shape) !== formatShape(w.shape)) {
-      const user = a.ops.find((o) => o.inputs.includes(i) || Object.values(o.tensorAttrs).includes(i));
-      throw new Error(`toOnnx: a constant created in the forward has a batch-dependent shape (${formatShape(v.shape)} for batch ${batchA}, ${formatShape(w.shape)} for batch ${batchB})${user ? `, used by ${user.op} in module '${user.path || '(root)'}'` : ''}; create it from the input with ops instead`);
-    }
-  });
+  // Constants are checked for a batch-dependent shape when the exporter uses them (a composite
+  // exported as one node never uses its parts' constants, such as gather's one-hot mask).
   return { a, b, batchA, batchB };
 }
