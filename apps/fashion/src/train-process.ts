@@ -77,6 +77,11 @@ export async function runTrainInWorker(plan: TrainPlan, argv: readonly string[] 
         if (m.kind === 'out') write(m.fd, m.text);
         else if (m.kind === 'done') {
           settled = true;
+          if (stopping === 'EPIPE') {
+            // The output closed while the last batches ran: the run finished before it could stop.
+            process.stderr.write(`${outError ?? 'output closed (EPIPE)'}; the run had finished: its files are in ${plan.out}\n`);
+            process.exit(exitStatusOverride ?? STOP_STATUS.EPIPE);
+          }
           resolve(m.runs);
         }
         else if (m.kind === 'interrupted') {
