@@ -344,9 +344,9 @@ describe('train()/eval()', () => {
   it('Sequential.train(false) / eval() reaches every descendant; train() turns them back on', () => {
     const s = new Sequential([new Linear(2, 2), new Sequential([new Dropout(0.5), new BatchNorm1d(2)])]);
     s.eval();
-    expect(s.namedModules().every(([, m]) => !m.training)).toBe(true);
+    expect(s.namedModules()).toAllSatisfy(([, m]) => !m.training);
     s.train();
-    expect(s.namedModules().every(([, m]) => m.training)).toBe(true);
+    expect(s.namedModules()).toAllSatisfy(([, m]) => m.training);
   });
 
   it('BatchNorm2d(2) x=[2,2,1,2]: train normalises with batch stats and updates running stats by the PyTorch rule; eval uses running stats', () => {
@@ -608,9 +608,9 @@ describe('Module', () => {
   it('zeroGrad on Sequential([Linear(3,2), ReLU, Linear(2,1)]) after backward: every grad goes back to null', () => {
     const s = new Sequential([new Linear(3, 2), new ReLU(), new Linear(2, 1)]);
     tidy(() => sum(mul(s.forward(randn([4, 3])), 1)).backward());
-    expect(s.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(s.parameters()).toAllSatisfy((p) => p.grad !== null);
     s.zeroGrad();
-    expect(s.parameters().every((p) => p.grad === null)).toBe(true);
-    expect(s.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(s.parameters()).toAllSatisfy((p) => p.grad === null);
+    expect(s.parameters()).toAllSatisfy((p) => p.requiresGrad);
   });
 });

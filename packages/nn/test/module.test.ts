@@ -1,5 +1,6 @@
 import { add, mul, ones, relu, type Tensor, tensor, zeros } from '@tapegrad/autograd';
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -50,7 +51,7 @@ describe('Module field registration (Note [field registration])', () => {
       ['conv1.bias', [16]],
       ['scale', [1]],
     ]);
-    expect(net.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(net.parameters()).toAllSatisfy((p) => p.requiresGrad);
     expect([...net.stateDict().keys()]).toEqual(['conv1.weight', 'conv1.bias', 'scale']);
     expect(net.namedChildren().map(([n]) => n)).toEqual(['conv1']);
     net.eval();
@@ -145,7 +146,7 @@ describe('Module API', () => {
     expect(m.requiresGrad_(false)).toBe(m);
     expect(m.parameters().map((p) => p.requiresGrad)).toEqual([false, false]);
     m.requiresGrad_();
-    expect(m.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(m.parameters()).toAllSatisfy((p) => p.requiresGrad);
     const order: string[] = [];
     m.apply((x) => order.push(x.constructor.name));
     expect(order).toEqual(['Linear', 'Sequential', 'ReLU', 'Sequential']);

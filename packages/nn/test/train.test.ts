@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, manualSeed, memory, type Tensor } from '@tapegrad/autograd';
 import { afterAll, describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { DataLoader } from '../src/data/data-loader.js';
 import { ArrayDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/errors.js';
@@ -111,7 +112,7 @@ describe('fit', () => {
       now,
     });
     expect(history.map((h) => h.lr)).toEqual([0.1, 0.05, 0.025]);
-    expect(history.every((h) => Number.isFinite(h.trainLoss))).toBe(true);
+    expect(history).toAllSatisfy((h) => Number.isFinite(h.trainLoss));
   });
 });
 
@@ -223,7 +224,7 @@ describe('evaluate', () => {
     const r = evaluate(model, images, labels, SHAPE, { batchSize: 16 });
     expect(modes).toEqual([false, false, false]);
     expect(model.training).toBe(true);
-    expect(model.namedModules().every(([, m]) => m.training)).toBe(true);
+    expect(model.namedModules()).toAllSatisfy(([, m]) => m.training);
     // Eval mode: dropout is off, so a second evaluation gives the same logits bit for bit.
     expect(evaluate(model, images, labels, SHAPE, { batchSize: 7 }).logits).toEqual(r.logits);
     let loss = 0;

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../../src/index.js';
 import { loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import { readmeBlock, runReadmeBlock } from '../readme-snippet.js';
-import { hasData, maxAbsDiff } from './helpers.js';
+import { maxAbsDiff, withData } from './helpers.js';
 
 // The README's "## ONNX" block, read from README.md and run as written on real test images.
 describe('README: ONNX', () => {
-  it.runIf(hasData)('the block runs as written: onnxruntime-node gives the imported model\'s logits (≤ 1e-4) and the parameter names it prints', async () => {
+  withData.it('the block runs as written: onnxruntime-node gives the imported model\'s logits (≤ 1e-4) and the parameter names it prints', async () => {
     const n = 20;
     const { images } = loadFashionMnist({ split: 'test', limit: n });
     const printed: string[] = [];
