@@ -43,6 +43,15 @@ export interface BufferOptions {
 type Entry = { kind: 'parameter'; value: Tensor } | { kind: 'module'; value: Module };
 
 /**
+ * Fixes the name a library class prints (`String(model)`, `summary`, error messages), which come from
+ * `constructor.name`: a minifying bundler renames classes (Vite's build printed `Tr(1, 16, …)` for
+ * `Conv2d`), so every layer states its own. A user's class keeps whatever name their bundler gives it.
+ */
+export function keepClassName(cls: abstract new (...args: never[]) => unknown, name: string): void {
+  Object.defineProperty(cls, 'name', { value: name, configurable: true });
+}
+
+/**
  * Base class of every layer and model, as `torch.nn.Module`: named parameters, buffers and
  * submodules (names joined with '.', so `conv1.weight` is the same key as in PyTorch), train/eval
  * mode, state dicts, hooks and PyTorch's repr.

@@ -1,6 +1,6 @@
 import { elu, gelu, leakyRelu, logSoftmax, softmax, softplus, type Tensor } from '@tapegrad/autograd';
 import { checkInt, checkNumber } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyFloat, pyNumber } from '../module-repr.js';
 
 // Activations with settings (torch.nn.LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax); the
@@ -9,6 +9,9 @@ import { pyFloat, pyNumber } from '../module-repr.js';
 
 /** x where x > 0, else negativeSlope·x (torch.nn.LeakyReLU). @example new LeakyReLU(0.2) */
 export class LeakyReLU extends Module {
+  static {
+    keepClassName(this, 'LeakyReLU');
+  }
   constructor(readonly negativeSlope = 0.01) {
     super();
     checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
@@ -23,6 +26,9 @@ export class LeakyReLU extends Module {
 
 /** x·Φ(x), or its tanh approximation with 'tanh' (torch.nn.GELU). @example new GELU('tanh') */
 export class GELU extends Module {
+  static {
+    keepClassName(this, 'GELU');
+  }
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
     if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
@@ -37,6 +43,9 @@ export class GELU extends Module {
 
 /** x where x > 0, else α(eˣ − 1) (torch.nn.ELU). @example new ELU(0.5) */
 export class ELU extends Module {
+  static {
+    keepClassName(this, 'ELU');
+  }
   constructor(readonly alpha = 1) {
     super();
     checkNumber('ELU', 'alpha', alpha);
@@ -51,6 +60,9 @@ export class ELU extends Module {
 
 /** log(1 + e^(βx))/β, and x where βx > threshold (torch.nn.Softplus). @example new Softplus(2, 10) */
 export class Softplus extends Module {
+  static {
+    keepClassName(this, 'Softplus');
+  }
   constructor(readonly beta = 1, readonly threshold = 20) {
     super();
     checkNumber('Softplus', 'beta', beta, (v) => Number.isFinite(v) && v > 0, 'a positive finite number');
@@ -66,6 +78,9 @@ export class Softplus extends Module {
 
 /** softmax along `dim`, which is required (torch.nn.Softmax; PyTorch's implicit dim is deprecated). @example new Softmax(1) */
 export class Softmax extends Module {
+  static {
+    keepClassName(this, 'Softmax');
+  }
   constructor(readonly dim: number) {
     super();
     checkInt('Softmax', 'dim', dim, -Infinity);
@@ -80,6 +95,9 @@ export class Softmax extends Module {
 
 /** log(softmax) along `dim`, computed stably; `dim` is required (torch.nn.LogSoftmax). @example new LogSoftmax(1) */
 export class LogSoftmax extends Module {
+  static {
+    keepClassName(this, 'LogSoftmax');
+  }
   constructor(readonly dim: number) {
     super();
     checkInt('LogSoftmax', 'dim', dim, -Infinity);

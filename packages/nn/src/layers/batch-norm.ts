@@ -1,6 +1,6 @@
 import { batchNorm, formatShape, ones, type Tensor, zeros } from '@tapegrad/autograd';
 import { checkNumber, checkOptions } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat } from '../module-repr.js';
 
 export interface BatchNormOptions {
@@ -76,6 +76,9 @@ class BatchNormBase extends Module {
 
 /** Batch norm over [N, C] or [N, C, L] (torch.nn.BatchNorm1d). */
 export class BatchNorm1d extends BatchNormBase {
+  static {
+    keepClassName(this, 'BatchNorm1d');
+  }
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super('BatchNorm1d', 2, numFeatures, opts);
   }
@@ -83,6 +86,9 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch norm over [N, C, H, W] (torch.nn.BatchNorm2d). */
 export class BatchNorm2d extends BatchNormBase {
+  static {
+    keepClassName(this, 'BatchNorm2d');
+  }
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super('BatchNorm2d', 4, numFeatures, opts);
   }

@@ -1,7 +1,7 @@
 import { conv1d, conv2d, type Tensor } from '@tapegrad/autograd';
 import { checkBool, checkInt, checkOptions, fail } from '../check.js';
 import { defaultInit } from '../init.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyBool, pyTuple } from '../module-repr.js';
 
 type Pair = number | readonly [number, number];
@@ -42,6 +42,9 @@ function checkGroups(fn: string, inChannels: number, outChannels: number, groups
  * @example new Conv2d(16, 16, 3, { groups: 16, padding: 1 }) // depthwise
  */
 export class Conv2d extends Module {
+  static {
+    keepClassName(this, 'Conv2d');
+  }
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number];
@@ -82,6 +85,9 @@ export interface Conv1dOptions {
 
 /** 1-D convolution with weight [out, in/groups, k] and bias [out], initialised as torch.nn.Conv1d. */
 export class Conv1d extends Module {
+  static {
+    keepClassName(this, 'Conv1d');
+  }
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly stride: number;

@@ -1,6 +1,6 @@
 import { formatShape, layerNorm, ones, type Tensor, zeros } from '@tapegrad/autograd';
 import { checkBool, checkNumber, checkOptions, fail } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat, pyTuple } from '../module-repr.js';
 
 export interface LayerNormOptions {
@@ -17,6 +17,9 @@ export interface LayerNormOptions {
  * @example new LayerNorm(768) // x [B, T, 768]; new LayerNorm([16, 7, 7], { elementwiseAffine: false })
  */
 export class LayerNorm extends Module {
+  static {
+    keepClassName(this, 'LayerNorm');
+  }
   readonly normalizedShape: readonly number[];
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;

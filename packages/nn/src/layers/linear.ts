@@ -1,7 +1,7 @@
 import { linear, type Tensor } from '@tapegrad/autograd';
 import { checkBool, checkInt, checkOptions } from '../check.js';
 import { defaultInit } from '../init.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyBool } from '../module-repr.js';
 
 /**
@@ -9,6 +9,9 @@ import { pyBool } from '../module-repr.js';
  * @example new Linear(784, 128).forward(x) // [N, 784] -> [N, 128]
  */
 export class Linear extends Module {
+  static {
+    keepClassName(this, 'Linear');
+  }
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/autograd';
 import { checkInt, describeValue } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 
 /**
  * Holds submodules in a list, registered as '0', '1', … (torch.nn.ModuleList): their parameters
@@ -12,6 +12,9 @@ import { Module } from '../module.js';
  * }
  */
 export class ModuleList<M extends Module = Module> extends Module implements Iterable<M> {
+  static {
+    keepClassName(this, 'ModuleList');
+  }
   private readonly items: M[] = [];
 
   constructor(modules: Iterable<M> = []) {

@@ -1,12 +1,15 @@
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
 import { checkOptions, fail } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyTuple } from '../module-repr.js';
 
 const show = (v: number | readonly [number, number]) => (typeof v === 'number' ? String(v) : pyTuple(v));
 
 /** Max pooling; stride defaults to the kernel size. @example new MaxPool2d(2) */
 export class MaxPool2d extends Module {
+  static {
+    keepClassName(this, 'MaxPool2d');
+  }
   readonly opts: Pool2dOptions;
   constructor(kernelSize: Pool2dOptions['kernelSize'], opts: Omit<Pool2dOptions, 'kernelSize'> = {}) {
     super();
@@ -24,6 +27,9 @@ export class MaxPool2d extends Module {
 
 /** Average pooling; stride defaults to the kernel size. */
 export class AvgPool2d extends Module {
+  static {
+    keepClassName(this, 'AvgPool2d');
+  }
   readonly opts: Pool2dOptions;
   constructor(kernelSize: Pool2dOptions['kernelSize'], opts: Omit<Pool2dOptions, 'kernelSize' | 'dilation'> = {}) {
     super();
@@ -48,6 +54,9 @@ export type AdaptiveOutputSize = number | readonly [number | null, number | null
  * @example new AdaptiveAvgPool2d(1) // global average pooling: [N, C, H, W] -> [N, C, 1, 1]
  */
 export class AdaptiveAvgPool2d extends Module {
+  static {
+    keepClassName(this, 'AdaptiveAvgPool2d');
+  }
   readonly outputSize: AdaptiveOutputSize;
   constructor(outputSize: AdaptiveOutputSize) {
     super();

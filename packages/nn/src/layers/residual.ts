@@ -1,5 +1,5 @@
 import { add, type Tensor, tidy } from '@tapegrad/autograd';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { Conv2d } from './conv.js';
 
 /**
@@ -10,6 +10,9 @@ import { Conv2d } from './conv.js';
  * @example new Residual(body, { projection: new Conv2d(16, 32, 1, { stride: 2 }) })
  */
 export class Residual extends Module {
+  static {
+    keepClassName(this, 'Residual');
+  }
   readonly body: Module;
   readonly projection: Module | null;
 

@@ -1,6 +1,6 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
 import { describeValue } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 
 /**
  * Applies modules in order. Children are named by index ('0', '1', …) as in torch.nn.Sequential,
@@ -9,6 +9,9 @@ import { Module } from '../module.js';
  * @example new Sequential({ conv1: new Conv2d(1, 16, 3), relu1: new ReLU(), flatten: new Flatten() })
  */
 export class Sequential extends Module {
+  static {
+    keepClassName(this, 'Sequential');
+  }
   readonly layers: Module[];
 
   constructor(layers: readonly Module[] | Record<string, Module> = []) {

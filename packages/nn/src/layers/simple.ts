@@ -1,21 +1,30 @@
 import { dropout, dropout2d, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
 import { checkInt, checkNumber } from '../check.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { pyFloat } from '../module-repr.js';
 
 export class ReLU extends Module {
+  static {
+    keepClassName(this, 'ReLU');
+  }
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
 export class Sigmoid extends Module {
+  static {
+    keepClassName(this, 'Sigmoid');
+  }
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
 export class Tanh extends Module {
+  static {
+    keepClassName(this, 'Tanh');
+  }
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
@@ -23,6 +32,9 @@ export class Tanh extends Module {
 
 /** Returns its input unchanged (torch.nn.Identity): a placeholder, e.g. for a removed head. */
 export class Identity extends Module {
+  static {
+    keepClassName(this, 'Identity');
+  }
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -30,6 +42,9 @@ export class Identity extends Module {
 
 /** Flattens all dims from startDim (default 1: keeps the batch). */
 export class Flatten extends Module {
+  static {
+    keepClassName(this, 'Flatten');
+  }
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
     checkInt('Flatten', 'startDim', startDim, -Infinity);
@@ -45,6 +60,9 @@ export class Flatten extends Module {
 
 /** Inverted dropout, active only in training mode. */
 export class Dropout extends Module {
+  static {
+    keepClassName(this, 'Dropout');
+  }
   constructor(readonly p = 0.5) {
     super();
     checkNumber('Dropout', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
@@ -63,6 +81,9 @@ export class Dropout extends Module {
  * @example new Dropout2d(0.1)
  */
 export class Dropout2d extends Module {
+  static {
+    keepClassName(this, 'Dropout2d');
+  }
   constructor(readonly p = 0.5) {
     super();
     checkNumber('Dropout2d', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');

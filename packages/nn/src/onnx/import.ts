@@ -1,6 +1,6 @@
 import { type Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
 import { DataError } from '../errors.js';
-import { Module } from '../module.js';
+import { keepClassName, Module } from '../module.js';
 import { IMPORTED_OPS, OPS } from './interpret.js';
 import { type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAMES, DataType, num, onnx } from './proto.js';
 import { Attrs, Ints, type Value, isInts, nodeLabel, protoValue } from './values.js';
@@ -39,6 +39,9 @@ function dimsOf(v: ValueInfoProto): Array<number | null> | null {
  * In training mode, BatchNormalization uses batch statistics and Dropout drops, as in PyTorch.
  */
 export class OnnxModel extends Module {
+  static {
+    keepClassName(this, 'OnnxModel');
+  }
   /** The opset of the default domain the file declares. */
   readonly opset: number;
   readonly inputName: string;
