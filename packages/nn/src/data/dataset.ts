@@ -57,23 +57,69 @@ export class ArrayDataset implements Dataset {
   }
 }
 
-/** A dataset restricted to `indices` of a parent dataset (views, no copies). */
-export class Subset implements Dataset {
+/** The values of one field of one sample, row-major: floats, or integers (class indices). */
+export type FieldValues = Float32Array | Int32Array;
+
+/** One field of every sample of a {@link TupleDataset}: its shape (no batch dimension) and element type. */
+export interface FieldSpec {
+  /** `[]` for a scalar (a class index), `[5]` for a feature row, `[C, H, W]` for an image. */
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int32';
+}
+
+/**
+ * A dataset whose samples are tuples of fixed-shape fields, as PyTorch's `TensorDataset`
+ * (`ds[i] = (x[i], y[i])`). `get(i)` returns one array per field with `fields[k].shape` values
+ * each; they may be views into shared storage: treat them as read-only.
+ */
+export interface TupleDataset {
   readonly length: number;
-  readonly shape: ImageShape;
+  readonly fields: readonly FieldSpec[];
+  get(i: number): readonly FieldValues[];
+}
+
+/** Either kind of dataset: labelled images ({@link Dataset}) or tuples of fields ({@link TupleDataset}). */
+export type AnyDataset = Dataset | TupleDataset;
+
+/** True for a {@link TupleDataset} (it lists `fields`); false for a labelled-image {@link Dataset}. */
+export function isTupleDataset(ds: AnyDataset): ds is TupleDataset {
+  return Array.isArray((ds as Partial<TupleDataset>).fields);
+}
+
+/**
+ * The fields of a dataset's samples: a labelled-image dataset is the pair
+ * (float32 `[C, H, W]`, int32 `[]`).
+ */
+export function sampleFields(ds: AnyDataset): readonly FieldSpec[] {
+  if (isTupleDataset(ds)) return ds.fields;
+  return [{ shape: [...ds.shape], dtype: 'float32' }, { shape: [], dtype: 'int32' }];
+}
+
+/**
+ * A dataset restricted to `indices` of a parent dataset (views, no copies); a subset of a
+ * labelled-image dataset is one (it has `shape`), a subset of a tuple dataset is one (it has
+ * `fields`).
+ */
+export class Subset<D extends AnyDataset = Dataset> {
+  readonly length: number;
+  /** The parent's `[C, H, W]` (undefined for a tuple dataset). */
+  readonly shape: D extends Dataset ? ImageShape : undefined;
+  /** The parent's fields (undefined for a labelled-image dataset). */
+  readonly fields: D extends TupleDataset ? readonly FieldSpec[] : undefined;
 
   constructor(
-    readonly parent: Dataset,
+    readonly parent: D,
     readonly indices: Int32Array,
   ) {
     for (let k = 0; k < indices.length; k++) checkIndex('Subset', indices[k]!, parent.length);
     this.length = indices.length;
-    this.shape = parent.shape;
+    this.shape = (isTupleDataset(parent) ? undefined : parent.shape) as this['shape'];
+    this.fields = (isTupleDataset(parent) ? parent.fields : undefined) as this['fields'];
   }
 
-  get(i: number): Example {
+  get(i: number): ReturnType<D['get']> {
     checkIndex('Subset', i, this.length);
-    return this.parent.get(this.indices[i]!);
+    return this.parent.get(this.indices[i]!) as ReturnType<D['get']>;
   }
 }
 
@@ -83,7 +129,7 @@ export class Subset implements Dataset {
  *
  * @example const [train, val] = randomSplit(ds, [50000, 10000], 0);
  */
-export function randomSplit(dataset: Dataset, sizes: readonly number[], seed: number): Subset[] {
+export function randomSplit<D extends AnyDataset>(dataset: D, sizes: readonly number[], seed: number): Subset<D>[] {
   const total = sizes.reduce((a, b) => a + b, 0);
   if (!sizes.every((s) => Number.isInteger(s) && s >= 0) || total > dataset.length) {
     throw new RangeError(
@@ -93,7 +139,7 @@ export function randomSplit(dataset: Dataset, sizes: readonly number[], seed: nu
   const perm = new Int32Array(dataset.length);
   for (let i = 0; i < perm.length; i++) perm[i] = i;
   new Rng(seed).shuffle(perm);
-  const out: Subset[] = [];
+  const out: Subset<D>[] = [];
   let start = 0;
   for (const s of sizes) {
     out.push(new Subset(dataset, perm.slice(start, start + s)));
@@ -102,7 +148,7 @@ export function randomSplit(dataset: Dataset, sizes: readonly number[], seed: nu
   return out;
 }
 
-function checkIndex(op: string, i: number, length: number): void {
+export function checkIndex(op: string, i: number, length: number): void {
   if (!Number.isInteger(i) || i < 0 || i >= length) {
     throw new RangeError(`${op}.get: index ${i} out of range [0, ${length})`);
   }

@@ -32,6 +32,9 @@ export class EarlyStopping implements Callback {
   onEpochEnd(logs: EpochLogs, ctx: TrainContext): void | 'stop' {
     const value = logs[this.monitor];
     if (value === undefined) throw new Error(`EarlyStopping: ${this.monitor} is not available; pass a validation set to fit`);
+    if (Number.isNaN(value) && this.monitor === 'valAccuracy') {
+      throw new Error("EarlyStopping: valAccuracy is NaN because the targets are not class indices; use { monitor: 'valLoss' }");
+    }
     const delta = this.opts.minDelta ?? 0;
     const better = Number.isNaN(this.best) || (this.monitor === 'valLoss' ? value < this.best - delta : value > this.best + delta);
     if (better) {

@@ -1,12 +1,13 @@
 import { crossEntropy, noGrad, type Tensor, tensor, tidy } from '@tapegrad/autograd';
 import type { DataLoader } from '../data/data-loader.js';
+import { type AnyDataset, type Dataset, isTupleDataset, sampleFields } from '../data/dataset.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/lr-scheduler.js';
 import { ReduceLROnPlateau } from '../optim/reduce-lr-on-plateau.js';
 import { argmaxRowsAccuracy } from './batch-accuracy.js';
 import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
-import { evaluate } from './evaluate.js';
+import { batchInputs, checkSupervised, defaultLossError, evaluate, type LossFunction } from './evaluate.js';
 
 /** Thrown when training cannot go on (a non-finite loss); the message says where and why. */
 export class TrainingError extends Error {
@@ -14,11 +15,24 @@ export class TrainingError extends Error {
 }
 
 export interface FitOptions {
-  trainLoader: DataLoader;
+  /**
+   * Batches of any dataset: each sample's last field is the target, the others are the model's
+   * inputs (`model.forward(...inputs)`); a labelled-image dataset is (image, label).
+   */
+  trainLoader: DataLoader<AnyDataset>;
   epochs: number;
-  /** Evaluated after every epoch (valLoss, valAccuracy in the logs). */
-  validation?: { images: Float32Array; labels: ArrayLike<number> };
-  /** Loss of a batch (default: mean cross-entropy). */
+  /**
+   * Evaluated after every epoch with the same loss (valLoss, and valAccuracy for class targets, in
+   * the logs): a dataset with the training samples' fields, or images (of the training dataset's
+   * `[C, H, W]`) and labels as arrays.
+   */
+  validation?: AnyDataset | { images: Float32Array; labels: ArrayLike<number> };
+  /**
+   * Loss of a batch, (output, target) → the batch mean. Default: crossEntropy, for integer class
+   * targets; pass e.g. `mseLoss` or `bceWithLogits` for float targets.
+   */
+  loss?: LossFunction;
+  /** The former name of `loss` (logits and Int32Array labels); give one of the two. */
   lossFn?: (logits: Tensor, labels: Int32Array) => Tensor;
   callbacks?: Callback[];
   /** Stepped once per epoch; a ReduceLROnPlateau with the validation loss (the training loss without validation). */
@@ -34,16 +48,28 @@ export interface FitOptions {
 /**
  * The training loop: for each epoch, for each batch, forward, loss, backward, optimizer step,
  * zeroGrad, with every intermediate freed by `tidy`; then optional validation, the scheduler and
- * the callbacks. A non-finite loss stops training with a TrainingError naming the epoch and batch.
+ * the callbacks. Any model, on any dataset whose samples are tensors of any shape: the last field
+ * of a sample is the target, the others the inputs. A non-finite loss stops training with a
+ * TrainingError naming the epoch and batch. Accuracies (per batch, per epoch) are of argmax
+ * predictions against integer class targets with outputs [N, classes]; NaN for other targets.
  * @example
  * const history = fit(model, new Adam(model.parameters()), { trainLoader, epochs: 10, validation: test });
+ * fit(regressor, opt, { trainLoader: new DataLoader(new TensorDataset(x, y), { batchSize: 32 }), epochs: 50, loss: mseLoss });
  */
 export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: FitOptions): EpochLogs[] {
   const callbacks = opts.callbacks ?? [];
   const now = opts.now ?? (() => performance.now() / 1000);
-  const lossFn = opts.lossFn ?? ((logits: Tensor, labels: Int32Array) => crossEntropy(logits, labels));
+  if (opts.loss && opts.lossFn) throw new Error('fit: give either loss or lossFn (its former name), not both');
+  const fields = sampleFields(opts.trainLoader.dataset);
+  const { classTargets } = checkSupervised('fit', fields);
+  const userLoss = (opts.loss ?? opts.lossFn) as LossFunction | undefined;
+  if (!userLoss && !classTargets) throw defaultLossError('fit', fields);
+  const lossFn: LossFunction = userLoss ?? ((logits, labels) => crossEntropy(logits, labels));
+  const validation = opts.validation;
+  if (validation !== undefined && typeof (validation as { get?: unknown }).get !== 'function' && isTupleDataset(opts.trainLoader.dataset)) {
+    throw new TypeError('fit: validation as { images, labels } arrays needs a labelled-image training dataset; pass a dataset with the training samples\' fields instead');
+  }
   const ctx: TrainContext = { model, optimizer, epochs: opts.epochs, history: [...(opts.history ?? [])] };
-  const shape = opts.trainLoader.dataset.shape;
   for (const cb of callbacks) cb.onTrainBegin?.(ctx);
   for (let epoch = opts.startEpoch ?? 0; epoch < opts.epochs; epoch++) {
     for (const cb of callbacks) cb.onEpochBegin?.(epoch, ctx);
@@ -55,11 +81,10 @@ export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: F
     const batches = opts.trainLoader.length;
     for (const batch of opts.trainLoader) {
       const { size } = batch;
-      const labels = batch.labels.subarray(0, size);
       const [loss, hits] = tidy(() => {
-        const x = tensor(batch.images.subarray(0, size * shape[0] * shape[1] * shape[2]), [size, ...shape]);
-        const logits = model.forward(x);
-        const l = lossFn(logits, labels);
+        const { inputs, target } = batchInputs(batch, fields);
+        const output = model.forward(...inputs);
+        const l = lossFn(output, target);
         const value = l.item();
         if (!Number.isFinite(value)) {
           throw new TrainingError(`fit: the loss became ${value} at epoch ${epoch + 1}, batch ${batch.index + 1} of ${batches}; training stopped (try a lower learning rate, or check the inputs for NaN)`);
@@ -67,7 +92,8 @@ export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: F
         l.backward();
         optimizer.step();
         optimizer.zeroGrad();
-        return [value, noGrad(() => argmaxRowsAccuracy(logits, labels))] as const;
+        const classified = classTargets && output.ndim === 2;
+        return [value, classified ? noGrad(() => argmaxRowsAccuracy(output, target as Int32Array)) : NaN] as const;
       });
       lossSum += loss * size;
       correct += hits;
@@ -83,8 +109,10 @@ export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: F
       imagesPerSecond: seen / seconds,
       lr: optimizer.paramGroups[0]!.lr,
     };
-    if (opts.validation) {
-      const r = evaluate(model, opts.validation.images, opts.validation.labels, shape);
+    if (validation) {
+      const r = typeof (validation as { get?: unknown }).get === 'function'
+        ? evaluate(model, validation as AnyDataset, { loss: userLoss })
+        : evaluate(model, (validation as { images: Float32Array }).images, (validation as { labels: ArrayLike<number> }).labels, (opts.trainLoader.dataset as Dataset).shape);
       logs.valLoss = r.loss;
       logs.valAccuracy = r.accuracy;
     }
