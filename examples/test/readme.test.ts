@@ -1,22 +1,11 @@
 import * as autograd from '@tapegrad/autograd';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import ts from 'typescript';
+import { REPO, section } from './readme-blocks.js';
 import { describe, expect, it } from 'vitest';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const README = readFileSync(join(root, 'README.md'), 'utf8');
-
-/** The README's text from heading `heading` to the next heading of the same or a higher level. */
-function section(heading: string): string {
-  const at = README.indexOf(`\n${heading}\n`);
-  if (at < 0) throw new Error(`README.md has no heading "${heading}"`);
-  const level = heading.match(/^#+/)![0].length;
-  const rest = README.slice(at + heading.length + 2);
-  const end = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
-  return end < 0 ? rest : rest.slice(0, end);
-}
+const root = REPO;
 
 describe('README', () => {
   it('the Examples table links every examples/NN-*.ts, in order, each with a lecture slide that is in the lecture', () => {

@@ -3,8 +3,10 @@
  * here: `--only`, `--help` and the JSON file (its results under the suite's name) follow.
  */
 import { runE2eSuite } from './e2e.js';
+import { runFusionSuite } from './fusion.js';
 import { runKernelsSuite } from './kernels.js';
 import { runMemorySuite } from './memory.js';
+import { runOnnxSuite } from './onnx.js';
 import { runPeersSuite } from './peers/index.js';
 import { runPytorchSuite } from './pytorch.js';
 import { runResnetSuite } from './resnet.js';
@@ -40,6 +42,14 @@ export const SUITES = {
   memory: defineSuite({
     describe: 'peak WASM memory of a training step (linear memory, tensors and kernel scratch high-water marks), case-study CNN and resnet, 1 thread and all cores',
     run: runMemorySuite,
+  }),
+  fusion: defineSuite({
+    describe: 'fused kernels (conv + ReLU epilogue, ReLU backward + bias sum) against the unfused ones on the case-study convs, alternating turns',
+    run: runFusionSuite,
+  }),
+  onnx: defineSuite({
+    describe: 'ONNX export and import time of the case-study CNN (bar: < 100 ms each) and its train step imported vs built by hand (same run), WASM 1 thread',
+    run: runOnnxSuite,
   }),
   winograd: defineSuite({
     describe: 'Winograd conv on one thread beyond the case study (up to 224×224×64): 3 passes timed, scratch peak against the 64 MiB bar',

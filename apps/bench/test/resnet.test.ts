@@ -1,5 +1,6 @@
 import { createRefBackend, manualSeed, randn, setBackend } from '@tapegrad/autograd';
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { resnetBars } from '../src/bars.js';
 import { GLIBC_TUNABLES, pytorchEnv } from '../src/pytorch.js';
 import { allBars } from '../src/report.js';
@@ -26,7 +27,7 @@ describe('BenchResnet', () => {
     expect(m.parameters()[0]!.shape).toEqual([32, 3, 3, 3]);
     const y = m.forward(randn([2, 3, 32, 32]));
     expect(y.shape).toEqual([2, 10]);
-    expect([...y.toArray()].every(Number.isFinite)).toBe(true);
+    expect([...y.toArray()]).toAllSatisfy(Number.isFinite);
   });
 });
 

@@ -37,3 +37,11 @@ describe('winograd suite table', () => {
     expect(over).toContain('64.00 MiB: OVER the 64 MiB bar');
   });
 });
+
+describe('fusion suite table', () => {
+  it('gives unfused and fused ms, the time saved and the speed-up', async () => {
+    const { fusionTable } = await import('../src/fusion.js');
+    const t = fusionTable([{ name: 'conv2 forward + relu', threads: 1, unfusedMs: 6, fusedMs: 4.8 }]);
+    expect(t.split('\n').find((l) => l.startsWith('conv2'))!.trim().split(/\s{2,}/)).toEqual(['conv2 forward + relu', '1', '6.000', '4.800', '1.200', '1.25×']);
+  });
+});

@@ -50,7 +50,8 @@ except ImportError:
         header, chunks, offset = {}, [], 0
         for name in sorted(tensors):
             t = tensors[name].contiguous()
-            raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b''
+            # reshape(-1) first: a 0-d tensor (batch norm's num_batches_tracked) cannot be viewed as bytes.
+            raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b''
             header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
             chunks.append(raw)
             offset += len(raw)

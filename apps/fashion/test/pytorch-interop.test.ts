@@ -44,6 +44,14 @@ describe.runIf(hasTorch)(`PyTorch interop (${python} with torch)`, () => {
     expect(Math.abs(ours - torchAcc)).toBeLessThanOrEqual(2e-4);
   });
 
+  it("a PyTorch-saved batch-norm CNN (the improved recipe's network; num_batches_tracked stored as I64) evaluates to PyTorch's accuracy here", () => {
+    const file = join(out, 'torch-cnn-bn.safetensors');
+    const torchAcc = py(['train', '--model', 'cnn-bn', '--out', file, '--train-limit', '2000']).testAccuracy;
+    node(['eval', '--model', 'cnn', '--weights', file, '--out', join(out, 'eval-torch-bn')]);
+    const ours = JSON.parse(readFileSync(join(out, 'eval-torch-bn', 'metrics.json'), 'utf8')).testAccuracy;
+    expect(Math.abs(ours - torchAcc)).toBeLessThanOrEqual(2e-4);
+  });
+
   it('our saved CNN loads in PyTorch with load_state_dict and gives our accuracy', () => {
     node(['train', '--model', 'cnn', '--epochs', '1', '--train-limit', '5000', '--out', join(out, 'ours'), '--no-progress']);
     const ours = JSON.parse(readFileSync(join(out, 'ours', 'cnn', 'metrics.json'), 'utf8')).testAccuracy;

@@ -1,6 +1,7 @@
 import { DEFAULT_RECIPE } from '@tapegrad/lecture';
 import { DataError, encodeIdx } from '@tapegrad/nn';
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { encodeDataFile } from '../scripts/build-data.mjs';
 import { latestOnly } from '../src/client.js';
 import { CurveData } from '../src/curves.js';
@@ -129,7 +130,7 @@ describe('curves and pixels', () => {
     for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) rgba.set([255, 255, 255, 255], 4 * (y * 280 + x));
     const small = downsampleTo28(rgba, 280, 280);
     expect(small[0]).toBe(1);
-    expect(small.slice(1).every((v) => v === 0)).toBe(true);
+    expect(small.slice(1)).toAllSatisfy((v) => v === 0);
     expect(argmax([0.1, 0.7, 0.2])).toBe(1);
     expect(() => downsampleTo28(new Uint8ClampedArray(3), 1, 1)).toThrow(/is not 1x1 RGBA/);
   });

@@ -146,6 +146,17 @@ export interface Backend {
   col2im(cols: Storage, g: ConvGeometry): Storage;
   /** y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C/groups, KH, KW]) + bias[O] (Note [grouped convolution]). */
   conv2d(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage;
+  /**
+   * y = max(0, conv2d(x, w) + bias): the convolution with ReLU in its epilogue, for the fused op
+   * `conv2dRelu` (Note [fused conv epilogue] in ops/conv2d-relu.ts). The reference is relu(conv2d).
+   */
+  conv2dRelu(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage;
+  /**
+   * The backward of y = relu(conv + bias) up to the convolution's input: dx = dy where y > 0 (the
+   * ReLU's backward; y its output or input), dbias[c] = Σ over n and s of dx[n, c, s], over
+   * dy, y viewed as [N, C, S]. One pass instead of reluBackward then sum over [0, 2].
+   */
+  reluBackwardBias(dy: Storage, y: Storage, n: number, c: number, s: number): { dx: Storage; dbias: Storage };
   /** dx[N, C, H, W] from dy[N, O, OH, OW]. */
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage;
   /** dw[O, C/groups, KH, KW] from dy and x. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, createRefBackend, crossEntropy, dropout, linear,
+  Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, conv2dRelu, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
   unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
   adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
@@ -8,6 +8,17 @@ import {
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
 // op, the shapes and what was expected"). Brackets and parentheses are escaped in the regexes.
+
+describe('conv2dRelu errors name conv2dRelu', () => {
+  it('conv2dRelu x=[8,3,28,28] w=[16,1,3,3]: channel mismatch names both shapes', () => {
+    expect(() => conv2dRelu(zeros([8, 3, 28, 28]), zeros([16, 1, 3, 3]))).toThrow(
+      /^conv2dRelu: input has 3 channels but weight expects 1 \(x=\[8,3,28,28\], w=\[16,1,3,3\]\)$/,
+    );
+  });
+  it('conv2dRelu w=[16,1,3,3] b=[8]: bias size', () => {
+    expect(() => conv2dRelu(zeros([2, 1, 5, 5]), zeros([16, 1, 3, 3]), zeros([8]))).toThrow(/^conv2dRelu: bias must be \[16\], got \[8\] \(w=\[16,1,3,3\]\)$/);
+  });
+});
 
 describe('conv2d and conv1d shape errors', () => {
   it('conv2d x=[8,3,28,28] w=[16,1,3,3]: channel mismatch names both shapes', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp,
+  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
   sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
 } from '../src/index.js';
@@ -102,6 +102,13 @@ describe('conv2d forward against a direct convolution loop', () => {
     const y = conv2d(x, w, tensor([10], [1]), { padding: 1 });
     // y[i,j] = 10 + x[i,j] + x[i+1,j+1] (0 outside)
     expect(values(y)).toEqual([16, 18, 13, 22, 24, 16, 17, 18, 19]);
+  });
+
+  it('conv2dRelu x=[1,1,3,3] w=[1,1,3,3] p=1 b=[-10]: hand values, negatives clipped to 0', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+    const w = tensor([0, 0, 0, 0, 1, 0, 0, 0, 1], [1, 1, 3, 3]);
+    // −10 + x[i,j] + x[i+1,j+1] = [−4, −2, −7, 2, 4, −4, −3, −2, −1] before the ReLU
+    expect(values(conv2dRelu(x, w, tensor([-10], [1]), { padding: 1 }))).toEqual([0, 0, 0, 2, 4, 0, 0, 0, 0]);
   });
 
   for (const c of CONV_CASES) {
@@ -306,12 +313,12 @@ describe('crossEntropy forward: hand-computed', () => {
     const x = tensor([1000, 0, -1000, 1000, 1000, 0], [2, 3], { requiresGrad: true });
     const y = crossEntropy(x, [0, 2], { reduction: 'none' });
     const v = values(y);
-    expect(v.every(Number.isFinite)).toBe(true);
+    expect(v).toAllSatisfy(Number.isFinite);
     // row 0: log(1 + e⁻¹⁰⁰⁰ + e⁻²⁰⁰⁰) = 0; row 1: 1000 + log 2 − 0. float32 spacing at 1000 is 2⁻¹⁴.
     expectClose(v, [0, 1000 + Math.LN2], { rtol: 4 * U32, atol: 4 * U32 });
     sum(y).backward();
     const g = values(x.grad!);
-    expect(g.every(Number.isFinite)).toBe(true);
+    expect(g).toAllSatisfy(Number.isFinite);
     expectClose(g, [0, 0, 0, 0.5, 0.5, -1], { rtol: 4 * U32, atol: 4 * U32 });
   });
   it('logSoftmax x=[1,3] = [1000, 1000, 1000] -> −log 3 each (no overflow)', () => {
@@ -359,7 +366,7 @@ describe('softmax forward', () => {
     const g = new Generator(3);
     const x = tensor(Array.from({ length: 28 }, () => 3 * g.normal()), [4, 7]);
     const y = softmax(x, 1);
-    expect(values(y).every((v) => v > 0 && v <= 1)).toBe(true);
+    expect(values(y)).toAllSatisfy((v) => v > 0 && v <= 1);
     // each probability carries a few u of relative error; 7 terms summed
     expectClose(sum(y, 1), [1, 1, 1, 1], { rtol: 0, atol: 4 * 7 * U32 });
   });
@@ -397,7 +404,7 @@ describe('layout and dropout forward', () => {
     const a = values(dropout(x, 0.25, true, new Generator(9)));
     const b = values(dropout(x, 0.25, true, new Generator(9)));
     expect(a).toEqual(b);
-    expect(a.every((v) => v === 0 || Math.abs(v - 4 / 3) <= U32 * 2)).toBe(true);
+    expect(a).toAllSatisfy((v) => v === 0 || Math.abs(v - 4 / 3) <= U32 * 2);
     const zerosCount = a.filter((v) => v === 0).length;
     // Binomial(1000, 0.25): mean 250, sd ≈ 13.7; ±6 sd
     expect(zerosCount).toBeGreaterThan(250 - 82);

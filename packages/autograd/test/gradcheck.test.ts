@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
-  exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
+  conv2dRelu, exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
   clone, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from '../src/index.js';
@@ -163,6 +163,36 @@ describe('gradcheck: where, clamp', () => {
     { name: 'clamp x=[3,4] max=0.3', fn: (x) => clamp(x, undefined, 0.3), inputs: [[3, 4]] },
     { name: 'clamp x=[3,4] no bounds (identity)', fn: (x) => clamp(x), inputs: [[3, 4]] },
   ]);
+});
+
+describe('gradcheck: conv2dRelu (fused relu(conv2d))', () => {
+  run([
+    { name: 'conv2dRelu x=[1,1,5,5] w=[1,1,3,3] b=[1] (full Jacobian)', fn: (x, w, b) => conv2dRelu(x, w, b), inputs: [[1, 1, 5, 5], [1, 1, 3, 3], [1]] },
+    { name: 'conv2dRelu x=[2,3,7,7] w=[4,3,3,3] b=[4] s=2 p=1', fn: (x, w, b) => conv2dRelu(x, w, b, { stride: 2, padding: 1 }), inputs: [[2, 3, 7, 7], [4, 3, 3, 3], [4]] },
+    { name: 'conv2dRelu x=[2,3,6,5] w=[3,3,3,3] no bias p=1', fn: (x, w) => conv2dRelu(x, w, null, { padding: 1 }), inputs: [[2, 3, 6, 5], [3, 3, 3, 3]] },
+    { name: 'conv2dRelu x=[3,2,6,7] w=[5,2,3,2] b=[5] s=[2,1] p=[1,0] d=[1,2]', fn: (x, w, b) => conv2dRelu(x, w, b, { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }), inputs: [[3, 2, 6, 7], [5, 2, 3, 2], [5]] },
+    { name: 'conv2dRelu x=[2,3,5,5] w=[4,3,3,3] b=[4], only w and b require grad', fn: (x, w, b) => conv2dRelu(x, w, b, { padding: 1 }), inputs: [{ shape: [2, 3, 5, 5], requiresGrad: false }, [4, 3, 3, 3], [4]] },
+    { name: 'conv2dRelu x=[2,3,5,5] w=[4,3,3,3] b=[4], bias needs no grad (reluBackward path)', fn: (x, w, b) => conv2dRelu(x, w, b), inputs: [[2, 3, 5, 5], [4, 3, 3, 3], { shape: [4], requiresGrad: false }] },
+    { name: 'conv2dRelu then maxPool2d x=[1,2,6,6] w=[3,2,3,3] b=[3] k=2', fn: (x, w, b) => maxPool2d(conv2dRelu(x, w, b), { kernelSize: 2 }), inputs: [[1, 2, 6, 6], [3, 2, 3, 3], [3]] },
+  ]);
+
+  it('conv2dRelu: values and gradients equal relu(conv2d) on the reference backend (x=[2,3,6,6] w=[4,3,3,3] b=[4] p=1)', () => {
+    const g = new Generator(5);
+    const data = (n: number) => Array.from({ length: n }, () => g.normal());
+    const [xd, wd, bd, dyd] = [data(2 * 3 * 36), data(4 * 27), data(4), data(2 * 4 * 36)];
+    const grads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor) => {
+      const x = tensor(xd, [2, 3, 6, 6], { requiresGrad: true });
+      const w = tensor(wd, [4, 3, 3, 3], { requiresGrad: true });
+      const b = tensor(bd, [4], { requiresGrad: true });
+      const y = f(x, w, b);
+      sum(mul(y, tensor(dyd, [2, 4, 6, 6]))).backward();
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.toArray()));
+    };
+    const fused = grads((x, w, b) => conv2dRelu(x, w, b, { padding: 1 }));
+    const plain = grads((x, w, b) => relu(conv2d(x, w, b, { padding: 1 })));
+    expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0)).toBe(true); // both sides of the kink
+    expect(fused).toEqual(plain);
+  });
 });
 
 describe('gradcheck: convolution and pooling', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '../src/testing/index.js'; // expect(...).toAllSatisfy
 import {
   type ObservedOp, add, batchNorm, conv2d, matmul, maxPool2d, noGrad, observeOps, ones, permute, relu, sign, sum, tensor, tidy, zeros,
 } from '../src/index.js';
@@ -92,10 +93,10 @@ describe('observeOps: composite ops (Note [composite ops])', () => {
     expect(seen[lr - 1]!.output).toBe(seen[lr]!.output);
     const el = seen.findIndex((e) => e.op === 'elu');
     expect(seen[el]!.attrs).toEqual({ alpha: 0.5 });
-    expect(seen.slice(lr + 1, el).every((e) => e.depth === 1)).toBe(true);
+    expect(seen.slice(lr + 1, el)).toAllSatisfy((e) => e.depth === 1);
     const am = seen.findIndex((e) => e.op === 'argmax');
     expect(seen[am]!.attrs).toEqual({ dim: 1, keepdim: false });
-    expect(seen.slice(el + 1, am).every((e) => e.depth === 1)).toBe(true);
+    expect(seen.slice(el + 1, am)).toAllSatisfy((e) => e.depth === 1);
     x.dispose();
   });
 

@@ -351,7 +351,7 @@ describe('random number generation', () => {
     manualSeed(42);
     expect(values(randn([2, 3]))).toEqual(a);
     expect(values(rand([4], { low: -2, high: 2 }))).toEqual(u);
-    expect(u.every((v) => v >= -2 && v < 2)).toBe(true);
+    expect(u).toAllSatisfy((v) => v >= -2 && v < 2);
     manualSeed(43);
     expect(values(randn([2, 3]))).not.toEqual(a);
   });

@@ -15,6 +15,7 @@ const NOT_METHODS: Record<string, string> = {
   unbroadcast: 'gradient helper',
   conv2dGeometry: 'shape helper',
   poolGeometry: 'shape helper',
+  conv2dRelu: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
 };
 
 describe('Tensor methods', () => {

@@ -6,13 +6,16 @@
 // Geometry: Note [geometry block]. Each kernel takes an image range [nBegin, nEnd) (threads);
 // backward-weight accumulates into dw, so threads would each need their own dw and a final sum.
 import { geomCkk, geomImageBytes, geomOutPlane } from './geometry';
-import { packA, gemmDirectB, GEMM_BIAS_ROW } from './gemm';
+import { packA, gemmDirectB, GEMM_BIAS_ROW, GEMM_RELU } from './gemm';
 import { im2col, col2im } from './conv/im2col';
 import { accumulateDots } from './conv/dots';
 
-/** y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd). biasPtr 0: no bias. */
+/**
+ * y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd), then ReLU when relu != 0
+ * (in the GEMM's epilogue: Note [fused conv epilogue], src/conv.ts). biasPtr 0: no bias.
+ */
 export function conv2d(
-  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize,
+  xPtr: usize, wPtr: usize, biasPtr: usize, relu: i32, yPtr: usize, o: i32, geomPtr: usize,
   colsPtr: usize, packAPtr: usize, nBegin: i32, nEnd: i32,
 ): void {
   const ckk = geomCkk(geomPtr);
@@ -20,7 +23,7 @@ export function conv2d(
   const xImageBytes = geomImageBytes(geomPtr);
   const yImageBytes = <usize>(o * p) << 2;
   packA(wPtr, packAPtr, o, ckk, false, 0, o);
-  const flags = biasPtr ? GEMM_BIAS_ROW : 0;
+  const flags = (biasPtr ? GEMM_BIAS_ROW : 0) | (relu ? GEMM_RELU : 0);
   for (let n = nBegin; n < nEnd; n++) {
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
     gemmDirectB(packAPtr, colsPtr, yPtr + <usize>n * yImageBytes, biasPtr, p, ckk, flags, 0, o);

@@ -204,3 +204,52 @@ export function where(condPtr: usize, aPtr: usize, bPtr: usize, outPtr: usize, n
     }
   }
 }
+
+/**
+ * ReLU's backward and the bias gradient of the convolution that produced the ReLU's input, in one
+ * pass (Note [fused conv epilogue], src/conv.ts): over dy, y [N, C, S] (y the ReLU's output or its
+ * input: y > 0 either way), dx = y > 0 ? dy : 0 and dbias[c] = Σ_n Σ_s dx[n, c, s], for channels
+ * [cBegin, cEnd) (threads split channels, so every thread count gives the same sums). Each row
+ * (n, c) is summed in the order of `reduce` (four f32x4 accumulators, then lanes, then the tail)
+ * and rows are added over n in order from 0, as sum(dx, [0, 2, 3]) does, so dbias is bit for bit
+ * the unfused one for N > 1.
+ */
+export function reluBackwardBias(dyPtr: usize, yPtr: usize, dxPtr: usize, dbPtr: usize, n: i32, c: i32, s: i32, cBegin: i32, cEnd: i32): void {
+  const vzero = f32x4.splat(0);
+  // Images outer, channels inner: the rows are read in memory order (channel-outer jumps C·S
+  // floats between rows and measured slower); dbias holds the running totals.
+  for (let ch = cBegin; ch < cEnd; ch++) store<f32>(dbPtr + (<usize>ch << 2), 0);
+  for (let img = 0; img < n; img++) {
+    for (let ch = cBegin; ch < cEnd; ch++) {
+      const row = <usize>(img * c + ch) * <usize>s << 2;
+      const dyRow = dyPtr + row, yRow = yPtr + row, dxRow = dxPtr + row;
+      let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
+      let i = 0;
+      for (; i + 16 <= s; i += 16) {
+        const off = <usize>i << 2;
+        const vd0 = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
+        const vd1 = v128.and(v128.load(dyRow + off, 16), f32x4.gt(v128.load(yRow + off, 16), vzero));
+        const vd2 = v128.and(v128.load(dyRow + off, 32), f32x4.gt(v128.load(yRow + off, 32), vzero));
+        const vd3 = v128.and(v128.load(dyRow + off, 48), f32x4.gt(v128.load(yRow + off, 48), vzero));
+        v128.store(dxRow + off, vd0); v128.store(dxRow + off, vd1, 16); v128.store(dxRow + off, vd2, 32); v128.store(dxRow + off, vd3, 48);
+        vacc0 = f32x4.add(vacc0, vd0); vacc1 = f32x4.add(vacc1, vd1); vacc2 = f32x4.add(vacc2, vd2); vacc3 = f32x4.add(vacc3, vd3);
+      }
+      let vacc = f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
+      for (; i + 4 <= s; i += 4) {
+        const off = <usize>i << 2;
+        const vd = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
+        v128.store(dxRow + off, vd);
+        vacc = f32x4.add(vacc, vd);
+      }
+      let acc: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+      for (; i < s; i++) {
+        const off = <usize>i << 2;
+        const v: f32 = load<f32>(yRow + off) > 0 ? load<f32>(dyRow + off) : 0;
+        store<f32>(dxRow + off, v);
+        acc += v;
+      }
+      const dbChPtr = dbPtr + (<usize>ch << 2);
+      store<f32>(dbChPtr, load<f32>(dbChPtr) + acc);
+    }
+  }
+}

@@ -3,7 +3,7 @@
 export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
 export { im2col, col2im } from './conv/im2col';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
-export { unary, reluBackward, binary, binaryRow, where } from './elementwise';
+export { unary, reluBackward, reluBackwardBias, binary, binaryRow, where } from './elementwise';
 export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
 export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';

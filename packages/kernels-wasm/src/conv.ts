@@ -6,7 +6,7 @@
 import type { Conv2dGeometry, ConvGeometry } from '@tapegrad/autograd';
 import { groupedConvBackwardInput, groupedConvBackwardWeight, groupedConvForward, isGrouped } from './conv-grouped.js';
 import type { KernelHost } from './dispatch.js';
-import { BINARY } from './kernels.js';
+import { BINARY, UNARY } from './kernels.js';
 
 /**
  * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
@@ -41,21 +41,37 @@ function blockTiles(h: KernelHost, g: Conv2dGeometry, opts: ConvOptions): number
   return opts.winogradBlockTiles > 0 ? opts.winogradBlockTiles : h.kernels.winogradBlockTiles(g.c, g.o);
 }
 
-/** y = conv2d(x, w) (+ bias; 0: none): Winograd where it fits, else im2col + GEMM per image. */
-export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
-  if (isGrouped(g)) return groupedConvForward(h, xPtr, wPtr, biasPtr, outPtr, g);
+/**
+ * Note [fused conv epilogue]: a ReLU after a convolution costs nothing in the kernel that writes
+ * the output, so `relu` applies it there (the Winograd output transform, the im2col GEMM's
+ * epilogue) instead of in a second pass over y. Its backward, dy where y > 0, and the bias
+ * gradient Σ dy are one pass too (reluBackwardBias, assembly/elementwise.ts) whose result the two
+ * conv backward kernels then read. The op that asks for them is conv2dRelu (autograd
+ * ops/conv2d-relu.ts); the reference backend composes conv2d and relu, and is the spec.
+ */
+
+/** y = conv2d(x, w) (+ bias; 0: none) (then ReLU): Winograd where it fits, else im2col + GEMM per image. */
+export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, outPtr: number, g: Conv2dGeometry, opts: ConvOptions, relu = false): void {
+  const reluFlag = relu ? 1 : 0;
+  if (isGrouped(g)) {
+    groupedConvForward(h, xPtr, wPtr, biasPtr, outPtr, g);
+    // Grouped kernels have no epilogue flag yet: their ReLU is a second pass, in place.
+    const size = g.n * g.o * g.oh * g.ow;
+    if (relu) h.dispatch.runSplit('unary', size, size, 4, (b, e) => [UNARY.relu, outPtr + 4 * b, outPtr + 4 * b, e - b]);
+    return;
+  }
   const geom = h.geometryBlock(g);
   if (opts.winograd && winogradFits(g)) {
     const tiles = blockTiles(h, g, opts);
     const bytes = h.kernels.winogradForwardScratchBytes(g.o, geom, tiles);
     h.dispatch.runImages('winogradConv2d', g.n, (t, nBegin, nEnd) => [
-      xPtr, wPtr, biasPtr, outPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+      xPtr, wPtr, biasPtr, reluFlag, outPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
     ]);
     return;
   }
   const ckk = g.c * g.kh * g.kw;
   h.dispatch.runImages('conv2d', g.n, (t, nBegin, nEnd) => [
-    xPtr, wPtr, biasPtr, outPtr, g.o, geom, ...im2colScratch(h, g.o, ckk, g, t), nBegin, nEnd,
+    xPtr, wPtr, biasPtr, reluFlag, outPtr, g.o, geom, ...im2colScratch(h, g.o, ckk, g, t), nBegin, nEnd,
   ]);
 }
 

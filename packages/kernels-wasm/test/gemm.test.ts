@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
 import { EPS32, expectClose, nanStorage, randomArray } from './helpers.js';
 
@@ -98,7 +99,7 @@ describe.each([false, true])('gemm relaxedSimd=%s', (relaxedSimd) => {
     const p = { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 };
     const [c1, c2] = [one, two].map((be) => be!.read(be!.gemm(be!.fromArray(a), be!.fromArray(b), p)));
     expect(two!.parallelCalls).toBeGreaterThan(0);
-    expect(c2!.every((x, i) => Object.is(x, c1![i]))).toBe(true);
+    expect(c2!).toAllSatisfy((x, i) => Object.is(x, c1![i]));
     await two!.dispose();
   });
 

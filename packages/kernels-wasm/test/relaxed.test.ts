@@ -87,7 +87,7 @@ describe.runIf(relaxed)('kernels-relaxed.wasm on the worker pool', () => {
     const p = { batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 };
     const [c1, c2] = [one, two].map((be) => be.read(be.gemm(be.fromArray(a), be.fromArray(b), p)));
     expect(two.parallelCalls).toBeGreaterThan(0);
-    expect(c2.every((x, i) => Object.is(x, c1![i]))).toBe(true);
+    expect(c2).toAllSatisfy((x, i) => Object.is(x, c1![i]));
     await two.dispose();
   });
 });

@@ -221,7 +221,7 @@ describe('wasm backend threads: set-up and tear-down', () => {
     expect(mt.threads).toBe(1);
     const g = geometry(4, 16, 13, 13, 16, 3);
     const y = mt.conv2d(mt.fromArray(randomArray(g.n * g.c * g.h * g.w, 1)), mt.fromArray(randomArray(g.o * g.c * 9, 2)), null, g);
-    expect(mt.read(y).every(Number.isFinite)).toBe(true);
+    expect(mt.read(y)).toAllSatisfy(Number.isFinite);
     expect(mt.parallelCalls).toBe(0);
   });
 

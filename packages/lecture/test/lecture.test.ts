@@ -1,6 +1,7 @@
 import { crossEntropy, tensor, tidy } from '@tapegrad/autograd';
 import { Adam, AdamW, DataError, fit, SGD } from '@tapegrad/nn';
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import {
   buildModel, DEFAULT_RECIPE, type FashionCnn, featureMaps, gradientSign, modelFromSafetensors, modelToSafetensors, optimizerName, setupTraining, type TrainSettings,
 } from '../src/index.js';
@@ -100,7 +101,7 @@ describe('gradientSign (FGSM) through grad()', () => {
       const { images, labels } = fakeSet(12, 5);
       const signs = gradientSign(model, images, labels, 5);
       expect(model.training).toBe(true);
-      expect(model.parameters().every((p) => p.requiresGrad && p.grad === null)).toBe(true);
+      expect(model.parameters()).toAllSatisfy((p) => p.requiresGrad && p.grad === null);
       expect(signs.some((v) => v !== 0)).toBe(true);
       expect(signs).toEqual(signsViaBackward(model, images, labels));
       model.dispose();
@@ -133,7 +134,7 @@ describe('modelFromSafetensors', () => {
     const cnn = buildModel('cnn');
     const state = cnn.stateDict();
     state.delete('fc.bias');
-    const partial = modelToSafetensors({ stateDict: () => state } as unknown as typeof cnn, 'cnn');
+    const partial = modelToSafetensors({ stateDict: () => state, stateDictDtypes: () => cnn.stateDictDtypes() } as unknown as typeof cnn, 'cnn');
     expect(() => modelFromSafetensors(partial, 'partial.safetensors')).toThrow(/partial\.safetensors.*missing keys: fc\.bias/);
   });
 });

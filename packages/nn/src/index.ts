@@ -2,7 +2,7 @@
  * @tapegrad/nn: modules, layers, losses, optimizers, data, augmentation, metrics and weights I/O.
  * Browser-safe; file and dataset helpers that need Node live in `@tapegrad/nn/node`.
  */
-export { Module, type StateValue, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './module.js';
+export { Module, type StateValue, type StateDtype, type BufferOptions, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './module.js';
 export { Parameter, isParameter } from './parameter.js';
 export { summary } from './summary.js';
 export {

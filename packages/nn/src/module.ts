@@ -21,6 +21,25 @@ export interface RemovableHandle {
   remove(): void;
 }
 
+/**
+ * The element type a state-dict entry has in PyTorch, and in the files we write. Every tensor
+ * here is float32 (or float64 on the reference backend); an 'int64' buffer such as batch norm's
+ * `num_batches_tracked` holds integers (exact up to 2^24 in float32) and is written as I64.
+ */
+export type StateDtype = 'float32' | 'int64';
+
+/** How a buffer is stored and loaded (see registerBuffer). */
+export interface BufferOptions {
+  /** Its dtype in PyTorch and in safetensors files (default 'float32'). */
+  dtype?: StateDtype;
+  /**
+   * The value it takes when a state dict lacks it: state dicts saved before the buffer existed
+   * still load (PyTorch's batch norm does the same for `num_batches_tracked`, with 0). Without it
+   * a missing buffer is a missing key.
+   */
+  defaultIfMissing?: number;
+}
+
 type Entry = { kind: 'parameter'; value: Tensor } | { kind: 'module'; value: Module };
 
 /**
@@ -63,6 +82,7 @@ export abstract class Module {
   training = true;
   private readonly entries = new Map<string, Entry>();
   private readonly buffers = new Map<string, Tensor>();
+  private readonly bufferOptions = new Map<string, BufferOptions>();
   private readonly hooks = new Set<ForwardHook>();
   private readonly preHooks = new Set<ForwardPreHook>();
 
@@ -97,11 +117,17 @@ export abstract class Module {
     return t;
   }
 
-  /** Registers non-trainable state that belongs in the state dict (batch-norm running statistics). */
-  protected registerBuffer(name: string, t: Tensor): Tensor {
+  /**
+   * Registers non-trainable state that belongs in the state dict (batch-norm running statistics);
+   * `opts` gives its PyTorch dtype and a value for state dicts that lack it (BufferOptions).
+   */
+  protected registerBuffer(name: string, t: Tensor, opts: BufferOptions = {}): Tensor {
     checkName('registerBuffer', name);
     if (!(t instanceof Tensor)) throw new TypeError(`registerBuffer: buffer '${name}' must be a Tensor, got ${describeValue(t)}`);
+    if (opts.dtype !== undefined && opts.dtype !== 'float32' && opts.dtype !== 'int64') throw new TypeError(`registerBuffer: dtype of buffer '${name}' must be 'float32' or 'int64', got ${describeValue(opts.dtype)}`);
+    if (opts.defaultIfMissing !== undefined && typeof opts.defaultIfMissing !== 'number') throw new TypeError(`registerBuffer: defaultIfMissing of buffer '${name}' must be a number, got ${describeValue(opts.defaultIfMissing)}`);
     this.buffers.set(name, t);
+    this.bufferOptions.set(name, { ...opts });
     return t;
   }
 
@@ -194,8 +220,24 @@ export abstract class Module {
   }
 
   namedBuffers(): Array<[string, Tensor]> {
-    const out: Array<[string, Tensor]> = [];
-    for (const [prefix, m] of this.namedModules()) for (const [n, t] of m.buffers) out.push([prefix ? `${prefix}.${n}` : n, t]);
+    return this.bufferEntries().map(([k, t]) => [k, t]);
+  }
+
+  /** (dotted name, tensor, options) of every buffer. */
+  private bufferEntries(): Array<[string, Tensor, BufferOptions]> {
+    const out: Array<[string, Tensor, BufferOptions]> = [];
+    for (const [prefix, m] of this.namedModules()) for (const [n, t] of m.buffers) out.push([prefix ? `${prefix}.${n}` : n, t, m.bufferOptions.get(n) ?? {}]);
+    return out;
+  }
+
+  /**
+   * The PyTorch dtype of every state-dict entry, by the same keys as stateDict(): 'float32' for
+   * parameters and most buffers, 'int64' for counters such as `bn.num_batches_tracked`. Writers
+   * of files (safetensors, checkpoints) store each entry as this type.
+   */
+  stateDictDtypes(): Map<string, StateDtype> {
+    const out = new Map<string, StateDtype>(this.namedParameters().map(([k]) => [k, 'float32']));
+    for (const [k, , o] of this.bufferEntries()) out.set(k, o.dtype ?? 'float32');
     return out;
   }
 
@@ -218,11 +260,17 @@ export abstract class Module {
     const own = this.stateDict();
     const strict = opts.strict ?? true;
     const problems: string[] = [];
-    const missing = [...own.keys()].filter((k) => !entries.has(k));
-    // PyTorch's batch-norm step counter has no counterpart here (see BatchNorm2d); it is
-    // 'num_batches_tracked' itself when the batch norm is the root module.
-    const isCounter = (k: string) => k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked');
-    const unexpected = [...entries.keys()].filter((k) => !own.has(k) && !isCounter(k));
+    const buffers = new Map(this.bufferEntries().map(([k, , o]) => [k, o]));
+    // A buffer with a default (batch norm's num_batches_tracked) may be absent: older files lack it.
+    const defaulted = new Set([...own.keys()].filter((k) => !entries.has(k) && buffers.get(k)?.defaultIfMissing !== undefined));
+    const missing = [...own.keys()].filter((k) => !entries.has(k) && !defaulted.has(k));
+    // A PyTorch batch norm's step counter, for a batch norm here that keeps none (one imported from
+    // ONNX, which has no counter): its running_mean is there, its num_batches_tracked is not.
+    const isForeignCounter = (k: string) => {
+      const prefix = k === 'num_batches_tracked' ? '' : k.endsWith('.num_batches_tracked') ? k.slice(0, -'num_batches_tracked'.length) : null;
+      return prefix !== null && own.has(`${prefix}running_mean`);
+    };
+    const unexpected = [...entries.keys()].filter((k) => !own.has(k) && !isForeignCounter(k));
     if (strict && missing.length) problems.push(`missing keys: ${missing.join(', ')}`);
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
     for (const [k, t] of own) {
@@ -238,8 +286,18 @@ export abstract class Module {
     noGrad(() => {
       for (const [k, t] of own) {
         const v = entries.get(k);
-        if (!v) continue;
-        const src = 'data' in v ? be.fromArray(v.data) : null;
+        const o = buffers.get(k);
+        let src: ReturnType<typeof be.fromArray> | null;
+        if (!v) {
+          if (!defaulted.has(k)) continue;
+          src = be.fill(t.size, o!.defaultIfMissing!);
+        } else if (o?.dtype === 'int64') {
+          // As torch's copy_ into an int64 tensor: a float value is truncated toward zero.
+          const data = 'data' in v ? v.data : v.toFloat32Array();
+          src = be.fromArray(Array.from(data, Math.trunc));
+        } else {
+          src = 'data' in v ? be.fromArray(v.data) : null;
+        }
         be.copyInPlace(t.storage, src ?? (v as Tensor).storage);
         if (src) be.free(src);
       }

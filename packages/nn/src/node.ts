@@ -15,3 +15,4 @@ export { DataError, namingFile } from './errors.js';
 export { saveSafetensors, loadSafetensors } from './io/module-safetensors-node.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint-node.js';
 export { saveOnnx, loadOnnx } from './onnx/node.js';
+export { ImageFolder, loadImage, IMAGE_EXTENSIONS, type ImageFolderOptions } from './data/image-folder.js';

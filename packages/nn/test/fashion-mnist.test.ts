@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requires } from '@tapegrad/autograd/testing';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { encodeIdx } from '../src/data/idx.js';
 import { DataError } from '../src/errors.js';
@@ -20,7 +21,7 @@ function writeSplit(dir: string, prefix: string, nImages: number, nLabels: numbe
 }
 
 describe('loadFashionMnist', () => {
-  it.runIf(existsSync(join(FASHION_MNIST_SYSTEM_DIR, 't10k-images-idx3-ubyte.gz')))(
+  requires(existsSync(join(FASHION_MNIST_SYSTEM_DIR, 't10k-images-idx3-ubyte.gz')) ? null : `no Fashion-MNIST test split in ${FASHION_MNIST_SYSTEM_DIR}`).it(
     'real test split: images [10000,1,28,28] in [0,1], labels in 0..9, every class present',
     () => {
       const { images, labels, count, files } = loadFashionMnist({ split: 'test' });

@@ -95,7 +95,7 @@ describe('Dropout2d', () => {
   it('Dropout2d(0.5) x=ones[8,16,3,3]: eval is the identity; train zeroes whole channels, ≈ half of 128 (5σ), and scales the rest by 2', () => {
     const m = new Dropout2d();
     const x = ones([8, 16, 3, 3]);
-    expect(Array.from(m.eval().forward(x).toFloat32Array()).every((v) => v === 1)).toBe(true);
+    expect(Array.from(m.eval().forward(x).toFloat32Array())).toAllSatisfy((v) => v === 1);
     const y = m.train().forward(x).toFloat32Array();
     let dropped = 0;
     for (let ch = 0; ch < 128; ch++) {

@@ -254,11 +254,13 @@ describe('parameter names and shapes (as torch.nn)', () => {
     expect(shapes(new Conv2d(3, 8, [3, 5]))).toEqual([['weight', [8, 3, 3, 5]], ['bias', [8]]]);
   });
 
-  it('BatchNorm2d(4): parameters weight/bias [4] (ones/zeros), buffers running_mean/running_var [4] (zeros/ones)', () => {
+  it('BatchNorm2d(4): parameters weight/bias [4] (ones/zeros), buffers running_mean/running_var [4] (zeros/ones), num_batches_tracked [] (0, int64)', () => {
     const bn = new BatchNorm2d(4);
     expect(shapes(bn)).toEqual([['weight', [4]], ['bias', [4]]]);
-    expect(bn.namedBuffers().map(([n, t]) => [n, [...t.shape]])).toEqual([['running_mean', [4]], ['running_var', [4]]]);
-    expect([...bn.stateDict().keys()]).toEqual(['weight', 'bias', 'running_mean', 'running_var']);
+    expect(bn.namedBuffers().map(([n, t]) => [n, [...t.shape]])).toEqual([['running_mean', [4]], ['running_var', [4]], ['num_batches_tracked', []]]);
+    expect([...bn.stateDict().keys()]).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
+    expect([...bn.stateDictDtypes()]).toEqual([['weight', 'float32'], ['bias', 'float32'], ['running_mean', 'float32'], ['running_var', 'float32'], ['num_batches_tracked', 'int64']]);
+    expect(vals(bn.numBatchesTracked)).toEqual([0]);
     expect(vals(bn.weight!)).toEqual([1, 1, 1, 1]);
     expect(vals(bn.bias!)).toEqual([0, 0, 0, 0]);
     expect(vals(bn.runningMean)).toEqual([0, 0, 0, 0]);
@@ -278,7 +280,7 @@ describe('parameter names and shapes (as torch.nn)', () => {
   it("nested: Residual(Sequential([Conv2d(2,4,3,p=1), BatchNorm2d(4)])) with projection → 'body.0.weight', 'body.1.running_var', 'projection.weight'", () => {
     const r = Residual.withProjection(new Sequential([new Conv2d(2, 4, 3, { padding: 1 }), new BatchNorm2d(4)]), 2, 4);
     expect([...r.stateDict().keys()]).toEqual([
-      'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias', 'projection.weight', 'body.1.running_mean', 'body.1.running_var',
+      'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias', 'projection.weight', 'body.1.running_mean', 'body.1.running_var', 'body.1.num_batches_tracked',
     ]);
     expect(r.stateDict().get('projection.weight')!.shape).toEqual([4, 2, 1, 1]);
     const outer = new Sequential({ block: r, head: new Linear(4, 2) });
@@ -342,9 +344,9 @@ describe('train()/eval()', () => {
   it('Sequential.train(false) / eval() reaches every descendant; train() turns them back on', () => {
     const s = new Sequential([new Linear(2, 2), new Sequential([new Dropout(0.5), new BatchNorm1d(2)])]);
     s.eval();
-    expect(s.namedModules().every(([, m]) => !m.training)).toBe(true);
+    expect(s.namedModules()).toAllSatisfy(([, m]) => !m.training);
     s.train();
-    expect(s.namedModules().every(([, m]) => m.training)).toBe(true);
+    expect(s.namedModules()).toAllSatisfy(([, m]) => m.training);
   });
 
   it('BatchNorm2d(2) x=[2,2,1,2]: train normalises with batch stats and updates running stats by the PyTorch rule; eval uses running stats', () => {
@@ -408,6 +410,27 @@ describe('train()/eval()', () => {
     }
     expectClose(bn.runningMean.toFloat32Array(), rm, { atol: 16 * U * 10, rtol: 0 });
     expectClose(bn.runningVar.toFloat32Array(), rv, { atol: 16 * U * 20, rtol: 0 });
+  });
+
+  it('BatchNorm1d(3) num_batches_tracked counts training forwards only (3 train, 2 eval → 3); momentum null averages all batches: rm = mean of the 3 batch means', () => {
+    const bn = new BatchNorm1d(3, { momentum: null });
+    const batches = [[1, 2, 3, 3, 4, 5], [0, 0, 6, 2, 2, 0], [5, -1, 1, 7, 1, 1]];
+    for (const b of batches) bn.train().forward(tensor(b, [2, 3]));
+    bn.eval().forward(tensor(batches[0]!, [2, 3]));
+    bn.eval().forward(tensor(batches[1]!, [2, 3]));
+    expect(vals(bn.numBatchesTracked)).toEqual([3]);
+    // Cumulative average: batch k has weight 1/k, so after 3 batches rm is their plain mean (from rm = 0).
+    const means = batches.map((b) => [0, 1, 2].map((c) => (b[c]! + b[c + 3]!) / 2));
+    expectClose(bn.runningMean, [0, 1, 2].map((c) => (means[0]![c]! + means[1]![c]! + means[2]![c]!) / 3), { rtol: 4 * U, atol: 0 });
+    const bn01 = new BatchNorm1d(3);
+    bn01.forward(tensor(batches[0]!, [2, 3]));
+    expect(vals(bn01.numBatchesTracked)).toEqual([1]);
+  });
+
+  it('BatchNorm options are checked: unknown option, momentum outside [0, 1], negative eps', () => {
+    expect(() => new BatchNorm2d(2, { trackRunningStats: false } as object)).toThrow(/BatchNorm2d: unknown option 'trackRunningStats' \(supported: eps, momentum, affine\)/);
+    expect(() => new BatchNorm1d(2, { momentum: 1.5 })).toThrow(/BatchNorm1d: momentum must be a number in \[0, 1\] or null, got number 1.5/);
+    expect(() => new BatchNorm1d(2, { eps: -1 })).toThrow(/BatchNorm1d: eps must be a non-negative finite number, got number -1/);
   });
 
   it('BatchNorm2d(2) x=[2,2,2,2] backward with g: dbias = Σg, dweight = Σ g·x̂ per channel', () => {
@@ -539,29 +562,55 @@ describe('Module', () => {
     for (const [k, t] of a.stateDict()) expect(vals(b.stateDict().get(k)!), k).toEqual(vals(t));
   });
 
-  it("loadStateDict ignores PyTorch's num_batches_tracked, nested ('1.num_batches_tracked') and top-level", () => {
+  it("loadStateDict loads PyTorch's num_batches_tracked, nested ('1.num_batches_tracked') and top-level; a state dict without it (older tapegrad files) loads it as 0", () => {
     const s = new Sequential([new Conv2d(1, 2, 3), new BatchNorm2d(2)]);
     const st: Record<string, { shape: number[]; data: number[] }> = {};
     for (const [k, t] of s.stateDict()) st[k] = { shape: [...t.shape], data: vals(t) };
-    expect(() => s.loadStateDict({ ...st, '1.num_batches_tracked': { shape: [], data: [7] } })).not.toThrow();
+    s.loadStateDict({ ...st, '1.num_batches_tracked': { shape: [], data: [7] } });
+    expect(vals((s.getSubmodule('1') as BatchNorm2d).numBatchesTracked)).toEqual([7]);
+    const { ['1.num_batches_tracked']: _, ...older } = st;
+    s.loadStateDict(older);
+    expect(vals((s.getSubmodule('1') as BatchNorm2d).numBatchesTracked)).toEqual([0]);
+    // Other keys stay required.
+    const { ['1.running_var']: __, ...noVar } = st;
+    expect(() => s.loadStateDict(noVar)).toThrow(/missing keys: 1\.running_var$/);
     const bn = new BatchNorm2d(2);
     const bst = {
       weight: { shape: [2], data: [1, 2] },
       bias: { shape: [2], data: [0, 1] },
       running_mean: { shape: [2], data: [0.5, 0.25] },
       running_var: { shape: [2], data: [2, 3] },
-      num_batches_tracked: { shape: [], data: [7] },
+      num_batches_tracked: { shape: [], data: [7.9] },
     };
-    expect(() => bn.loadStateDict(bst)).not.toThrow();
+    bn.loadStateDict(bst);
     expect(vals(bn.runningVar)).toEqual([2, 3]);
+    // An int64 buffer takes a float value truncated toward zero, as torch's copy_ does.
+    expect(vals(bn.numBatchesTracked)).toEqual([7]);
+    expect(() => bn.loadStateDict({ ...bst, num_batches_tracked: { shape: [1], data: [7] } })).toThrow(/num_batches_tracked has shape \[1\] in the state dict but \[\] in the model/);
+  });
+
+  it('a PyTorch num_batches_tracked for a batch norm that keeps none is ignored; any other unexpected counter is an error', () => {
+    class NoCounter extends Module {
+      constructor() {
+        super();
+        this.registerBuffer('running_mean', tensor([0, 0], [2]));
+      }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const m = new NoCounter();
+    m.loadStateDict({ running_mean: { shape: [2], data: [1, 2] }, num_batches_tracked: { shape: [], data: [3] } });
+    expect(vals(m.stateDict().get('running_mean')!)).toEqual([1, 2]);
+    expect(() => new Linear(2, 2).loadStateDict({ ...Object.fromEntries(new Linear(2, 2).stateDict()), num_batches_tracked: { shape: [], data: [3] } })).toThrow(/unexpected keys: num_batches_tracked/);
   });
 
   it('zeroGrad on Sequential([Linear(3,2), ReLU, Linear(2,1)]) after backward: every grad goes back to null', () => {
     const s = new Sequential([new Linear(3, 2), new ReLU(), new Linear(2, 1)]);
     tidy(() => sum(mul(s.forward(randn([4, 3])), 1)).backward());
-    expect(s.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(s.parameters()).toAllSatisfy((p) => p.grad !== null);
     s.zeroGrad();
-    expect(s.parameters().every((p) => p.grad === null)).toBe(true);
-    expect(s.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(s.parameters()).toAllSatisfy((p) => p.grad === null);
+    expect(s.parameters()).toAllSatisfy((p) => p.requiresGrad);
   });
 });

@@ -1,5 +1,6 @@
 import { add, mul, ones, relu, type Tensor, tensor, zeros } from '@tapegrad/autograd';
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -50,7 +51,7 @@ describe('Module field registration (Note [field registration])', () => {
       ['conv1.bias', [16]],
       ['scale', [1]],
     ]);
-    expect(net.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(net.parameters()).toAllSatisfy((p) => p.requiresGrad);
     expect([...net.stateDict().keys()]).toEqual(['conv1.weight', 'conv1.bias', 'scale']);
     expect(net.namedChildren().map(([n]) => n)).toEqual(['conv1']);
     net.eval();
@@ -145,7 +146,7 @@ describe('Module API', () => {
     expect(m.requiresGrad_(false)).toBe(m);
     expect(m.parameters().map((p) => p.requiresGrad)).toEqual([false, false]);
     m.requiresGrad_();
-    expect(m.parameters().every((p) => p.requiresGrad)).toBe(true);
+    expect(m.parameters()).toAllSatisfy((p) => p.requiresGrad);
     const order: string[] = [];
     m.apply((x) => order.push(x.constructor.name));
     expect(order).toEqual(['Linear', 'Sequential', 'ReLU', 'Sequential']);
@@ -226,6 +227,7 @@ describe('Module.toString() is PyTorch 1.13 repr (strings printed by test/torch/
     ];
     for (const [m, s] of cases) expect(m.toString()).toBe(s);
     expect(String(new BatchNorm2d(16, { eps: 1e-3, affine: false }))).toBe('BatchNorm2d(16, eps=0.001, momentum=0.1, affine=False, track_running_stats=True)');
+    expect(String(new BatchNorm2d(16, { eps: 1e-3, momentum: null, affine: false }))).toBe('BatchNorm2d(16, eps=0.001, momentum=None, affine=False, track_running_stats=True)');
   });
 
   it('containers indent their children', () => {

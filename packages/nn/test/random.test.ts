@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { Rng, mixSeed } from '../src/random.js';
 
 describe('Rng (xoshiro128**)', () => {
@@ -9,7 +10,7 @@ describe('Rng (xoshiro128**)', () => {
     const sa = Array.from({ length: 8 }, () => a.nextU32());
     expect(Array.from({ length: 8 }, () => b.nextU32())).toEqual(sa);
     expect(Array.from({ length: 8 }, () => c.nextU32())).not.toEqual(sa);
-    expect(sa.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)).toBe(true);
+    expect(sa).toAllSatisfy((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32);
   });
 
   it('state()/setState() replays the stream, including a pending Box-Muller normal', () => {

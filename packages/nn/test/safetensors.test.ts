@@ -102,7 +102,7 @@ describe('safetensors encode/decode', () => {
     ['invalid UTF-8 header', (() => { const b = build('{"a":1}'); b[10] = 0xff; return b; })(), /not valid UTF-8/],
     ['header that is an array', build('[1,2]'), /header must be a JSON object, got an array/],
     ['unknown dtype', build({ a: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, f32x2), /tensor 'a' has unknown dtype "F33"/],
-    ['known but unsupported dtype', build({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, f32x2), /tensor 'a' has dtype I64, which cannot be loaded as float32/],
+    ['known but unsupported dtype', build({ a: { dtype: 'F8_E4M3', shape: [8], data_offsets: [0, 8] } }, f32x2), /tensor 'a' has dtype F8_E4M3, which cannot be loaded as float32 \(supported: F32, F64, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL\)/],
     ['negative shape', build({ a: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32x2), /tensor 'a' has invalid shape \[-2\]/],
     ['non-integer shape', build({ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32x2), /tensor 'a' has invalid shape \[1\.5\]/],
     ['offsets outside the data buffer', build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32x2), /tensor 'a' data_offsets \[0, 16\] lie outside the data buffer of 8 bytes/],

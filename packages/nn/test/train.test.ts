@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, manualSeed, memory, type Tensor } from '@tapegrad/autograd';
 import { afterAll, describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { DataLoader } from '../src/data/data-loader.js';
 import { ArrayDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/errors.js';
 import { loadSafetensors, saveSafetensors } from '../src/io/module-safetensors-node.js';
+import { readSafetensorsFile } from '../src/io/safetensors-node.js';
 import { BatchNorm1d, BatchNorm2d } from '../src/layers/batch-norm.js';
 import { Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
@@ -110,7 +112,7 @@ describe('fit', () => {
       now,
     });
     expect(history.map((h) => h.lr)).toEqual([0.1, 0.05, 0.025]);
-    expect(history.every((h) => Number.isFinite(h.trainLoss))).toBe(true);
+    expect(history).toAllSatisfy((h) => Number.isFinite(h.trainLoss));
   });
 });
 
@@ -222,7 +224,7 @@ describe('evaluate', () => {
     const r = evaluate(model, images, labels, SHAPE, { batchSize: 16 });
     expect(modes).toEqual([false, false, false]);
     expect(model.training).toBe(true);
-    expect(model.namedModules().every(([, m]) => m.training)).toBe(true);
+    expect(model.namedModules()).toAllSatisfy(([, m]) => m.training);
     // Eval mode: dropout is off, so a second evaluation gives the same logits bit for bit.
     expect(evaluate(model, images, labels, SHAPE, { batchSize: 7 }).logits).toEqual(r.logits);
     let loss = 0;
@@ -355,8 +357,11 @@ describe('module safetensors files', () => {
     expect(weightBits(fresh)).not.toEqual(weightBits(model));
     const meta = loadSafetensors(fresh, path);
     expect(meta).toEqual({ note: 'blobs' });
-    expect([...weightBits(fresh).keys()]).toEqual(['conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'fc.weight', 'fc.bias', 'bn.running_mean', 'bn.running_var']);
+    expect([...weightBits(fresh).keys()]).toEqual(['conv.weight', 'conv.bias', 'bn.weight', 'bn.bias', 'fc.weight', 'fc.bias', 'bn.running_mean', 'bn.running_var', 'bn.num_batches_tracked']);
     expect(weightBits(fresh)).toEqual(weightBits(model));
+    // The batch counter is written as PyTorch's int64: 2 epochs of 4 batches.
+    const { tensors } = readSafetensorsFile(path);
+    expect(tensors['bn.num_batches_tracked']).toEqual({ dtype: 'I64', shape: [], data: Float32Array.of(8) });
   });
 
   it('loading Linear(4,2) weights into Linear(3,2) or Sequential([Linear(4,2)]): DataError naming the file and the offending keys/shapes; a missing file names the path', () => {

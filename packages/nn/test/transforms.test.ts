@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
 import { Rng } from '../src/random.js';
 import {
   applyFilter,
@@ -108,6 +109,32 @@ describe('crop and resize', () => {
     expect(t(x, [3, 10, 10], new Rng(2))).toEqual(y);
     expect(y).not.toEqual(x);
   });
+
+  it('randomResizedCrop(0.5) [2,10,10] of the affine image (c+1)·(10i + j)/100 gives the exact bilinear samples of the box its four draws define', () => {
+    const x = Float32Array.from({ length: 200 }, (_, k) => (Math.floor(k / 100) + 1) * (k % 100) / 100);
+    const y = randomResizedCrop(0.5)(x, [2, 10, 10], new Rng(7));
+    // The box from the same draws, in the order the transform makes them (area, log-aspect, top, left).
+    const r = new Rng(7);
+    const area = 100 * r.uniform(0.5, 1);
+    const aspect = Math.exp(r.uniform(Math.log(3 / 4), Math.log(4 / 3)));
+    const boxW = Math.min(10, Math.sqrt(area * aspect));
+    const boxH = Math.min(10, Math.sqrt(area / aspect));
+    const top = r.uniform(0, 10 - boxH);
+    const left = r.uniform(0, 10 - boxW);
+    expect(boxW * boxH).toBeGreaterThanOrEqual(50 - 1e-9);
+    expect(boxW * boxH).toBeLessThan(100);
+    // Bilinear interpolation reproduces an affine image exactly, so each output pixel is the image's
+    // formula at its (clamped) half-pixel sample point; float32 rounding of values ≤ 2: ≤ 4 ulps.
+    const clamp = (v: number) => Math.min(Math.max(v, 0), 9);
+    const expected = Array.from({ length: 200 }, (_, k) => {
+      const ch = Math.floor(k / 100);
+      const sy = clamp(top + ((Math.floor((k % 100) / 10) + 0.5) * boxH) / 10 - 0.5);
+      const sx = clamp(left + (((k % 10) + 0.5) * boxW) / 10 - 0.5);
+      return ((ch + 1) * (10 * sy + sx)) / 100;
+    });
+    expect(Array.from(y, (v, k) => Math.abs(v - expected[k]!))).toAllSatisfy((d) => d <= 4 * 2 ** -23 * 2, 'within 4 float32 ulps of the affine formula');
+    expect(maxAbsDiff(y, x)).toBeGreaterThan(0.01); // the box is not the whole image
+  });
 });
 
 describe('blur', () => {
@@ -123,6 +150,27 @@ describe('blur', () => {
       expect(maxAbsDiff(gaussianBlurImage(x, [2, 6, 5], 1.5, undefined, border), x)).toBeLessThan(1e-6);
     });
   }
+
+  it('blur sigma=1 size 3 of the row [1,2,0,0,3] as [1,1,5] and as the column [1,5,1]: exact hand-derived values for each border', () => {
+    // Taps [a, b, a]; outside the row, reflect (reflect-101, as torch's F.pad 'reflect') reads
+    // x[-1] = x[1], x[5] = x[3]; clamp x[-1] = x[0], x[5] = x[4]; wrap x[-1] = x[4], x[5] = x[0]. The
+    // other pass runs over a length-1 axis, where every tap reads the pixel itself: a factor 2a + b.
+    const [a, b] = Array.from(gaussianKernel1d(1, 3));
+    const rows = {
+      reflect: [4 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, 3 * b!],
+      clamp: [3 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, 3 * a! + 3 * b!],
+      wrap: [5 * a! + b!, a! + 2 * b!, 2 * a!, 3 * a!, a! + 3 * b!],
+    };
+    const x = new Float32Array([1, 2, 0, 0, 3]);
+    for (const border of ['reflect', 'clamp', 'wrap'] as const) {
+      const expected = rows[border].map((v) => v * (2 * a! + b!));
+      for (const shape of [[1, 1, 5], [1, 5, 1]] as const) {
+        const y = gaussianBlurImage(x, shape, 1, 3, border);
+        // float64 sums of float32 taps, rounded once to float32: half an ulp of values ≤ 3.
+        expect(Array.from(y, (v, i) => Math.abs(v - expected[i]!)), `${border} ${shape.join('x')}`).toAllSatisfy((d) => d <= 2 ** -22);
+      }
+    }
+  });
 
   it('blur sigma=1 border=wrap preserves the mean of a random [1,16,16] and of a period-4 stripe pattern', () => {
     const x = randomImage([1, 16, 16]);
@@ -156,7 +204,7 @@ describe('noise and jitter', () => {
     expect(maxAbsDiff(colorJitter({})(x, [1, 4, 4], new Rng(0)), x)).toBeLessThan(1e-6);
     const t = colorJitter({ brightness: 0.5, contrast: 0.5 });
     const y = t(x, [1, 4, 4], new Rng(3));
-    expect(y.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(y).toAllSatisfy((v) => v >= 0 && v <= 1);
     expect(t(x, [1, 4, 4], new Rng(3))).toEqual(y);
   });
 });
@@ -173,13 +221,13 @@ describe('cutout', () => {
       expect(zeros).toEqual([0, 1, 2].flatMap((di) => [0, 1, 2].map((dj) => [top + di, left + dj])));
     }
     expect(Array.from(y.subarray(0, 64))).toEqual(Array.from(y.subarray(64)));
-    expect(x.every((v) => v === 1)).toBe(true); // input untouched
+    expect(x).toAllSatisfy((v) => v === 1); // input untouched
   });
 });
 
 describe('filters and Sobel', () => {
   it('Sobel of a constant [1,5,5] is 0 everywhere', () => {
-    expect(sobelMagnitude(new Float32Array(25).fill(0.7), [1, 5, 5]).every((v) => Math.abs(v) < 1e-6)).toBe(true);
+    expect(sobelMagnitude(new Float32Array(25).fill(0.7), [1, 5, 5])).toAllSatisfy((v) => Math.abs(v) < 1e-6);
   });
 
   it('Sobel of a vertical edge [1,6,6] (cols 0-2 = 0, cols 3-5 = 1) is 4 at cols 2-3, 0 elsewhere', () => {
@@ -193,7 +241,7 @@ describe('filters and Sobel', () => {
   it('applyFilter [4,4]: BOX_BLUR keeps a constant, EDGE_DETECT gives 0, SHARPEN keeps a constant, SOBEL_X of a ramp is 8', () => {
     const c = new Float32Array(16).fill(3);
     expect(maxAbsDiff(applyFilter(c, 4, 4, BOX_BLUR), c)).toBeLessThan(1e-6);
-    expect(applyFilter(c, 4, 4, EDGE_DETECT).every((v) => v === 0)).toBe(true);
+    expect(applyFilter(c, 4, 4, EDGE_DETECT)).toAllSatisfy((v) => v === 0);
     expect(applyFilter(c, 4, 4, SHARPEN)).toEqual(c);
     const ramp = Float32Array.from({ length: 16 }, (_, i) => i % 4);
     // Interior: (1*2 + 2*2 + 1*2) = 8 for a slope of 1 per column.

@@ -175,6 +175,17 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       backend.free(cols);
       return y;
     },
+    // The fused kernels' spec is the composition they replace.
+    conv2dRelu(x, w, bias, g) {
+      const y = backend.conv2d(x, w, bias, g);
+      const out = backend.relu(y);
+      backend.free(y);
+      return out;
+    },
+    reluBackwardBias(dy, y, n, c, s) {
+      const dx = backend.reluBackward(dy, y);
+      return { dx, dbias: backend.sum(dx, [n, c, s], [0, 2]) };
+    },
     conv2dBackwardInput(dy, w, g) {
       if (isGrouped(g)) return groupedConv2dBackwardInput(backend, dy, w, g);
       const ckk = g.c * g.kh * g.kw;

@@ -105,6 +105,16 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       same('reluBackward', b.reluBackward(dy!, xs!), ref.reluBackward(dyr!, xr!));
     });
 
+    it.each([[3, 5, 37], [2, 16, 576], [1, 4, 16], [4, 3, 1], [2, 7, 19]] as const)('reluBackwardBias: dy where y > 0 and its sum per channel, [N, C, S] = [%i, %i, %i]', (n, c, sz) => {
+      const y = randn(n * c * sz).map((v) => Math.max(v, 0));
+      y[1 % y.length] = 0;
+      const [[dy, ys], [dyr, yr]] = both([randn(n * c * sz), y]);
+      const got = b.reluBackwardBias(dy!, ys!, n, c, sz);
+      const want = ref.reluBackwardBias(dyr!, yr!, n, c, sz);
+      same('reluBackwardBias dx', got.dx, want.dx);
+      same('reluBackwardBias dbias', got.dbias, want.dbias, tol(n * sz));
+    });
+
     const broadcastCases: Array<[Shape, Shape]> = [
       [[67], [67]], [[3, 5], [3, 5]], [[4, 7], [7]], [[4, 7], [4, 1]], [[1], [2, 3]], [[], [5, 3]],
       [[2, 1, 5], [3, 1]], [[2, 3, 4, 5], [1, 3, 1, 1]], [[5, 3], []], [[9, 1, 17], [1, 8, 1]],
@@ -200,6 +210,8 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       same('col2im', b.col2im(cols!, g), ref.col2im(colsr!, g), tol(ckk));
       same('conv2d', b.conv2d(x!, w!, bias!, g), ref.conv2d(xr!, wr!, biasr!, g), tol(ckk));
       same('conv2d no bias', b.conv2d(x!, w!, null, g), ref.conv2d(xr!, wr!, null, g), tol(ckk));
+      same('conv2dRelu', b.conv2dRelu(x!, w!, bias!, g), ref.conv2dRelu(xr!, wr!, biasr!, g), tol(ckk));
+      same('conv2dRelu no bias', b.conv2dRelu(x!, w!, null, g), ref.conv2dRelu(xr!, wr!, null, g), tol(ckk));
       same('conv2dBackwardInput', b.conv2dBackwardInput(dy!, w!, g), ref.conv2dBackwardInput(dyr!, wr!, g), tol(ckk * g.o));
       same('conv2dBackwardWeight', b.conv2dBackwardWeight(dy!, x!, g), ref.conv2dBackwardWeight(dyr!, xr!, g), tol(g.n * g.oh * g.ow));
     });

@@ -235,13 +235,15 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
 }
 
 /**
- * y[o] = A^T M_t A (+ bias[o]) for the th × tw tiles of a block whose first output element is
- * (oy0, ox0), stored into the 2×2 output tiles (clipped at the block's last column and at the
- * ragged edge of the image). A^T rows: [1 1 1 0], [0 1 −1 −1].
+ * y[o] = A^T M_t A (+ bias[o]) (then ReLU when `relu`: Note [fused conv epilogue]) for the th × tw
+ * tiles of a block whose first output element is (oy0, ox0), stored into the 2×2 output tiles
+ * (clipped at the block's last column and at the ragged edge of the image). A^T rows: [1 1 1 0],
+ * [0 1 −1 −1].
  */
 function outputTransform(
-  mPtr: usize, yPtr: usize, biasPtr: usize, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32, tmpPtr: usize,
+  mPtr: usize, yPtr: usize, biasPtr: usize, relu: bool, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32, tmpPtr: usize,
 ): void {
+  const vzero = f32x4.splat(0);
   const t = th * tw;
   const posBytes = <usize>(o * t) << 2;
   const rowBytes = <usize>ow << 2;
@@ -262,10 +264,15 @@ function outputTransform(
         const s02 = f32x4.add(f32x4.add(m0, m1), m2), s12 = f32x4.sub(f32x4.sub(m1, m2), m3);
         m0 = v128.load(p + 3 * posBytes); m1 = v128.load(p + 7 * posBytes); m2 = v128.load(p + 11 * posBytes); m3 = v128.load(p + 15 * posBytes);
         const s03 = f32x4.add(f32x4.add(m0, m1), m2), s13 = f32x4.sub(f32x4.sub(m1, m2), m3);
-        const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), vbias);
-        const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vbias);
-        const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vbias);
-        const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), vbias);
+        let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), vbias);
+        let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), vbias);
+        let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), vbias);
+        let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), vbias);
+        if (relu) {
+          // The unary relu kernel's form (and with y > 0), so the fused output is bit for bit relu(conv).
+          y00 = v128.and(y00, f32x4.gt(y00, vzero)); y01 = v128.and(y01, f32x4.gt(y01, vzero));
+          y10 = v128.and(y10, f32x4.gt(y10, vzero)); y11 = v128.and(y11, f32x4.gt(y11, vzero));
+        }
         // interleave the two columns of each tile: [t0c0 t0c1 t1c0 t1c1], [t2c0 t2c1 t3c0 t3c1]
         const r0lo = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0hi = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
         const r1lo = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), r1hi = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
@@ -329,12 +336,12 @@ function transformWeights(wPtr: usize, uPtr: usize, packPtr: usize, o: i32, c: i
 }
 
 /**
- * y[n] = conv2d(x[n], w) (+ bias) for n in [nBegin, nEnd), w [O, C, 3, 3], stride 1, dilation 1,
+ * y[n] = conv2d(x[n], w) (+ bias) (then ReLU when relu != 0) for n in [nBegin, nEnd), w [O, C, 3, 3], stride 1, dilation 1,
  * padding from the geometry block, in blocks of up to `blockTiles` tiles (Note [winograd tile
  * blocks]). scratchPtr: winogradForwardScratchBytes(O, geom, blockTiles) bytes.
  */
 export function winogradConv2d(
-  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
+  xPtr: usize, wPtr: usize, biasPtr: usize, relu: i32, yPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
   nBegin: i32, nEnd: i32,
 ): void {
   const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
@@ -364,7 +371,7 @@ export function winogradConv2d(
         for (let pos = 0; pos < 16; pos++) {
           gemmDirectB(packPtr + <usize>pos * packBytes, vPtr + <usize>pos * vPosBytes, mPtr + <usize>pos * mPosBytes, 0, t, c, 0, 0, o);
         }
-        outputTransform(mPtr, yImage, biasPtr, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, tmpPtr);
+        outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, tmpPtr);
       }
     }
   }

@@ -1,3 +1,3 @@
 // Browser-safe I/O. File helpers (atomic writes, read/write safetensors files) are in `../node.ts`.
-export { moduleToSafetensors, loadSafetensorsInto } from './module-safetensors.js';
-export { encodeSafetensors, decodeSafetensors, halfToFloat, type SafetensorsTensor, type DecodedSafetensors } from './safetensors.js';
+export { moduleToSafetensors, loadSafetensorsInto, stateDictTensors } from './module-safetensors.js';
+export { encodeSafetensors, decodeSafetensors, halfToFloat, type SafetensorsTensor, type SafetensorsDtype, type DecodedSafetensors } from './safetensors.js';

@@ -1,17 +1,31 @@
 import type { Module } from '../module.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 /**
- * A module's state dict as safetensors bytes: the same names and layouts as the equivalent
- * torch.nn module, so `safetensors.torch.load_file` + `load_state_dict` reads it.
+ * A module's state dict as safetensors tensors: float32 entries as F32, int64 ones (batch norm's
+ * num_batches_tracked) as I64, as PyTorch's state_dict has them. Keys are prefixed with `prefix`.
  */
-export function moduleToSafetensors(module: Module, metadata?: Record<string, string>): Uint8Array {
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [k, t] of module.stateDict()) tensors[k] = { shape: [...t.shape], data: t.toFloat32Array() };
-  return encodeSafetensors(tensors, metadata);
+export function stateDictTensors(module: Module, prefix = ''): Record<string, SafetensorsTensor> {
+  const dtypes = module.stateDictDtypes();
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const [k, t] of module.stateDict()) {
+    tensors[prefix + k] = { shape: [...t.shape], data: t.toFloat32Array(), dtype: dtypes.get(k) === 'int64' ? 'I64' : 'F32' };
+  }
+  return tensors;
 }
 
-/** Loads safetensors bytes into a module (strict: missing, unexpected or mis-shaped entries are errors naming `source`). */
+/**
+ * A module's state dict as safetensors bytes: the same names, layouts and dtypes as the
+ * equivalent torch.nn module, so `safetensors.torch.load_file` + `load_state_dict` reads it.
+ */
+export function moduleToSafetensors(module: Module, metadata?: Record<string, string>): Uint8Array {
+  return encodeSafetensors(stateDictTensors(module), metadata);
+}
+
+/**
+ * Loads safetensors bytes into a module (strict: missing, unexpected or mis-shaped entries are
+ * errors naming `source`). Every dtype PyTorch writes loads, converted to float32.
+ */
 export function loadSafetensorsInto(module: Module, bytes: Uint8Array, source: string): Record<string, string> | undefined {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   module.loadStateDict(tensors, { source });

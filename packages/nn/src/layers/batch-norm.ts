@@ -1,10 +1,17 @@
 import { batchNorm, formatShape, ones, type Tensor, zeros } from '@tapegrad/autograd';
+import { checkNumber, checkOptions } from '../check.js';
 import { Module } from '../module.js';
 import { pyBool, pyFloat } from '../module-repr.js';
 
 export interface BatchNormOptions {
+  /** Added to the variance (default 1e-5). */
   eps?: number;
-  momentum?: number;
+  /**
+   * Weight of the batch in the running statistics (default 0.1); null for their cumulative
+   * average over every batch seen (weight 1/num_batches_tracked), as PyTorch's momentum=None.
+   */
+  momentum?: number | null;
+  /** Learnable weight (ones) and bias (zeros) per channel (default true). */
   affine?: boolean;
 }
 
@@ -13,30 +20,52 @@ class BatchNormBase extends Module {
   readonly bias: Tensor | null;
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
+  /** Training-mode forwards so far: PyTorch's int64 counter (here exact up to 2^24 batches). */
+  readonly numBatchesTracked: Tensor;
   readonly eps: number;
-  readonly momentum: number;
+  readonly momentum: number | null;
 
   constructor(private readonly kind: string, private readonly rank: number, readonly numFeatures: number, opts: BatchNormOptions) {
     super();
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
+    checkOptions(kind, opts, ['eps', 'momentum', 'affine']);
+    this.eps = checkNumber(kind, 'eps', opts.eps ?? 1e-5, (v) => Number.isFinite(v) && v >= 0, 'a non-negative finite number');
+    this.momentum = opts.momentum === null ? null : checkNumber(kind, 'momentum', opts.momentum ?? 0.1, (v) => v >= 0 && v <= 1, 'a number in [0, 1] or null');
     const affine = opts.affine ?? true;
     this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : null;
     this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : null;
-    // Buffer names as in PyTorch (running_mean, running_var), so state dicts move unchanged.
-    // NOTE: PyTorch also stores num_batches_tracked (an int64 counter used only when momentum is
-    // None); we do not, and loading ignores it.
+    // Buffers as in PyTorch (running_mean, running_var, num_batches_tracked: a 0-d int64), so state
+    // dicts move unchanged. Files written before the counter existed load it as 0, as PyTorch's
+    // batch norm loads state dicts of its version 1.
     this.runningMean = this.registerBuffer('running_mean', zeros([numFeatures]));
     this.runningVar = this.registerBuffer('running_var', ones([numFeatures]));
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([]), { dtype: 'int64', defaultIfMissing: 0 });
   }
 
   forward(x: Tensor): Tensor {
     if (!this.rankOk(x)) throw new Error(`${this.kind}: expected ${this.rank === 2 ? '[N, C] or [N, C, L]' : '[N, C, H, W]'} input with C = ${this.numFeatures}, got ${formatShape(x.shape)}`);
-    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: this.training, momentum: this.momentum, eps: this.eps });
+    let momentum = this.momentum ?? 0;
+    if (this.training) {
+      // PyTorch counts before it normalises, and the cumulative average weighs batch k by 1/k.
+      // NOTE: one scalar read and write per training forward, against the kernels' milliseconds.
+      const count = this.countBatch();
+      if (this.momentum === null) momentum = 1 / count;
+    }
+    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: this.training, momentum, eps: this.eps });
+  }
+
+  /** Adds one to num_batches_tracked; returns the new count. */
+  private countBatch(): number {
+    const t = this.numBatchesTracked;
+    const be = t.backend;
+    const count = be.read(t.storage)[0]! + 1;
+    const src = be.fill(1, count);
+    be.copyInPlace(t.storage, src);
+    be.free(src);
+    return count;
   }
 
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${pyBool(this.weight !== null)}, track_running_stats=True`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${pyBool(this.weight !== null)}, track_running_stats=True`;
   }
 
   private rankOk(x: Tensor): boolean {

@@ -257,7 +257,8 @@ function randomMask(e: Emit): never {
 }
 
 /** ONNX op names our primitives map to, for documentation and tests. */
-export const EXPORTED_OPS: readonly string[] = Object.keys(EMITTERS);
+// dropout and dropout2d have emitters only to refuse a forced training mode with a clear message.
+export const EXPORTED_OPS: readonly string[] = Object.keys(EMITTERS).filter((op) => op !== 'dropout' && op !== 'dropout2d');
 
 function valueInfo(name: string, shape: readonly number[], batch: readonly boolean[], batchA: number): ValueInfoProto {
   return {

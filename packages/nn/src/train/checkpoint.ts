@@ -1,5 +1,6 @@
 import { defaultGenerator, type GeneratorState } from '@tapegrad/autograd';
 import type { DataLoaderState } from '../data/data-loader.js';
+import { stateDictTensors } from '../io/module-safetensors.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
@@ -26,8 +27,8 @@ const META_KEY = 'tapegrad_checkpoint';
  * helpers write it atomically.
  */
 export function encodeCheckpoint(model: Module, optimizer: Optimizer<{ lr: number }>, info: Omit<CheckpointInfo, 'rng'> & { rng?: GeneratorState }): Uint8Array {
-  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [k, t] of model.stateDict()) tensors[`model.${k}`] = { shape: [...t.shape], data: t.toFloat32Array() };
+  // int64 entries (num_batches_tracked) are written as I64, like the module's safetensors file.
+  const tensors = stateDictTensors(model, 'model.');
   const os = optimizer.state();
   os.params.forEach((p, i) => {
     for (const [k, data] of Object.entries(p.buffers)) tensors[`optimizer.${i}.${k}`] = { shape: [data.length], data };

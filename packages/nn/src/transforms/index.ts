@@ -10,3 +10,4 @@ export { borderIndex, type BorderMode } from './border.js';
 export { cutout, cutoutAt } from './cutout.js';
 export { sobel, sobelMagnitude } from './sobel.js';
 export { applyFilter, SHARPEN, EDGE_DETECT, SOBEL_X, SOBEL_Y, BOX_BLUR } from './filters.js';
+export { resizeBilinear } from './resize.js';

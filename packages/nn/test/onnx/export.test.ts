@@ -5,7 +5,7 @@ import { MODELS, cnn, warmBatchNorm } from './models.js';
 import { Module } from '../../src/module.js';
 import { toOnnx } from '../../src/onnx/index.js';
 import { onnx } from '../../src/onnx/proto.js';
-import { hasData, hasPythonOnnx, maxAbsDiff, onnxCheck, ortRun, ourRun, testImages } from './helpers.js';
+import { hasData, withData, hasPythonOnnx, maxAbsDiff, onnxCheck, ortRun, ourRun, testImages } from './helpers.js';
 
 // Exported models run under onnxruntime-node on 100 real Fashion-MNIST test images and give the
 // logits tapegrad gives (max abs difference ≤ 1e-4: float32 sums of ≤ 2304 terms of |x·w| ≲ 1
@@ -20,7 +20,7 @@ describe('toOnnx: runs under onnxruntime-node with the same logits', () => {
   });
   const shape = [N, 1, 28, 28];
   for (const [name, make] of MODELS) {
-    it.runIf(hasData)(`${name}: ${N} test images, max |Δlogit| ≤ ${TOL}`, async () => {
+    withData.it(`${name}: ${N} test images, max |Δlogit| ≤ ${TOL}`, async () => {
       manualSeed(0);
       const model = make();
       warmBatchNorm(model, images);

@@ -3,11 +3,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad, tensor, tidy } from '@tapegrad/autograd';
+import { requires } from '@tapegrad/autograd/testing';
 import * as ort from 'onnxruntime-node';
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '../../src/data/fashion-mnist.js';
 import type { Module } from '../../src/module.js';
 
 export const hasData = existsSync(join(FASHION_MNIST_SYSTEM_DIR, 't10k-images-idx3-ubyte.gz'));
+/** Tests on real images: skipped without the data, failing under CI=true (see requires). */
+export const withData = requires(hasData ? null : `no Fashion-MNIST test split in ${FASHION_MNIST_SYSTEM_DIR}`);
 
 /** The first `n` Fashion-MNIST test images, [n, 1, 28, 28]. */
 export function testImages(n = 100): Float32Array {

@@ -12,7 +12,7 @@ import { loadOnnx, saveOnnx } from '../../src/node.js';
 import { fromOnnx, OnnxModel, toOnnx } from '../../src/onnx/index.js';
 import { type NodeProto, type TensorProto, onnx, floatTensor, int64Tensor } from '../../src/onnx/proto.js';
 import { loadFashionMnist } from '../../src/data/fashion-mnist.js';
-import { hasData, maxAbsDiff, ortRun, ourRun, testImages } from './helpers.js';
+import { hasData, withData, maxAbsDiff, ortRun, ourRun, testImages } from './helpers.js';
 import { MODELS, cnn, warmBatchNorm } from './models.js';
 
 const N = 100;
@@ -25,7 +25,7 @@ describe('fromOnnx: export → import → export', () => {
     images = hasData ? testImages(N) : new Float32Array();
   });
   for (const [name, make] of MODELS) {
-    it.runIf(hasData)(`${name}: the imported model gives the same logits (≤ 1e-5), its export runs under onnxruntime, and a second round trip writes the same bytes`, async () => {
+    withData.it(`${name}: the imported model gives the same logits (≤ 1e-5), its export runs under onnxruntime, and a second round trip writes the same bytes`, async () => {
       manualSeed(0);
       const model = make();
       warmBatchNorm(model, images);
@@ -50,7 +50,7 @@ describe('fromOnnx: export → import → export', () => {
 });
 
 describe('fromOnnx: the imported model trains and saves', () => {
-  it.runIf(hasData)('batch-norm CNN imported from ONNX trains step for step as the hand-built one (AdamW lr 1e-3, 256 train images, batch 16, 16 steps (one epoch): |Δloss| ≤ 1e-4 per step, mean loss of the last 4 steps < 75% of the first 4); its safetensors load into the hand-built model with the same logits', () => {
+  withData.it('batch-norm CNN imported from ONNX trains step for step as the hand-built one (AdamW lr 1e-3, 256 train images, batch 16, 16 steps (one epoch): |Δloss| ≤ 1e-4 per step, mean loss of the last 4 steps < 75% of the first 4); its safetensors load into the hand-built model with the same logits', () => {
     manualSeed(0);
     const built = cnn({ batchNorm: true });
     const imported = fromOnnx(toOnnx(built, opts));

@@ -1,0 +1,84 @@
+import { type Conv2dGeometry, createRefBackend, type Storage } from '@tapegrad/autograd';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWasmBackend, type WasmBackend } from '../src/index.js';
+import { EPS32, expectClose, randomArray, withNanOutput } from './helpers.js';
+
+// The fused kernels (Note [fused conv epilogue], src/conv.ts) against the reference backend (their
+// spec: relu(conv2d), reluBackward then sum) and bit for bit against the unfused WASM kernels, on
+// one thread and on the worker pool.
+
+function geometry(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, p = 0): Conv2dGeometry {
+  const oh = Math.floor((h + 2 * p - k) / s) + 1;
+  const ow = Math.floor((w + 2 * p - k) / s) + 1;
+  return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
+}
+const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}`;
+
+// Winograd (3×3, C ≥ 8: odd output sizes leave ragged 2×2 tiles, O off the 4-row tile) and im2col
+// (C < 8, strides, 5×5, 1×1), batches the thread count does not divide.
+const CONVS: Conv2dGeometry[] = [
+  geometry(3, 16, 13, 13, 16, 3),
+  geometry(5, 9, 12, 7, 7, 3, 1, 1),
+  geometry(2, 32, 9, 9, 13, 3, 1, 1),
+  geometry(3, 1, 28, 28, 16, 3),
+  geometry(5, 3, 9, 9, 5, 3, 2, 1),
+  geometry(3, 2, 11, 10, 9, 5, 1, 2),
+  geometry(2, 6, 5, 7, 3, 1),
+];
+
+const REL_SHAPES: Array<[number, number, number]> = [[3, 16, 169], [2, 7, 21], [5, 3, 1], [1, 9, 33], [16, 16, 676], [3, 37, 30]];
+
+describe('fused conv + ReLU kernels', () => {
+  const ref = createRefBackend();
+  let st: WasmBackend;
+  let mt: WasmBackend;
+  beforeAll(async () => {
+    st = await createWasmBackend();
+    mt = await createWasmBackend({ threads: 2 });
+  });
+  afterAll(async () => { await mt.dispose(); });
+
+  const put = (b: WasmBackend, data: Float32Array): Storage => b.fromArray(data);
+
+  for (const g of CONVS) {
+    it(`conv2dRelu ${label(g)}: reference within float32 rounding, bit for bit relu(conv2d), same on 2 threads`, () => {
+      const xd = randomArray(g.n * g.c * g.h * g.w, 1);
+      const wd = randomArray(g.o * g.c * g.kh * g.kw, 2);
+      const bd = randomArray(g.o, 3);
+      const size = g.n * g.o * g.oh * g.ow;
+      const [x, w, b] = [put(st, xd), put(st, wd), put(st, bd)];
+      const fused = st.read(withNanOutput(st, size, () => st.conv2dRelu(x, w, b, g)));
+      const want = ref.read(ref.conv2dRelu(ref.fromArray(xd), ref.fromArray(wd), ref.fromArray(bd), g));
+      expectClose(fused, want, 0, 8 * EPS32 * g.c * g.kh * g.kw);
+      expect(fused.some((v) => v === 0) && fused.some((v) => v > 0)).toBe(true);
+      expect(fused).toEqual(st.read(st.relu(st.conv2d(x, w, b, g))));
+      expect(st.read(st.conv2dRelu(x, w, null, g))).toEqual(st.read(st.relu(st.conv2d(x, w, null, g))));
+      const threaded = mt.read(mt.conv2dRelu(put(mt, xd), put(mt, wd), put(mt, bd), g));
+      expect(threaded).toEqual(fused);
+    });
+  }
+
+  for (const [n, c, s] of REL_SHAPES) {
+    it(`reluBackwardBias [N, C, S] = [${n}, ${c}, ${s}]: dx = reluBackward, dbias = sum over [0, 2], bit for bit, same on 2 threads`, () => {
+      const dyd = randomArray(n * c * s, 4);
+      const yd = randomArray(n * c * s, 5).map((v) => Math.max(v, 0));
+      const [dy, y] = [put(st, dyd), put(st, yd)];
+      const got = st.reluBackwardBias(dy, y, n, c, s);
+      const dx = st.reluBackward(dy, y);
+      expect(st.read(got.dx)).toEqual(st.read(dx));
+      const unfused = st.read(st.sum(dx, [n, c, s], [0, 2]));
+      if (n > 1) expect(st.read(got.dbias)).toEqual(unfused);
+      else expectClose(st.read(got.dbias), unfused, 0, 0);
+      const want = ref.read(ref.reluBackwardBias(ref.fromArray(dyd), ref.fromArray(yd), n, c, s).dbias);
+      // Both sums round differently (blocked f32x4 lanes against a plain loop): a random walk of
+      // n·s roundings of partial sums at most √(n·s)·‖dx_c‖₂ in size.
+      const dxd = st.read(got.dx);
+      let sq = 0;
+      for (const v of dxd) sq += v * v;
+      expectClose(st.read(got.dbias), want, 0, 4 * EPS32 * Math.sqrt(n * s) * Math.sqrt(sq / c) + 8 * EPS32);
+      const m = mt.reluBackwardBias(put(mt, dyd), put(mt, yd), n, c, s);
+      expect(mt.read(m.dx)).toEqual(st.read(got.dx));
+      expect(mt.read(m.dbias)).toEqual(st.read(got.dbias));
+    });
+  }
+});
