@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TrainingError } from '@tapegrad/nn';
-import { DataError } from '@tapegrad/nn/node';
-import { CliError } from './errors.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAnalyze } from './analyze.js';
@@ -11,7 +8,9 @@ import { runEval } from './eval.js';
 import { runReport } from './report.js';
 import { MODEL_KINDS, type ModelKind } from '@tapegrad/lecture';
 import { planTrain, type RawTrainOptions } from './options.js';
-import { runTrain } from './train.js';
+import { runTrainInWorker, trainingActive } from './train-process.js';
+import { describeFailure } from './failure.js';
+import { ensureFashionMnist } from './data-install.js';
 import { EXPORT_MODELS, runExport } from './onnx.js';
 
 const int = (flag: string) => (v: string): number => {
@@ -56,10 +55,16 @@ program
   .option('--no-progress', 'no progress bars')
   .option('--no-report', 'skip the analyses and the HTML report after training')
   .option('--overwrite', 'replace a finished or interrupted run of the same name (default: refuse)')
+  .option('--install-data', `when Fashion-MNIST is missing, install the Debian package dataset-fashion-mnist with apt-get without asking`)
   .option('--init <file.onnx>', 'fine-tune an ONNX model (ours or exported by PyTorch): its graph is the architecture; the run writes model.safetensors and model.onnx')
   .action(async (o: RawTrainOptions) => {
     const plan = planTrain(o);
-    const runs = await runTrain(plan);
+    injectFault();
+    // A fresh machine: offer to install the Debian package with the data (data-install.ts).
+    await ensureFashionMnist({ dataDir: o.dataDir, installFlag: plan.installData });
+    // Training runs in a worker thread so that this one can handle SIGINT/SIGTERM and EPIPE
+    // (Note [interrupting training] in interrupt.ts).
+    const runs = await runTrainInWorker(plan);
     if (!o.report) return;
     // The main job ends with the pictures: when this run trained a CNN and an FNN, analyse them, then
     // gather everything in out/ into the HTML report.
@@ -135,16 +140,33 @@ program
     console.log(`report: ${await runReport({ runs: o.runs, out: o.out })}`);
   });
 
+/**
+ * Fault injection for the tests of Note [expected failures]: TAPEGRAD_INJECT_FAULT=bug throws a
+ * TypeError as a bug would; =ENOSPC (or any errno code) throws an fs-style error with that code.
+ */
+function injectFault(): void {
+  const f = process.env.TAPEGRAD_INJECT_FAULT;
+  if (!f) return;
+  if (f === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'shape') [injected by TAPEGRAD_INJECT_FAULT]");
+  throw Object.assign(new Error(`${f}: injected by TAPEGRAD_INJECT_FAULT, write 'runs/cnn/metrics.json'`), { code: f });
+}
+
 async function main(): Promise<void> {
+  // Closed or failing output after training (report lines piped into head -1) is one line too.
+  process.stdout.on('error', (e) => {
+    if (trainingActive()) return; // runTrainInWorker stops the worker first
+    const { text, status } = describeFailure(e);
+    process.stderr.write(text);
+    process.exit(status === 1 && (e as { code?: string }).code === 'EPIPE' ? 141 : status);
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (e) {
-    // Expected failures get one clear line and exit code 1; anything else is a bug and keeps its stack.
-    if (e instanceof CliError || e instanceof DataError || e instanceof TrainingError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
+    // Note [expected failures]: one clear line and exit code 1; a bug keeps its stack, asks to be
+    // reported and exits with 70.
+    const { text, status } = describeFailure(e);
+    process.stderr.write(text);
+    process.exit(status);
   }
 }
 

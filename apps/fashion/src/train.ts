@@ -5,6 +5,7 @@ import { type ModelKind, type RecipeName, setupTraining, type TrainSettings } fr
 import { type BackendName, useBackend } from './backend.js';
 import { CliError } from './errors.js';
 import { EpochProgress } from './progress.js';
+import { Interrupted, type StopReason } from './interrupt.js';
 import type { TrainPlan } from './options.js';
 import { checkOutDir, checkRunName, createOutDir, removeEmptyDirs } from './out-dir.js';
 import { openRuns, updateSummary } from './run-dir.js';
@@ -14,6 +15,10 @@ import { checkModelAgainstOnnx, loadOnnxClassifier } from './onnx.js';
 /** A checked train command (planTrain in options.ts) and where to print. */
 export interface TrainOptions extends TrainPlan {
   log?: (line: string) => void;
+  /** Where the progress bars go (default stderr; the worker passes a relay to the main thread). */
+  progressStream?: NodeJS.WriteStream;
+  /** Asked after every batch and epoch: a reason stops training (Note [interrupting training]). */
+  stopRequested?: () => StopReason | null;
 }
 
 export interface EpochMetrics {
@@ -118,7 +123,9 @@ function trainOne(
   let history: EpochLogs[] = [];
   const identity = { model: kind, name, settings: s, trainCount: train.count, testCount: test.count, ...(opts.init ? { init: opts.init } : {}) };
   if (opts.resume) {
-    const info = loadCheckpoint(ckptPath, model, optimizer);
+    // The library checks the checkpoint field by field (epoch within this run, the optimizer's
+    // groups and steps, the loader's position) and restores nothing when one is wrong.
+    const info = loadCheckpoint(ckptPath, model, optimizer, { epochs: s.epochs, loader });
     if (info) {
       const saved = JSON.stringify(info.extra?.identity);
       if (saved !== JSON.stringify(identity)) {
@@ -126,7 +133,6 @@ function trainOne(
       }
       startEpoch = info.epoch;
       history = info.history ?? [];
-      if (info.loader) loader.setState(info.loader);
       scheduler?.loadState({ lastEpoch: info.epoch });
       log(`${name}: resuming from ${ckptPath} after epoch ${info.epoch}`);
     } else log(`${name}: no checkpoint at ${ckptPath}; starting from scratch`);
@@ -147,8 +153,9 @@ function trainOne(
   };
   const callbacks: Callback[] = [testEval];
   if (s.earlyStopping > 0) callbacks.push(new EarlyStopping({ monitor: 'valAccuracy', patience: s.earlyStopping, restoreBestWeights: true }));
-  callbacks.push(new EpochProgress(name, s.epochs, opts.progress !== false));
+  callbacks.push(new EpochProgress(name, s.epochs, opts.progress !== false, opts.progressStream));
   callbacks.push(checkpoint);
+  if (opts.stopRequested) callbacks.push(stopWhenAsked(opts.stopRequested, name, ckptPath, opts.resume && startEpoch > 0 ? startEpoch : null));
   const crashAfter = Number(process.env.TAPEGRAD_CRASH_AFTER_BATCHES ?? 0);
   if (crashAfter > 0) callbacks.push(crashAfterBatches(crashAfter));
   log(`${name}: ${kind} with ${model.parameterCount().toLocaleString('en-US')} parameters, ${s.epochs} epochs, batch ${s.batchSize}, lr ${s.lr}`);
@@ -171,6 +178,25 @@ function trainOne(
   model.dispose();
   optimizer.dispose();
   return metrics;
+}
+
+/**
+ * Stops training when asked (Note [interrupting training] in interrupt.ts): after the batch in
+ * progress, or after the epoch's checkpoint when the request came during its evaluation.
+ */
+function stopWhenAsked(asked: () => StopReason | null, run: string, checkpoint: string, resumedAt: number | null): Callback {
+  let saved = resumedAt;
+  return {
+    onBatchEnd(logs) {
+      const reason = asked();
+      if (reason) throw new Interrupted(reason, run, logs.epoch + 1, checkpoint, saved);
+    },
+    onEpochEnd(logs) {
+      saved = logs.epoch; // the checkpoint callback, before this one, has written it
+      const reason = asked();
+      if (reason) throw new Interrupted(reason, run, logs.epoch, checkpoint, saved);
+    },
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors, encodeSafetensors } from '@tapegrad/nn';
 import { CliError } from '../src/errors.js';
 import { MAX_THREADS, planThreads, planTrain, type RawTrainOptions } from '../src/options.js';
 import { checkOutDir, checkRunName, createOutDir } from '../src/out-dir.js';
@@ -269,9 +270,10 @@ describe('fashion CLI: concurrent and repeated runs (200 training images, 1 epoc
   });
   const T = (out: string, ...extra: string[]) => ['train', '--model', 'cnn', '--threads', '1', '--train-limit', '200', '--test-limit', '100', '--epochs', '1', '--batch-size', '50', '--no-progress', '--no-report', '--out', out, ...extra];
 
-  it('a second run on the same directory while the first trains is refused; the first is not disturbed', async () => {
+  it('a second run on the same directory while the first trains is refused; the first goes on until interrupted', async () => {
     const out = join(tmp, 'busy');
-    const first = spawn(process.execPath, [cli, ...T(out, '--epochs', '3')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Long enough that it is still training when the second starts, on any machine; stopped by SIGINT.
+    const first = spawn(process.execPath, [cli, ...T(out, '--epochs', '200')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let firstOut = '';
     first.stdout.on('data', (d) => (firstOut += d));
     first.stderr.on('data', (d) => (firstOut += d));
@@ -279,10 +281,20 @@ describe('fashion CLI: concurrent and repeated runs (200 training images, 1 epoc
     const lock = join(out, 'cnn', '.lock');
     for (let i = 0; i < 600 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(lock), firstOut).toBe(true);
-    expectCleanError(fashion(T(out)), new RegExp(`run directory ${join(out, 'cnn')} is in use by process ${first.pid} \\(lock file ${lock}\\)`));
-    expect(await firstExit, firstOut).toBe(0);
+    const second = await new Promise<ReturnType<typeof fashion>>((done) => {
+      const c = spawn(process.execPath, [cli, ...T(out)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d) => (stdout += d));
+      c.stderr.on('data', (d) => (stderr += d));
+      c.on('exit', (status, signal) => done({ status, signal, stdout, stderr, all: stdout + stderr }));
+    });
+    expectCleanError(second, new RegExp(`run directory ${join(out, 'cnn')} is in use by process ${first.pid} \\(lock file ${lock}\\)`));
+    expect(first.exitCode, firstOut).toBe(null); // still training
+    first.kill('SIGINT');
+    expect(await firstExit, firstOut).toBe(130);
+    expect(firstOut).not.toMatch(/error:/);
     expect(existsSync(lock)).toBe(false);
-    expect(JSON.parse(readFileSync(join(out, 'cnn', 'metrics.json'), 'utf8')).epochs).toHaveLength(3);
   });
 
   it('a finished run is not replaced without --overwrite; --overwrite replaces it; a stale temp file is removed; --threads 64 is capped with a note', () => {
@@ -301,5 +313,49 @@ describe('fashion CLI: concurrent and repeated runs (200 training images, 1 epoc
     expect(existsSync(stale)).toBe(false);
     expect(Buffer.compare(readFileSync(join(out, 'cnn', 'model.safetensors')), model)).not.toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows.map((r: { name: string }) => r.name)).toEqual(['cnn']);
+  });
+});
+
+describe('fashion train --resume: a bad checkpoint is one line naming the file and the field (checked by the library)', () => {
+  let tmp: string;
+  let out: string;
+  let ckpt: string;
+  let good: Uint8Array;
+  const T = (...extra: string[]) => ['train', '--model', 'cnn', '--threads', '1', '--train-limit', '200', '--test-limit', '100', '--epochs', '2', '--batch-size', '50', '--no-progress', '--no-report', '--out', out, ...extra];
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'fashion-ckpt-'));
+    out = join(tmp, 'runs');
+    const r = fashion(T('--epochs', '2'));
+    expect(r.status, r.all).toBe(0);
+    ckpt = join(out, 'cnn', 'checkpoint.safetensors');
+    good = new Uint8Array(readFileSync(ckpt));
+  });
+  const withMeta = (edit: (m: Record<string, any>) => void) => {
+    const { tensors, metadata } = decodeSafetensors(good, ckpt);
+    const meta = JSON.parse(metadata['tapegrad_checkpoint']!);
+    edit(meta);
+    writeFileSync(ckpt, encodeSafetensors(tensors, { tapegrad_checkpoint: JSON.stringify(meta) }));
+  };
+
+  it.each([
+    ['epoch 99', (m: Record<string, any>) => (m.epoch = 99), /checkpoint field epoch must be at most the run's 2 epochs, got number 99/],
+    ['epoch "x"', (m: Record<string, any>) => (m.epoch = 'x'), /checkpoint field epoch must be an integer ≥ 0, got string "x"/],
+    ['epoch -1', (m: Record<string, any>) => (m.epoch = -1), /checkpoint field epoch must be an integer ≥ 0, got number -1/],
+    ['lr null', (m: Record<string, any>) => (m.optimizer.groups[0].lr = null), /groups\[0\]\.lr must be a finite learning rate ≥ 0, got null/],
+    ['steps -1', (m: Record<string, any>) => (m.optimizer.steps[0] = -1), /checkpoint field optimizer\.steps\[0\] must be an integer ≥ 0, got number -1/],
+    ['params []', (m: Record<string, any>) => (m.optimizer.steps = []), /refers to parameter 0, but the checkpoint has 0/],
+  ])('%s', (_n, edit, pattern) => {
+    withMeta(edit);
+    const r = fashion(T('--resume'));
+    expectCleanError(r, pattern);
+    expect(r.stderr).toContain(ckpt);
+    expect(r.stdout).not.toMatch(/resuming/);
+  });
+
+  it('control: the unedited checkpoint resumes after epoch 2', () => {
+    writeFileSync(ckpt, good);
+    const r = fashion(T('--resume'));
+    expect(r.status, r.all).toBe(0);
+    expect(r.stdout).toMatch(/resuming from .*checkpoint\.safetensors after epoch 2/);
   });
 });

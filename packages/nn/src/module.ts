@@ -252,10 +252,10 @@ export abstract class Module {
   }
 
   /**
-   * Copies values into the parameters and buffers. With `strict` (the default), missing and
-   * unexpected keys are errors; a shape mismatch always is. The message lists every problem.
+   * Checks `state` as `loadStateDict` would (keys, shapes, value counts) without copying
+   * anything; throws the same error. Returns the entries as a Map.
    */
-  loadStateDict(state: Map<string, StateValue> | Record<string, StateValue>, opts: { strict?: boolean; source?: string } = {}): void {
+  checkStateDict(state: Map<string, StateValue> | Record<string, StateValue>, opts: { strict?: boolean; source?: string } = {}): Map<string, StateValue> {
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
     const strict = opts.strict ?? true;
@@ -282,6 +282,18 @@ export abstract class Module {
     if (problems.length) {
       throw new Error(`loadStateDict${opts.source ? ` (${opts.source})` : ''}: ${problems.join('; ')}`);
     }
+    return entries;
+  }
+
+  /**
+   * Copies values into the parameters and buffers. With `strict` (the default), missing and
+   * unexpected keys are errors; a shape mismatch always is. The message lists every problem.
+   */
+  loadStateDict(state: Map<string, StateValue> | Record<string, StateValue>, opts: { strict?: boolean; source?: string } = {}): void {
+    const entries = this.checkStateDict(state, opts);
+    const own = this.stateDict();
+    const buffers = new Map(this.bufferEntries().map(([k, , o]) => [k, o]));
+    const defaulted = new Set([...own.keys()].filter((k) => !entries.has(k) && buffers.get(k)?.defaultIfMissing !== undefined));
     const be = getBackend();
     noGrad(() => {
       for (const [k, t] of own) {

@@ -56,7 +56,7 @@ describe('optimizers match torch 1.13 trajectories (float64, 6 steps)', () => {
     opt.step();
     expect(Object.keys(opt.state().params[0]!.buffers).sort()).toEqual(['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
     expect(() => new Adam([p], { amsgrad: 1 as unknown as boolean })).toThrow(/Adam: amsgrad must be a boolean, got number 1/);
-    expect(() => new RMSprop([p], { alpha: -1 })).toThrow(/RMSprop: alpha must be a number ≥ 0, got number -1/);
+    expect(() => new RMSprop([p], { alpha: -1 })).toThrow(/RMSprop: alpha must be a number in \[0, 1\], got number -1/);
     expect(() => new RMSprop([p], { centered: 'yes' as unknown as boolean })).toThrow(/RMSprop: centered must be a boolean, got string "yes"/);
   });
 });

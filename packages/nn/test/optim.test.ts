@@ -133,8 +133,8 @@ describe('SGD (torch.optim.SGD semantics)', () => {
 
   it('nesterov with dampening ≠ 0 or momentum 0 is rejected', () => {
     const p = tensor(P0, [3], { requiresGrad: true });
-    expect(() => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, dampening: 0.1 })).toThrow(/Nesterov/);
-    expect(() => new SGD([p], { lr: 0.1, nesterov: true })).toThrow(/Nesterov/);
+    expect(() => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, dampening: 0.1 })).toThrow(/SGD: nesterov requires momentum > 0 and dampening 0/);
+    expect(() => new SGD([p], { lr: 0.1, nesterov: true })).toThrow(/SGD: nesterov requires momentum > 0 and dampening 0/);
     expect(() => new SGD([p], { lr: -1 })).toThrow(/learning rate/);
   });
 

@@ -1,5 +1,5 @@
 import { add, div, greater, mul, sqrt, sub, type Tensor, tidy, where } from '@tapegrad/autograd';
-import { checkBool } from '../check.js';
+import { checkOptions } from '../check.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
 export interface AdamOptions {
@@ -12,6 +12,8 @@ export interface AdamOptions {
   /** L1 penalty λ: adds λ·sign(p) to the gradient. */
   l1: number;
 }
+
+const ADAM_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'l1'] as const;
 
 type Params = ConstructorParameters<typeof Optimizer<AdamOptions>>[0];
 
@@ -26,10 +28,11 @@ type Params = ConstructorParameters<typeof Optimizer<AdamOptions>>[0];
  */
 export class Adam extends Optimizer<AdamOptions> {
   protected decoupled = false;
+  protected readonly bufferNames = ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'];
 
   constructor(params: Params, opts: Partial<AdamOptions> = {}) {
+    checkOptions(new.target.name, opts, ADAM_OPTIONS);
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, l1: 0, ...opts });
-    for (const g of this.paramGroups) checkBool(this.constructor.name, 'amsgrad', g.amsgrad);
   }
 
   protected update(p: Tensor, grad: Tensor, st: { step: number; buffers: Map<string, Tensor> }, g: ParamGroup<AdamOptions>): void {

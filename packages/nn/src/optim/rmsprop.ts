@@ -1,6 +1,6 @@
 import { add, div, mul, sqrt, sub, type Tensor, tidy } from '@tapegrad/autograd';
 import { Optimizer, type ParamGroup } from './optimizer.js';
-import { checkBool, checkNumber } from '../check.js';
+import { checkOptions } from '../check.js';
 
 export interface RmspropOptions {
   lr: number;
@@ -16,6 +16,8 @@ export interface RmspropOptions {
   l1: number;
 }
 
+const RMSPROP_OPTIONS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'l1'] as const;
+
 type Params = ConstructorParameters<typeof Optimizer<RmspropOptions>>[0];
 
 /**
@@ -27,15 +29,11 @@ type Params = ConstructorParameters<typeof Optimizer<RmspropOptions>>[0];
  * @example const opt = new RMSprop(model.parameters(), { lr: 1e-3, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RmspropOptions> {
+  protected readonly bufferNames = ['square_avg', 'grad_avg', 'momentum_buffer'];
+
   constructor(params: Params, opts: Partial<RmspropOptions> = {}) {
+    checkOptions('RMSprop', opts, RMSPROP_OPTIONS);
     super(params, { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, l1: 0, ...opts });
-    for (const g of this.paramGroups) {
-      checkNumber('RMSprop', 'alpha', g.alpha, (v) => v >= 0, 'a number ≥ 0');
-      checkNumber('RMSprop', 'eps', g.eps, (v) => v >= 0, 'a number ≥ 0');
-      checkNumber('RMSprop', 'weightDecay', g.weightDecay, (v) => v >= 0, 'a number ≥ 0');
-      checkNumber('RMSprop', 'momentum', g.momentum, (v) => v >= 0, 'a number ≥ 0');
-      checkBool('RMSprop', 'centered', g.centered);
-    }
   }
 
   protected update(p: Tensor, grad: Tensor, st: { step: number; buffers: Map<string, Tensor> }, g: ParamGroup<RmspropOptions>): void {

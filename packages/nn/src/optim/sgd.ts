@@ -1,4 +1,5 @@
 import { getBackend, type Tensor } from '@tapegrad/autograd';
+import { checkOptions } from '../check.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
 export interface SgdOptions {
@@ -12,16 +13,23 @@ export interface SgdOptions {
   l1: number;
 }
 
+const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'l1'] as const;
+
 /**
  * Stochastic gradient descent with torch.optim.SGD's semantics (momentum, dampening, Nesterov,
  * weight decay), one fused kernel per parameter.
  * @example const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
  */
 export class SGD extends Optimizer<SgdOptions> {
+  protected readonly bufferNames = ['momentum_buffer'];
+
   constructor(params: ConstructorParameters<typeof Optimizer<SgdOptions>>[0], opts: Partial<SgdOptions> & { lr: number }) {
+    checkOptions('SGD', opts, SGD_OPTIONS);
+    // lr has no default (as torch); a missing one is refused by the option check.
+    if (!opts || !('lr' in opts)) throw new RangeError(`SGD: lr must be a finite learning rate ≥ 0, got undefined`);
     super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, l1: 0, ...opts });
     for (const g of this.paramGroups) {
-      if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new Error('SGD: Nesterov momentum requires momentum > 0 and dampening 0');
+      if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new RangeError(`SGD: nesterov requires momentum > 0 and dampening 0, got momentum ${g.momentum}, dampening ${g.dampening}`);
     }
   }
 

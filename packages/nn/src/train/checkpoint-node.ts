@@ -3,7 +3,7 @@ import { namingFile } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { type CheckpointInfo, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { type CheckpointInfo, decodeCheckpoint, encodeCheckpoint, type LoadCheckpointOptions } from './checkpoint.js';
 
 /**
  * Writes a checkpoint atomically (temp file, fsync, rename): a run killed at any moment leaves
@@ -13,9 +13,14 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
   writeFileAtomic(path, encodeCheckpoint(model, optimizer, info));
 }
 
-/** Restores a checkpoint into model and optimizer; null when there is none at `path`. */
-export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>): CheckpointInfo | null {
+/**
+ * Restores a checkpoint into model and optimizer (and `opts.loader`); null when there is none at
+ * `path`. Everything is checked before anything changes (see decodeCheckpoint).
+ * @throws DataError naming `path` and the field or the I/O problem (unreadable, a directory...).
+ * @example const info = loadCheckpoint('runs/cnn/checkpoint.safetensors', model, opt, { epochs: 10, loader });
+ */
+export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>, opts: LoadCheckpointOptions = {}): CheckpointInfo | null {
   if (!existsSync(path)) return null;
-  const bytes = readFileSync(path);
-  return namingFile(path, () => decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer));
+  const bytes = namingFile(path, () => readFileSync(path));
+  return namingFile(path, () => decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer, opts));
 }

@@ -1,10 +1,12 @@
 import { defaultGenerator, type GeneratorState } from '@tapegrad/autograd';
-import type { DataLoaderState } from '../data/data-loader.js';
+import type { DataLoader, DataLoaderState } from '../data/data-loader.js';
+import { DataError, namingFile } from '../errors.js';
 import { stateDictTensors } from '../io/module-safetensors.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { EpochLogs } from './callbacks.js';
+import { META_KEY, parseCheckpointMeta } from './checkpoint-meta.js';
 
 /** Everything besides tensors that a resumed run needs. */
 export interface CheckpointInfo {
@@ -18,7 +20,6 @@ export interface CheckpointInfo {
   extra?: Record<string, unknown>;
 }
 
-const META_KEY = 'tapegrad_checkpoint';
 
 /**
  * A checkpoint is one safetensors file: the model's state dict under `model.<name>`, the
@@ -42,28 +43,50 @@ export function encodeCheckpoint(model: Module, optimizer: Optimizer<{ lr: numbe
   return encodeSafetensors(tensors, { [META_KEY]: JSON.stringify(meta) });
 }
 
+/** What `decodeCheckpoint` / `loadCheckpoint` may check the checkpoint against. */
+export interface LoadCheckpointOptions {
+  /** The run's length: a checkpoint after more epochs than this is refused. */
+  epochs?: number;
+  /** The run's loader: its saved position is checked against the loader's length and restored. */
+  loader?: Pick<DataLoader, 'length' | 'setState'>;
+}
+
 /**
  * Restores model weights, optimizer state and the default generator from a checkpoint; returns
- * the rest (epoch, loader state, history, extra). Errors name the source.
+ * the rest (epoch, loader state, history, extra).
+ *
+ * Everything is checked before anything is changed (no half-loaded state): the metadata field
+ * by field (Note [checkpoint checks] in checkpoint-meta.ts), the optimizer state
+ * (`Optimizer.checkState`), the model's keys and shapes, every value finite.
+ * @throws DataError naming `source` and the field for any malformed or foreign checkpoint.
+ * @example const info = decodeCheckpoint(bytes, 'run/checkpoint.safetensors', model, opt, { epochs: 10, loader });
  */
-export function decodeCheckpoint(bytes: Uint8Array, source: string, model: Module, optimizer: Optimizer<{ lr: number }>): CheckpointInfo {
+export function decodeCheckpoint(bytes: Uint8Array, source: string, model: Module, optimizer: Optimizer<{ lr: number }>, opts: LoadCheckpointOptions = {}): CheckpointInfo {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const raw = metadata?.[META_KEY];
-  if (!raw) throw new Error(`${source}: not a tapegrad checkpoint (no ${META_KEY} metadata)`);
-  const meta = JSON.parse(raw) as CheckpointInfo & { optimizer: { groups: OptimizerState['groups']; steps: number[] } };
+  const meta = parseCheckpointMeta(metadata[META_KEY], source, { ...opts, loaderLength: opts.loader?.length });
+  const bad = (msg: string): never => {
+    throw new DataError(`${source}: ${msg}`);
+  };
   const modelState = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   const params: OptimizerState['params'] = meta.optimizer.steps.map((step) => ({ step, buffers: {} }));
   for (const [name, t] of Object.entries(tensors)) {
+    for (let j = 0; j < t.data.length; j++) if (!Number.isFinite(t.data[j]!)) bad(`tensor ${name} holds ${t.data[j]} at index ${j}`);
     if (name.startsWith('model.')) modelState.set(name.slice(6), t);
     else if (name.startsWith('optimizer.')) {
       const [, idx, ...rest] = name.split('.');
-      const p = params[Number(idx)];
-      if (!p) throw new Error(`${source}: optimizer tensor ${name} refers to parameter ${idx}, but the checkpoint has ${params.length}`);
-      p.buffers[rest.join('.')] = t.data;
-    }
+      const p = /^(0|[1-9][0-9]*)$/.test(idx ?? '') ? params[Number(idx)] : undefined;
+      if (!p) bad(`optimizer tensor ${name} refers to parameter ${idx}, but the checkpoint has ${params.length} (optimizer.steps)`);
+      if (t.shape.length !== 1) bad(`optimizer tensor ${name} has shape [${t.shape.join(',')}], expected one dimension`);
+      p!.buffers[rest.join('.')] = t.data;
+    } else bad(`tensor ${name} is neither model.<name> nor optimizer.<i>.<buffer>`);
   }
+  const optState: OptimizerState = { groups: meta.optimizer.groups, params };
+  namingFile(source, () => model.checkStateDict(modelState, { source }));
+  optimizer.checkState(optState, source);
+  // Everything is checked: nothing below can fail on the checkpoint's content.
   model.loadStateDict(modelState, { source });
-  optimizer.loadState({ groups: meta.optimizer.groups, params });
+  optimizer.loadState(optState, { source });
   defaultGenerator.setState(meta.rng);
+  if (meta.loader && opts.loader) opts.loader.setState(meta.loader);
   return { epoch: meta.epoch, rng: meta.rng, loader: meta.loader, history: meta.history, extra: meta.extra };
 }
