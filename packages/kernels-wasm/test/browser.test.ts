@@ -2,13 +2,13 @@
 // memory in a cross-origin isolated page, and the one-thread fallback with its message in a page
 // that is not. Runs where a Chromium is installed (CI installs Debian's `chromium`; set CHROMIUM to
 // another binary); elsewhere the suite says it was not run.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,31 +45,31 @@ interface PageResult {
 }
 
 /**
- * Loads the page in headless Chromium and returns what it wrote into its body. A browser that
- * produced no page at all (a launch failure, not a result) is retried once.
+ * Loads the page in headless Chromium (driven by playwright-core, never a browser download) and
+ * returns what it wrote into its body, waiting in real time: `--dump-dom` with a virtual time
+ * budget dumped the page before its workers had finished on a loaded machine.
  */
 async function runPage(url: string): Promise<PageResult> {
-  try {
-    return await runPageOnce(url);
-  } catch (e) {
-    console.warn(`browser test: ${(e as Error).message}; retrying once`);
-    return runPageOnce(url);
-  }
-}
-
-function runPageOnce(url: string): Promise<PageResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      CHROMIUM!,
-      ['--headless=new', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=30000', '--dump-dom', url],
-      { timeout: 90_000, maxBuffer: 1 << 20 },
-      (error, stdout) => {
-        const m = /RESULT (.*) END/.exec(stdout);
-        if (m === null) reject(new Error(`no result from the page (${error?.message ?? 'no error'}): ${stdout.slice(0, 500)}`));
-        else resolve(JSON.parse(m[1]!) as PageResult);
-      },
-    );
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM!,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    try {
+      await page.waitForFunction(() => document.body.textContent?.includes(' END'), undefined, { timeout: 90_000 });
+    } catch {
+      throw new Error(`no result from the page in 90 s (page errors: ${errors.join('; ') || 'none'}): ${(await page.content()).slice(0, 500)}`);
+    }
+    const m = /RESULT (.*) END/.exec((await page.textContent('body')) ?? '');
+    if (m === null) throw new Error(`the page wrote no RESULT: ${(await page.content()).slice(0, 500)}`);
+    return JSON.parse(m[1]!) as PageResult;
+  } finally {
+    await browser.close();
+  }
 }
 
 describe.runIf(CHROMIUM !== undefined)(`wasm backend in headless Chromium (${CHROMIUM ?? 'not installed: not run'})`, () => {
