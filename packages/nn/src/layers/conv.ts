@@ -30,8 +30,6 @@ function checkGroups(fn: string, inChannels: number, outChannels: number, groups
   const g = checkInt(fn, 'groups', groups, 1);
   if (inChannels % g !== 0) throw new RangeError(`${fn}: inChannels (${inChannels}) must be divisible by groups (${g})`);
   if (outChannels % g !== 0) throw new RangeError(`${fn}: outChannels (${outChannels}) must be divisible by groups (${g})`);
-  // TODO(grouped conv): lifted once conv2d/conv1d in @tapegrad/autograd take `groups`.
-  if (g > 1) throw new RangeError(`${fn}: groups=${g} is not supported yet: conv2d has no grouped convolution (only groups=1)`);
   return g;
 }
 

@@ -114,25 +114,11 @@ function conv(c: OpContext): Tensor {
   const group = c.attrs.int('group', 1);
   const split = splitPads(x, spatialPads(c, rank, kernel, strides, dilations, x.shape), 0);
   x = split.x;
-  const one = (xs: Tensor, ws: Tensor, bs: Tensor | null): Tensor =>
-    n === 2
-      ? conv2d(xs, ws, bs, { stride: strides as [number, number], padding: split.sym as [number, number], dilation: dilations as [number, number] })
-      : conv1d(xs, ws, bs, { stride: strides[0], padding: split.sym[0], dilation: dilations[0] });
-  if (group === 1) return one(x, w, b);
-  // Grouped convolution as `group` convolutions over channel slices, concatenated.
-  const cin = x.shape[1]!;
-  const cout = w.shape[0]!;
-  if (cin % group !== 0 || cout % group !== 0 || w.shape[1] !== cin / group) throw new Error(`group ${group} does not divide input channels ${cin} and weight ${formatShape(w.shape)}`);
-  const ci = cin / group;
-  const co = cout / group;
-  const parts: Tensor[] = [];
-  for (let g = 0; g < group; g++) {
-    const xs = slice(x, [0, g * ci], [-1, ci]);
-    const ws = slice(w, [g * co], [co]);
-    const bs = b ? slice(b, [g * co], [co]) : null;
-    parts.push(one(xs, ws, bs));
-  }
-  return concat(parts, 1);
+  if (!Number.isInteger(group) || group < 1) throw new Error(`group must be a positive integer, got ${group}`);
+  // Grouped and depthwise convolutions are the ops' own `groups` (weight [O, C/group, ...]).
+  return n === 2
+    ? conv2d(x, w, b, { stride: strides as [number, number], padding: split.sym as [number, number], dilation: dilations as [number, number], groups: group })
+    : conv1d(x, w, b, { stride: strides[0], padding: split.sym[0], dilation: dilations[0], groups: group });
 }
 
 function pool(kind: 'max' | 'avg'): OpImpl {
