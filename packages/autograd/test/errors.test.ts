@@ -3,7 +3,7 @@ import {
   Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, conv2dRelu, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
   unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
-  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
+  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss, exp,
 } from '../src/index.js';
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
@@ -366,5 +366,18 @@ describe('errors of layerNorm, adaptiveAvgPool2d, dropout2d and the losses', () 
     expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { posWeight: zeros([2]) })).toThrow(/^bceWithLogits: posWeight \[2\] does not broadcast to the input's shape \[2,3\]$/);
     expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { weight: zeros([2, 3, 1]) })).toThrow(/^bceWithLogits: weight \[2,3,1\] does not broadcast to the input's shape \[2,3\]$/);
     expect(() => bceWithLogits(zeros([2, 3]), zeros([2, 3]), { reduction: 'max' as 'sum' })).toThrow(/^bceWithLogits: reduction must be 'mean', 'sum' or 'none', got "max"$/);
+  });
+});
+
+describe('a non-Tensor where an op needs a Tensor is named, not a TypeError from inside (issue 12)', () => {
+  it.each([
+    ['add', () => add(undefined as unknown as Tensor, 1), /^add: argument 1 must be a Tensor, got undefined$/],
+    ['mul', () => mul(zeros([2]), 'x' as unknown as Tensor), /^mul: argument 2 must be a Tensor, got string "x"$/],
+    ['exp', () => exp([1, 2] as unknown as Tensor), /^exp: input must be a Tensor, got array \[1, 2\]$/],
+    ['relu', () => relu(null as unknown as Tensor), /^relu: input must be a Tensor, got null$/],
+    ['sum', () => sum({} as unknown as Tensor), /^sum: input must be a Tensor, got an object$/],
+  ] as const)('%s', (_n, call, pattern) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(pattern);
   });
 });

@@ -19,6 +19,7 @@ export function wrap(storage: Storage, shape: Shape): Tensor {
 export function withTensors<T>(xs: readonly TensorLike[], fn: (ts: Tensor[]) => T): T {
   const made: Tensor[] = [];
   const ts = xs.map((x) => {
+    if (typeof x !== 'number' && !(x instanceof Tensor)) return x as Tensor; // checkBackend names it
     if (typeof x === 'number') {
       const t = wrap(getBackend().fill(1, x), []);
       made.push(t);
@@ -36,10 +37,26 @@ export function withTensors<T>(xs: readonly TensorLike[], fn: (ts: Tensor[]) => 
 /** Checks that x lives on the active backend, naming the op otherwise. */
 export function checkBackend(op: string, ...xs: Tensor[]): void {
   const b = getBackend();
-  for (const x of xs) {
+  for (const [i, x] of xs.entries()) {
+    // A wrong argument (undefined, an array, a number where a tensor is needed) is named here
+    // rather than failing inside as "Cannot read properties of undefined".
+    if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${xs.length > 1 ? `argument ${i + 1}` : 'input'} must be a Tensor, got ${describeArg(x)}`);
     if (x.isDisposed) throw new Error(`${op}: input ${fmt(x.shape)} was used after dispose()`);
     if (x.backend !== b) throw new Error(`${op}: tensor ${fmt(x.shape)} lives on backend ${x.backend.name} but the active backend is ${b.name}`);
   }
+}
+
+/** A short description of a bad argument for error messages: `undefined`, `string "x"`, `array [1, 2]`. */
+export function describeArg(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (v instanceof Tensor) return `Tensor(${fmt(v.shape)})`;
+  if (Array.isArray(v)) return `array [${v.slice(0, 8).map((x) => (typeof x === 'number' ? String(x) : typeof x)).join(', ')}${v.length > 8 ? ', ...' : ''}]`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'object') {
+    const name = (v as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return `${typeof v} ${String(v)}`;
 }
 
 /** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
