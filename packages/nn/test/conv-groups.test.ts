@@ -1,22 +1,12 @@
 import { manualSeed, tensor } from '@tapegrad/autograd';
-import { expectClose } from '@tapegrad/autograd/testing';
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Conv1d, Conv2d, type Module } from '../src/index.js';
+import { checkTorchLayer, readTorchCases } from './torch-layer-case.js';
 
 // Grouped and depthwise Conv2d / Conv1d against torch 1.13: forward values, gradients and reprs
 // printed by test/torch/conv_groups_reference.py into test/torch/conv_groups_reference.json
 // (float32). Regenerate with: /usr/bin/python3 conv_groups_reference.py > conv_groups_reference.json
-interface Case {
-  repr: string;
-  shape: number[];
-  x: number[];
-  y_shape: number[];
-  y: number[];
-  dx: number[];
-  params: Record<string, { shape: number[]; value: number[]; grad: number[] }>;
-}
-const REF = JSON.parse(readFileSync(new URL('./torch/conv_groups_reference.json', import.meta.url), 'utf8')) as Record<string, Case>;
+const REF = readTorchCases('conv_groups_reference');
 
 beforeEach(() => manualSeed(0));
 
@@ -27,17 +17,7 @@ beforeEach(() => manualSeed(0));
  * either library's order: a few ulps relative plus 2e-6 absolute for cancelling sums near 0.
  */
 function check(name: string, m: Module, tol = { rtol: 1e-5, atol: 2e-6 }): void {
-  const c = REF[name]!;
-  expect(m.toString()).toBe(c.repr);
-  expect(m.namedParameters().map(([n, p]) => [n, [...p.shape]])).toEqual(Object.entries(c.params).map(([n, p]) => [n, p.shape]));
-  m.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([n, p]) => [n, { shape: p.shape, data: p.value }])));
-  const x = tensor(c.x, c.shape, { requiresGrad: true });
-  const y = m.forward(x);
-  expect([...y.shape]).toEqual(c.y_shape);
-  expectClose(y, c.y, { ...tol, label: `${name} forward` });
-  y.backward(tensor(Array.from({ length: y.size }, (_, i) => Math.cos(0.3 * i)), y.shape));
-  expectClose(x.grad!, c.dx, { ...tol, label: `${name} dx` });
-  for (const [n, p] of m.namedParameters()) expectClose(p.grad!, c.params[n]!.grad, { ...tol, label: `${name} d${n}` });
+  checkTorchLayer(REF[name]!, name, m, tol);
 }
 
 describe('grouped and depthwise conv layers match torch 1.13 (repr, parameters, forward, gradients)', () => {

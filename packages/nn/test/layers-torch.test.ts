@@ -1,23 +1,14 @@
 import { manualSeed, ones, tensor } from '@tapegrad/autograd';
-import { expectClose } from '@tapegrad/autograd/testing';
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d, Dropout2d, ELU, GELU, LayerNorm, LeakyReLU, LogSoftmax, type Module, Softmax, Softplus,
 } from '../src/index.js';
+import { checkTorchLayer, readTorchCases } from './torch-layer-case.js';
 
 // Forward values and gradients printed by test/torch/layers_reference.py (torch 1.13, float32)
 // into test/torch/layers_reference.json. Regenerate with:
 //   /usr/bin/python3 layers_reference.py > layers_reference.json
-interface Case {
-  shape: number[];
-  x: number[];
-  y_shape: number[];
-  y: number[];
-  dx: number[];
-  params: Record<string, { shape: number[]; value: number[]; grad: number[] }>;
-}
-const REF = JSON.parse(readFileSync(new URL('./torch/layers_reference.json', import.meta.url), 'utf8')) as Record<string, Case>;
+const REF = readTorchCases('layers_reference');
 
 beforeEach(() => manualSeed(0));
 
@@ -29,17 +20,7 @@ beforeEach(() => manualSeed(0));
  * for values near 0 where the two libraries' roundings of cancelling sums differ.
  */
 function check(name: string, m: Module, tol = { rtol: 1e-5, atol: 2e-6 }): void {
-  const c = REF[name]!;
-  expect(m.namedParameters().map(([n, p]) => [n, [...p.shape]])).toEqual(Object.entries(c.params).map(([n, p]) => [n, p.shape]));
-  m.loadStateDict(Object.fromEntries(Object.entries(c.params).map(([n, p]) => [n, { shape: p.shape, data: p.value }])));
-  const x = tensor(c.x, c.shape, { requiresGrad: true });
-  const y = m.forward(x);
-  expect([...y.shape]).toEqual(c.y_shape);
-  expectClose(y, c.y, { ...tol, label: `${name} forward` });
-  const g = tensor(Array.from({ length: y.size }, (_, i) => Math.cos(0.3 * i)), y.shape);
-  y.backward(g);
-  expectClose(x.grad!, c.dx, { ...tol, label: `${name} dx` });
-  for (const [n, p] of m.namedParameters()) expectClose(p.grad!, c.params[n]!.grad, { ...tol, label: `${name} d${n}` });
+  checkTorchLayer(REF[name]!, name, m, tol);
 }
 
 describe('activation layers match torch 1.13 (x=[2,3,4,5], forward and input gradient)', () => {
