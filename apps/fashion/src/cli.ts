@@ -71,6 +71,9 @@ program
     const cnn = runs.find((r) => r.model === 'cnn');
     const fnn = runs.find((r) => r.model === 'fnn');
     if (cnn && fnn) {
+      // Training ran on the worker's backend; the analyses run here, on the same kind (this thread
+      // had none yet and would have fallen back to the reference backend: 50 s instead of 2.5 s).
+      await useBackend(plan.backend, plan.threads);
       await analyze({ weights: join(o.out, cnn.name, 'model.safetensors'), fnnWeights: join(o.out, fnn.name, 'model.safetensors'), out: o.out, dataDir: o.dataDir, limit: o.testLimit });
     }
     const html = await runReport({ runs: o.out });

@@ -36,6 +36,8 @@ describe('fashion CLI on a few hundred real Fashion-MNIST images (wasm backend)'
     expect(r.status, r.all).toBe(0);
     expect(r.stdout).toMatch(/test accuracy/);
     expect(r.stdout).toMatch(/lecture: CNN 0\.91, fully connected 0\.87/);
+    // The analyses after training run on the backend the training used (wasm), not the reference one.
+    expect(r.stdout).toMatch(/^analyze: cnn, fnn on wasm;/m);
     for (const model of ['cnn', 'fnn']) {
       for (const f of ['model.safetensors', 'checkpoint.safetensors', 'metrics.json']) expect(existsSync(join(out, model, f))).toBe(true);
       const m = JSON.parse(readFileSync(join(out, model, 'metrics.json'), 'utf8'));
