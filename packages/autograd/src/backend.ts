@@ -104,6 +104,8 @@ export interface Backend {
   relu(x: Storage): Storage;
   sigmoid(x: Storage): Storage;
   tanh(x: Storage): Storage;
+  /** The error function 2/√π ∫₀ˣ e^(−t²) dt (`torch.erf`); ±1 beyond |x| ≥ 6, where it rounds to ±1 even in float64. */
+  erf(x: Storage): Storage;
   /** dy where x > 0, else 0 (the subgradient at 0 is 0, as in PyTorch). */
   reluBackward(dy: Storage, x: Storage): Storage;
 

@@ -13,7 +13,7 @@ import { Tensor } from './tensor.js';
 import {
   abs, add, argmax, argmin, avgPool2d, batchNorm, broadcastTo, clamp, clone, concat, conv1d, conv2d, crossEntropy, div, dropout, equal, exp, flatten, greater,
   linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
-  sqrt, squeeze, sub, sum, tanh, transpose, unsqueeze, min, norm, gather, leakyRelu, gelu, elu, softplus,
+  sqrt, squeeze, sub, sum, tanh, erf, transpose, unsqueeze, min, norm, gather, leakyRelu, gelu, elu, softplus,
   adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from './ops/index.js';
 
@@ -25,7 +25,7 @@ const OP_METHODS = {
   // arithmetic (numbers allowed wherever a tensor is)
   add, sub, mul, div, pow, neg,
   // elementwise
-  exp, log, sqrt, abs, sign, relu, sigmoid, tanh, clamp, greater, equal, leakyRelu, gelu, elu, softplus,
+  exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf, clamp, greater, equal, leakyRelu, gelu, elu, softplus,
   // reductions
   sum, mean, max, min, argmax, argmin, norm,
   // layout

@@ -3,7 +3,7 @@ import {
   Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, conv2dRelu, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
   unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
-  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss, exp,
+  adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss, exp, erf,
 } from '../src/index.js';
 
 // Errors name the op, the shapes involved and what was expected (CONVENTIONS.md, "Errors name the
@@ -375,6 +375,7 @@ describe('a non-Tensor where an op needs a Tensor is named, not a TypeError from
     ['mul', () => mul(zeros([2]), 'x' as unknown as Tensor), /^mul: argument 2 must be a Tensor, got string "x"$/],
     ['exp', () => exp([1, 2] as unknown as Tensor), /^exp: input must be a Tensor, got array \[1, 2\]$/],
     ['relu', () => relu(null as unknown as Tensor), /^relu: input must be a Tensor, got null$/],
+    ['erf', () => erf(0.5 as unknown as Tensor), /^erf: input must be a Tensor, got number 0.5$/],
     ['sum', () => sum({} as unknown as Tensor), /^sum: input must be a Tensor, got an object$/],
   ] as const)('%s', (_n, call, pattern) => {
     expect(call).toThrow(TypeError);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
-  sqrt, sub, sum, tanh, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
+  sqrt, sub, sum, tanh, erf, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
 } from '../src/index.js';
 import { expectClose } from '../src/testing/index.js';
 
@@ -499,6 +499,15 @@ describe('elementwise, broadcasting and reductions forward', () => {
     const p = tensor([0.25, 1, 4, 9], [4]);
     expectClose(log(p), [Math.log(0.25), 0, Math.log(4), Math.log(9)], tol);
     expect(values(sqrt(p))).toEqual([0.5, 1, 2, 3]);
+  });
+  it('erf x=[9]: 0 and -0 kept, odd, A&S Table 7.1 values, ±1 at ±6 and ±∞, NaN kept', () => {
+    // erf(0.5), erf(1), erf(2) to 10 digits from Abramowitz & Stegun, Table 7.1.
+    const y = values(erf(tensor([0, -0, 0.5, -1, 2, 6, -Infinity, Infinity, NaN], [9])));
+    expect(Object.is(y[0], 0) && Object.is(y[1], -0)).toBe(true);
+    // float32 (this backend): the inputs are exact, so half an ulp of the result and the table's 5e-11.
+    expectClose(y.slice(2, 5), [0.5204998778, -0.8427007929, 0.9953222650], { rtol: 2 ** -24, atol: 5e-11 });
+    expect(y.slice(5, 8)).toEqual([1, -1, 1]);
+    expect(y[8]).toBeNaN();
   });
   it('sigmoid x=[2] = [-100, 100] saturates to [0, 1] without NaN', () => {
     const y = values(sigmoid(tensor([-100, 100], [2])));

@@ -3,7 +3,7 @@ import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
   conv2dRelu, exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
-  clone, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
+  clone, elu, erf, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from '../src/index.js';
 import { record } from '../src/tape.js';
 import { gradcheck, type GradcheckOptions, type GradInput } from '../src/testing/index.js';
@@ -78,6 +78,8 @@ describe('gradcheck: unary ops', () => {
     { name: 'relu x=[2,3,4]', fn: relu, inputs: [[2, 3, 4]] },
     { name: 'sigmoid x=[3,4]', fn: sigmoid, inputs: [[3, 4]] },
     { name: 'tanh x=[3,4]', fn: tanh, inputs: [[3, 4]] },
+    { name: 'erf x=[3,4]', fn: erf, inputs: [[3, 4]] },
+    { name: 'erf x=[3,4] scaled by 2.5 (|x| past 3, the continued-fraction branch)', fn: (x) => erf(mul(x, 2.5)), inputs: [[3, 4]] },
     { name: 'tanh(sigmoid(exp(x))) x=[2,3] (chain)', fn: (x) => tanh(sigmoid(exp(x))), inputs: [[2, 3]] },
   ]);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout, exp, flatten,
   getBackend, greater, isGradEnabled, keep, linear, log, logSoftmax, manualSeed, matmul, max, maxPool2d, mean, memory, mseLoss, mul, neg,
-  noGrad, ones, pad, permute, pow, rand, randn, relu, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, tidy,
+  noGrad, ones, pad, permute, pow, rand, randn, relu, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, erf, tensor, tidy,
   transpose, unsqueeze, where, type Tensor,
 } from '../src/index.js';
 import * as NEW_OPS from '../src/index.js';
@@ -425,7 +425,7 @@ describe('every op, called outside any tidy, leaks nothing once its output is di
     { name: 'mul [2,1,4]*[3,1]', shapes: [[2, 1, 4], [3, 1]], fn: mul },
     { name: 'div [2,3]/[3]', shapes: [[2, 3], [3]], positive: true, fn: div },
     { name: 'pow [2,3]^[3]', shapes: [[2, 3], [3]], positive: true, fn: pow },
-    ...([['neg', neg], ['exp', exp], ['tanh', tanh], ['sigmoid', sigmoid], ['relu', relu], ['abs', abs], ['log', log], ['sqrt', sqrt]] as const).map(
+    ...([['neg', neg], ['exp', exp], ['tanh', tanh], ['erf', erf], ['sigmoid', sigmoid], ['relu', relu], ['abs', abs], ['log', log], ['sqrt', sqrt]] as const).map(
       ([name, f]): Op => ({ name: `${name} [2,3]`, shapes: [[2, 3]], positive: name === 'log' || name === 'sqrt', fn: (a) => f(a!) }),
     ),
     { name: 'matmul [2,3,4]·[4]', shapes: [[2, 3, 4], [4]], fn: matmul },

@@ -61,6 +61,7 @@ describe('Tensor methods', () => {
       expect(values(x.clamp(-0.5, 0.5))).toEqual(values(ops.clamp(x, -0.5, 0.5)));
       expect(values(x.sigmoid())).toEqual(values(ops.sigmoid(x)));
       expect(values(x.tanh())).toEqual(values(ops.tanh(x)));
+      expect(values(x.erf())).toEqual(values(ops.erf(x)));
       expect(x.unsqueeze(0).shape).toEqual([1, 2, 3, 4]);
       expect(x.cat([x], 1).shape).toEqual([2, 6, 4]);
       const w = tensor(Array.from({ length: 20 }, (_, i) => i / 10), [4, 5]);

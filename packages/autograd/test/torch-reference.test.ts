@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  adaptiveAvgPool2d, bceWithLogits, conv1d, conv2d, crossEntropy, layerNorm, logSoftmax, nllLoss, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
+  adaptiveAvgPool2d, bceWithLogits, conv1d, conv2d, crossEntropy, erf, layerNorm, logSoftmax, nllLoss, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, tensor, withBackend, type Tensor,
 } from '../src/index.js';
 import { expectClose, float64Backend } from '../src/testing/index.js';
 
@@ -21,9 +21,11 @@ const REF = {
   leaky_relu_02: [-6.0, -1.6, -0.6000000000000001, -0.30000000000000004, -0.1, -0.0002, 0.0, 0.001, 0.25, 0.5, 1.0, 2.5, 4.0, 15.0, 30.0],
   softplus: [9.357622968839737e-14, 0.00033540637289576885, 0.04858735157374206, 0.2014132779827524, 0.4740769841801067, 0.6926473055599401, 0.6931471805599453, 0.6936473055599401, 0.8259394198788436, 0.9740769841801067, 1.3132616875182228, 2.5788897342925496, 4.0181499279178094, 15.000000305902274, 30.0],
   softplus_b2_t5: [4.37825538134826e-27, 5.626758419358841e-08, 0.0012378425688652247, 0.02429367578687103, 0.15663084375911143, 0.346073840279931, 0.34657359027997264, 0.347073840279931, 0.48703849209005334, 0.6566308437591114, 1.0634640055214863, 2.503357674244559, 4.0, 15.0, 30.0],
+  erf: [-1.0, -1.0, -0.9999779095030014, -0.9661051464753108, -0.5204998778130465, -0.0011283787909692365, 0.0, 0.0011283787909692365, 0.27632639016823696, 0.5204998778130465, 0.8427007929497149, 0.999593047982555, 0.9999999845827421, 1.0, 1.0],
   gelu_grad: [-4.420938404635643e-195, -3.9807546004751306e-14, -0.01194564720418392, -0.1274691922299796, 0.13250487534383712, 0.4992021157051586, 0.5, 0.5007978842948414, 0.695373354883636, 0.8674951246561629, 1.0833154705876864, 1.037611085908145, 1.0005036496612265, 1.0, 1.0],
   elu_grad: [9.357622968840175e-14, 0.00033546262790251185, 0.049787068367863944, 0.22313016014842982, 0.6065306597126334, 0.999000499833375, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
   leaky_relu_grad: [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+  erf_grad: [0.0, 1.8097067968559843e-28, 0.00013925305194674786, 0.11893028922362936, 0.8787825789354448, 1.1283780387169096, 1.1283791670955126, 1.1283780387169096, 1.0600141293761143, 0.8787825789354448, 0.4151074974205947, 0.00217828423035271, 1.2698234671866558e-07, 2.1686857763229878e-98, 0.0],
   softplus_grad: [9.3576229688393e-14, 0.00033535013046647816, 0.04742587317756679, 0.18242552380635632, 0.37754066879814546, 0.49975000002083336, 0.5, 0.5002499999791666, 0.5621765008857981, 0.6224593312018546, 0.7310585786300049, 0.9241418199787564, 0.9820137900379085, 0.9999996940977731, 1.0],
 };
 
@@ -67,6 +69,24 @@ describe('activations against PyTorch 1.13', () => {
   both('leakyRelu negativeSlope=0.2', (x) => leakyRelu(x, 0.2), REF.leaky_relu_02, null);
   both('softplus', softplus, REF.softplus, REF.softplus_grad);
   both('softplus beta=2 threshold=5', (x) => softplus(x, { beta: 2, threshold: 5 }), REF.softplus_b2_t5, null);
+});
+
+describe('erf against PyTorch 1.13', () => {
+  both('erf', erf, REF.erf, REF.erf_grad);
+  // XE and torch.erf(XE): the 'erf_fine' entry of test/torch/ops-reference.py (the series' middle
+  // range, its |x| = 6 cut-off where erf rounds to ±1, and tiny |x| where erf ≈ 2x/√π).
+  const XE = [-6.5, -6, -5.9, -5, -3.5, -2, -1.2, -0.8, -0.3, -1e-8, 1e-8, 0.1, 0.6, 0.9, 1.7, 2.8, 4.5, 5.5, 5.95, 7];
+  const ERF_FINE = [-1.0, -1.0, -0.9999999999999999, -0.9999999999984626, -0.9999992569016276, -0.9953222650189527, -0.9103139782296354, -0.7421009647076605, -0.3286267594591274, -1.1283791670955126e-08, 1.1283791670955126e-08, 0.1124629160182849, 0.6038560908479259, 0.7969082124228322, 0.9837904585907745, 0.9999249868053346, 0.9999999998033839, 0.9999999999999927, 1.0, 1.0];
+  it('erf x=[20] from -6.5 to 7 matches torch.erf (float64 to 1e-14 relative; float32: x and erf(x) each rounded, 2⁻²³ relative)', () => {
+    withBackend(float64Backend(), () => expectClose(erf(tensor(XE, [20])), ERF_FINE, { rtol: 1e-14, atol: 0, label: 'erf float64' }));
+    expectClose(erf(tensor(XE, [20])), ERF_FINE, { rtol: 2 ** -23, atol: 0, label: 'erf float32' });
+  });
+  it("erf(-5.9) is above -1 in float64 and erf(±6) is ±1 exactly, as torch.erf", () => {
+    withBackend(float64Backend(), () => {
+      const y = erf(tensor([-5.9, 6, -6], [3])).toArray();
+      expect([y[0]! > -1, y[1], y[2]]).toEqual([true, 1, -1]);
+    });
+  });
 });
 
 describe('reductions, indexing and joins against PyTorch 1.13', () => {

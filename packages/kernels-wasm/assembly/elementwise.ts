@@ -14,6 +14,7 @@ export const UN_SIGN: i32 = 5;
 export const UN_RELU: i32 = 6;
 export const UN_SIGMOID: i32 = 7;
 export const UN_TANH: i32 = 8;
+export const UN_ERF: i32 = 9;
 
 export const BIN_ADD: i32 = 0;
 export const BIN_SUB: i32 = 1;
@@ -24,6 +25,34 @@ export const BIN_MAX: i32 = 5;
 export const BIN_MIN: i32 = 6;
 export const BIN_GREATER: i32 = 7;
 export const BIN_EQUAL: i32 = 8;
+
+const TWO_OVER_SQRT_PI: f64 = 2 / Math.sqrt(Math.PI);
+const INV_SQRT_PI: f64 = 1 / Math.sqrt(Math.PI);
+
+/**
+ * erf in f64, the reference backend's code (`erf` in packages/autograd/src/backend-ref/
+ * elementwise.ts, which explains it; change both together): a series below |x| = 3, a continued
+ * fraction for erfc up to 6, ±1 beyond. Scalar, up to ~40 iterations an element: no model of the
+ * case study calls it.
+ */
+function erf64(x: f64): f64 {
+  const a = Math.abs(x);
+  if (!(a < 6)) return isNaN(x) ? x : Math.sign(x);
+  if (a < 3) {
+    const x2 = 2 * x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; Math.abs(term) > Math.abs(sum) * 1e-17; n++) {
+      term *= x2 / <f64>(2 * n + 1);
+      sum += term;
+    }
+    return TWO_OVER_SQRT_PI * Math.exp(-x * x) * sum;
+  }
+  let f = a;
+  for (let k = 30; k >= 1; k--) f = a + <f64>k / 2 / f;
+  const r = 1 - (INV_SQRT_PI * Math.exp(-a * a)) / f;
+  return x < 0 ? -r : r;
+}
 
 // @ts-ignore: decorator
 @inline function unaryScalar(op: i32, x: f32): f32 {
@@ -37,6 +66,7 @@ export const BIN_EQUAL: i32 = 8;
     case UN_RELU: return x > 0 ? x : 0;
     case UN_SIGMOID: return <f32>(1 / (1 + Math.exp(-<f64>x)));
     case UN_TANH: return <f32>Math.tanh(<f64>x);
+    case UN_ERF: return <f32>erf64(<f64>x);
     default: return NaN;
   }
 }

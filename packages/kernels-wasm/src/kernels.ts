@@ -32,7 +32,7 @@ export const GEMM_RELU = 2;
 export const GEMM_BIAS_ROW = 4;
 export const GEMM_BIAS_COL = 8;
 
-export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8 } as const;
+export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8, erf: 9 } as const;
 export type UnaryOp = keyof typeof UNARY;
 // maximum (5) and minimum (6) are codes of the kernel that no Backend method uses (yet).
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, greater: 7, equal: 8 } as const;

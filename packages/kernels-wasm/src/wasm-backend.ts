@@ -296,6 +296,7 @@ export class WasmBackend implements Backend, KernelHost {
   relu(x: Storage): Storage { return this.unary('relu', x); }
   sigmoid(x: Storage): Storage { return this.unary('sigmoid', x); }
   tanh(x: Storage): Storage { return this.unary('tanh', x); }
+  erf(x: Storage): Storage { return this.unary('erf', x); }
 
   reluBackward(dy: Storage, x: Storage): Storage {
     const out = this.alloc(x.size);

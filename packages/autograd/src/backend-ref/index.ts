@@ -1,6 +1,6 @@
 import type { Backend, DType, Shape, Storage } from '../backend.js';
 import { sizeOf } from '../shape.js';
-import { binaryBroadcast, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
+import { binaryBroadcast, erf, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
 import { col2imInto, groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, im2colInto, isGrouped } from './conv.js';
 import { gemmInto } from './gemm.js';
 import { avgPoolInto, maxPoolBackwardInto, maxPoolInto } from './pool.js';
@@ -73,6 +73,7 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
     relu: unary((v) => (v > 0 ? v : Number.isNaN(v) ? v : 0)),
     sigmoid: unary(sigmoid),
     tanh: unary(Math.tanh),
+    erf: unary(erf),
     reluBackward(dy, x) {
       const out = alloc(dy.size);
       const dyd = d(dy);

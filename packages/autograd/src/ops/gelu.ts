@@ -23,7 +23,8 @@ const SQRT_2_PI = Math.sqrt(2 / Math.PI);
  * 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))). The exact form is one tape entry with the derivative
  * Φ(x) + x·φ(x). Φ comes from erfc by the Chebyshev fit of Numerical Recipes (`erfcc`, relative
  * error below 1.2e-7 for every x, about one float32 ulp), evaluated on the side where it does not
- * cancel, so the tails stay accurate; no backend has an erf kernel.
+ * cancel, so the tails stay accurate (the `erf` op would give Φ as (1 + erf(x/√2))/2, which cancels
+ * in the left tail).
  * @example gelu(x)
  */
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {

@@ -3,7 +3,7 @@ export { sub } from './sub.js';
 export { mul } from './mul.js';
 export { div } from './div.js';
 export { pow } from './pow.js';
-export { neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh } from './unary.js';
+export { neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf } from './unary.js';
 export { leakyRelu } from './leaky-relu.js';
 export { gelu, type GeluOptions } from './gelu.js';
 export { elu } from './elu.js';

@@ -49,6 +49,18 @@ export function sigmoid(x: Tensor): Tensor {
   return unaryOp('sigmoid', x, (b, s) => b.sigmoid(s), (g, [, y]) => [tidy(() => mul(g, mul(y!, sub(1, y!))))]);
 }
 
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/**
+ * The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (`torch.erf`): odd, in [−1, 1], and ±1 once |x| ≥ 6
+ * (where it rounds to ±1 in float64). The gradient is 2/√π · e^(−x²).
+ * @example erf(tensor([0, 0.5, -2], [3])) // [0, 0.5205, -0.9953]
+ */
+export function erf(x: Tensor): Tensor {
+  // d erf = 2/√π · e^(−x²)
+  return unaryOp('erf', x, (b, s) => b.erf(s), (g, [x0]) => [tidy(() => mul(g, mul(exp(mul(mul(x0!, x0!), -1)), TWO_OVER_SQRT_PI)))]);
+}
+
 /** tanh x */
 export function tanh(x: Tensor): Tensor {
   // dtanh = 1 − tanh²

@@ -14,7 +14,7 @@ function tol(terms: number): { rtol: number; atol: number } {
 }
 
 const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'greater', 'equal'] as const;
-const UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh'] as const;
+const UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh', 'erf'] as const;
 
 /**
  * Conv geometries: stride, padding, dilation, channels, non-square, batch > 1, tails; then grouped
@@ -96,6 +96,16 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       const input = op === 'log' || op === 'sqrt' ? data.map((v) => Math.abs(v) + 1e-3) : data;
       const [[x], [xr]] = both([input]);
       same(op, b[op](x!), ref[op](xr!), tol(4));
+    });
+
+    it.each([1, 3, 4, 5, 7, 1031])('erf on %i elements over [-7, 7] with ±0, ±∞ and NaN (every branch, sizes off the SIMD width)', (n) => {
+      const special = [-0, 0, Infinity, -Infinity, NaN, 5.999, -6, 1e-30];
+      const data = Array.from({ length: n }, (_, i) => (i < special.length && n > 8 ? special[i]! : -7 + (14 * (i + 0.5)) / n));
+      const [[x], [xr]] = both([data]);
+      const y = b.erf(x!);
+      same('erf', y, ref.erf(xr!), { rtol: 2 ** -23, atol: 0 });
+      const got = b.read(y);
+      if (n > 8) expect([Object.is(got[0], -0), got[2], got[3], Number.isNaN(got[4]!)]).toEqual([true, 1, -1, true]);
     });
 
     it('reluBackward: dy where x > 0', () => {

@@ -19,6 +19,10 @@ out['leaky_relu'] = F.leaky_relu(x).tolist()
 out['leaky_relu_0.2'] = F.leaky_relu(x, 0.2).tolist()
 out['softplus'] = F.softplus(x).tolist()
 out['softplus_b2_t5'] = F.softplus(x, beta=2, threshold=5).tolist()
+out['erf'] = torch.erf(x).tolist()
+# erf on a finer grid: the small, middle and saturated ranges, and the |x| = 6 edge where it rounds to 1
+XE = [-6.5, -6.0, -5.9, -5.0, -3.5, -2.0, -1.2, -0.8, -0.3, -1e-8, 1e-8, 0.1, 0.6, 0.9, 1.7, 2.8, 4.5, 5.5, 5.95, 7.0]
+out['erf_fine'] = torch.erf(torch.tensor(XE)).tolist()
 
 # gradients at the same points (sum of outputs backward)
 def grad_of(fn):
@@ -29,6 +33,7 @@ out['gelu_grad'] = grad_of(F.gelu)
 out['elu_grad'] = grad_of(F.elu)
 out['leaky_relu_grad'] = grad_of(F.leaky_relu)
 out['softplus_grad'] = grad_of(F.softplus)
+out['erf_grad'] = grad_of(torch.erf)
 
 M = torch.tensor([[1.0, -2.0, 3.0, 0.5], [4.0, 4.0, -1.0, 2.0], [-3.0, 0.0, 2.0, 2.0]])
 out['M_argmax_1'] = torch.argmax(M, 1).tolist()

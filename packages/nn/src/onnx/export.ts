@@ -41,7 +41,7 @@ type Emitter = (e: Emit) => void | boolean;
 
 const ELEMENTWISE: Record<string, string> = {
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow',
-  neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', sign: 'Sign', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh',
+  neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', sign: 'Sign', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', erf: 'Erf',
 };
 
 interface Geometry { kh: number; kw: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number; groups?: number }

@@ -1,7 +1,7 @@
 import {
-  abs, add, avgPool2d, batchNorm, broadcastShapes, broadcastTo, clamp, concat, conv1d, conv2d, div, dropout, elu, equal, exp, formatShape, greater,
-  layerNorm, leakyRelu, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, norm, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
-  softplus, sqrt, sub, sum, tanh, type Tensor, where,
+  abs, add, argmax, argmin, avgPool2d, batchNorm, broadcastShapes, broadcastTo, clamp, concat, conv1d, conv2d, div, dropout, elu, equal, erf, exp, formatShape,
+  gather, greater, layerNorm, leakyRelu, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, norm, pad, permute, pow, relu, reshape, sigmoid, sign,
+  slice, softmax, softplus, sqrt, sub, sum, tanh, tensor, type Tensor, where,
 } from '@tapegrad/autograd';
 import { DataType } from './proto.js';
 import { type Attrs, Ints, type Value, asTensor, isInts } from './values.js';
@@ -220,6 +220,35 @@ function gatherValue(c: OpContext): Value {
   return reshape(joined, [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)]);
 }
 
+/** ArgMax / ArgMin: tapegrad's argmax/argmin (float indices, the first on ties). */
+function argExtremum(f: typeof argmax): OpImpl {
+  return (c) => {
+    const x = T(c, 0, 'data');
+    const axis = normAxis(c.attrs.int('axis', 0), Math.max(x.ndim, 1));
+    const keepdims = c.attrs.int('keepdims', 1);
+    if (keepdims !== 0 && keepdims !== 1) throw new Error(`attribute keepdims must be 0 or 1, got ${keepdims}`);
+    const last = c.attrs.int('select_last_index', 0);
+    if (last !== 0) throw new Error(`attribute select_last_index=${last} is not supported (tapegrad's argmax and argmin pick the first index on ties, select_last_index=0)`);
+    return f(x, axis, { keepdim: keepdims === 1 });
+  };
+}
+
+/**
+ * GatherElements: tapegrad's gather (torch.gather). Constant indices may be negative (counted from
+ * the end of the axis, as ONNX allows); computed ones come from ArgMax or a Cast and are read once
+ * to check them.
+ */
+function gatherElements(c: OpContext): Tensor {
+  const data = T(c, 0, 'data');
+  const idx = input(c, 1, 'indices');
+  const axis = normAxis(c.attrs.int('axis', 0), Math.max(data.ndim, 1));
+  const dim = data.shape[axis]!;
+  if (isInts(idx)) return gather(data, axis, tensor(idx.data.map((i) => (i < 0 ? i + dim : i)), idx.shape));
+  const values = idx.toArray();
+  if (!values.some((i) => i < 0)) return gather(data, axis, idx);
+  return gather(data, axis, add(idx, mul(greater(0, idx), dim)));
+}
+
 function sliceValue(c: OpContext): Value {
   const data = input(c, 0, 'data');
   const rank = data.shape.length;
@@ -251,7 +280,14 @@ function castValue(c: OpContext): Value {
   if (to === DataType.FLOAT || to === DataType.DOUBLE) return asTensor(v);
   if (to === DataType.INT64 || to === DataType.INT32) {
     if (isInts(v)) return v;
-    throw new Error('casting a computed float tensor to integers is not supported');
+    // A computed tensor cast to integers: tapegrad's indices (argmax's, as our exporter writes
+    // ArgMax → Cast(FLOAT) → … → Cast(INT64) → GatherElements) are float tensors of whole numbers,
+    // and pass as they are; a fractional value (ONNX would truncate) is refused.
+    const values = v.toArray();
+    const at = values.findIndex((x) => !Number.isInteger(x));
+    if (at >= 0) throw new Error(`casting computed float values to integers is supported only for whole numbers (as indices from ArgMax), got ${values[at]} at flat position ${at}`);
+    // No gradient flows through a cast to integers (a detached view when the tensor has one).
+    return v.requiresGrad ? v.detach() : v;
   }
   if (to === DataType.BOOL) return isInts(v) ? new Ints(v.shape, v.data.map((x) => (x ? 1 : 0))) : sub(1, equal(v, 0));
   throw new Error(`cast to data type ${to} is not supported`);
@@ -271,6 +307,7 @@ export const OPS: Record<string, OpImpl> = {
   Relu: unary(relu),
   Sigmoid: unary(sigmoid),
   Tanh: unary(tanh),
+  Erf: unary(erf),
   Exp: unary(exp),
   Log: unary(log),
   Sqrt: unary(sqrt),
@@ -351,6 +388,9 @@ export const OPS: Record<string, OpImpl> = {
     return new Ints([dims.length], dims);
   },
   Gather: gatherValue,
+  GatherElements: gatherElements,
+  ArgMax: argExtremum(argmax),
+  ArgMin: argExtremum(argmin),
   Unsqueeze: (c) => {
     const v = input(c, 0, 'data');
     const axes = c.opset >= 13 ? intsInput(c, 1, 'axes') : c.attrs.ints('axes', null);

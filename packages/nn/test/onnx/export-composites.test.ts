@@ -1,5 +1,5 @@
 import {
-  argmax, div, dropout, dropout2d, elu, gather, gelu, layerNorm, leakyRelu, manualSeed, norm, softplus, type Tensor, tidy, unsqueeze,
+  argmax, argmin, div, dropout, dropout2d, elu, erf, gather, gelu, layerNorm, leakyRelu, manualSeed, mul, norm, softplus, tensor, type Tensor, tidy, unsqueeze,
 } from '@tapegrad/autograd';
 import { describe, expect, it } from 'vitest';
 import {
@@ -187,4 +187,57 @@ describe('fromOnnx reads the composites back: export → import → export', () 
       expect(opTypes(bytes)).toEqual(expect.arrayContaining(['LeakyRelu', 'Elu', 'Softplus', 'ReduceL2', ...(opset >= 17 ? ['LayerNormalization'] : [])]));
     });
   }
+});
+
+describe('fromOnnx reads Erf, ArgMax/ArgMin and GatherElements back: export → import → export', () => {
+  /** Exports, imports and re-exports `model`: same values as the original (and as onnxruntime, in check), same op types again. */
+  async function roundTrip(model: Module, opset = 13): Promise<string[]> {
+    const { fromOnnx } = await import('../../src/onnx/index.js');
+    const bytes = await check(model, { opset });
+    const back = fromOnnx(bytes);
+    expect(maxAbsDiff(ourRun(back, X, [N, F]), ourRun(model, X, [N, F]))).toBeLessThanOrEqual(TOL);
+    const again = toOnnx(back, { inputShape: [1, F], opset });
+    expect(opTypes(again)).toEqual(opTypes(bytes));
+    expect(maxAbsDiff(await ortRun(again, X, [N, F]), ourRun(model, X, [N, F]))).toBeLessThanOrEqual(TOL);
+    return opTypes(bytes);
+  }
+
+  for (const opset of [13, 17]) {
+    it(`GELU (exact) in a Sequential at opset ${opset}: its Erf is read back`, async () => {
+      manualSeed(12);
+      const types = await roundTrip(new Sequential([new Linear(F, 16), new GELU(), new Linear(16, 10)]), opset);
+      expect(types).toContain('Erf');
+    });
+  }
+
+  it('erf(h) on its own → Erf', async () => {
+    manualSeed(13);
+    expect(await roundTrip(new Head((h) => erf(h)))).toEqual(['Gemm', 'Erf', 'Identity']);
+  });
+
+  it('argmax(h, 1), argmax(h, 1, keepdim), argmin(h, 0) → ArgMax / ArgMin + Cast: the same indices after the round trip', async () => {
+    manualSeed(14);
+    expect(await roundTrip(new Head((h) => argmax(h, 1)))).toEqual(['Gemm', 'ArgMax', 'Cast', 'Identity']);
+    expect(await roundTrip(new Head((h) => argmax(h, 1, { keepdim: true })))).toContain('ArgMax');
+    expect(await roundTrip(new Head((h) => argmin(h, 0)))).toContain('ArgMin');
+  });
+
+  it('gather(h, 1, argmax) (computed indices through Cast) and gather with constant indices → GatherElements', async () => {
+    manualSeed(15);
+    const picked = await roundTrip(new Head((h) => gather(h, 1, unsqueeze(argmax(h, 1), 1))));
+    expect(picked).toEqual(expect.arrayContaining(['ArgMax', 'Cast', 'GatherElements']));
+    // Constant indices [1, 3] along dim 1: columns 7, 0, 3 of the first row (a Constant, then Cast and GatherElements).
+    const cols = await roundTrip(new Head((h) => mul(gather(h, 1, tensor([7, 0, 3], [1, 3])), 2)));
+    expect(cols).toEqual(expect.arrayContaining(['Constant', 'Cast', 'GatherElements']));
+  });
+
+  it('negative control: the round-trip comparison sees a wrong index (ArgMin read where ArgMax was written differs by ≥ 1)', async () => {
+    const { fromOnnx } = await import('../../src/onnx/index.js');
+    manualSeed(14);
+    const m = new Head((h) => argmax(h, 1));
+    const other = new Head((h) => argmin(h, 1));
+    other.loadStateDict(Object.fromEntries(m.stateDict()));
+    const back = fromOnnx(toOnnx(other, { inputShape: [1, F] }));
+    expect(maxAbsDiff(ourRun(back, X, [N, F]), ourRun(m, X, [N, F]))).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -86,12 +86,12 @@ describe('fromOnnx: the imported model trains and saves', () => {
   }, 240_000); // two CNNs trained side by side on the reference backend: ~50 s alone, more on a shared machine
 });
 
-/** A one-node model around `node` with the given initializers, for error cases. */
-function modelBytes(node: NodeProto, initializer: TensorProto[] = [], opset = 13): Uint8Array {
+/** A model of `node` (or nodes, in order) with the given initializers, for error cases. */
+function modelBytes(node: NodeProto | NodeProto[], initializer: TensorProto[] = [], opset = 13): Uint8Array {
   const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 4 }] } } } });
   return onnx.ModelProto.encode({
     irVersion: 8, opsetImport: [{ domain: '', version: opset }],
-    graph: { name: 'g', node: [node], initializer, input: [vi('x')], output: [vi('y')] },
+    graph: { name: 'g', node: Array.isArray(node) ? node : [node], initializer, input: [vi('x')], output: [vi('y')] },
   }).finish();
 }
 
@@ -124,6 +124,36 @@ describe('fromOnnx: errors name the file, the node and what is wrong', () => {
     const r = fromOnnx(modelBytes({ name: 'rs', opType: 'Reshape', input: ['x', 's'], output: ['y'] }, [int64Tensor('s', [2], [0, -1])]));
     expect(r.forward(tensor(new Float32Array(8), [2, 4])).shape).toEqual([2, 4]);
     expect(() => r.forward(tensor(new Float32Array(6), [2, 3]))).toThrow(/OnnxModel: input \[2,3\] does not match the graph input 'x' \[\?,4\]/);
+  });
+
+  it('ArgMax / GatherElements / Cast: unsupported attribute values and bad indices are errors naming the node and the attribute or value', () => {
+    const attr = (name: string, i: number) => ({ name, type: 2, i });
+    const x = tensor(Float32Array.from([1, 5, 5, 2, 0, -1, 3, 2]), [2, 4]);
+    const argMax = (...attribute: ReturnType<typeof attr>[]) => fromOnnx(modelBytes({ name: 'am', opType: 'ArgMax', input: ['x'], output: ['y'], attribute }));
+    expect(() => argMax(attr('axis', 1), attr('select_last_index', 1)).forward(x)).toThrow(/^OnnxModel: node 'am' \(ArgMax\): attribute select_last_index=1 is not supported \(tapegrad's argmax and argmin pick the first index on ties/);
+    expect(() => argMax(attr('axis', 1), attr('keepdims', 2)).forward(x)).toThrow(/^OnnxModel: node 'am' \(ArgMax\): attribute keepdims must be 0 or 1, got 2$/);
+    expect(() => argMax(attr('axis', 2)).forward(x)).toThrow(/^OnnxModel: node 'am' \(ArgMax\): axis 2 is out of range for rank 2$/);
+    // The defaults (axis 0, keepdims 1) and a negative axis; the first index on ties (2, 2 down column 3; 5, 5 along row 0).
+    expect(Array.from(argMax().forward(x).toArray())).toEqual([0, 0, 0, 0]);
+    expect(argMax().forward(x).shape).toEqual([1, 4]);
+    expect(Array.from(argMax(attr('axis', -1), attr('keepdims', 0)).forward(x).toArray())).toEqual([1, 2]);
+    // GatherElements: negative constant indices count from the end of the axis; out of range names the value.
+    const ge = (idx: number[]) => fromOnnx(modelBytes({ name: 'ge', opType: 'GatherElements', input: ['x', 'i'], output: ['y'], attribute: [attr('axis', 1)] }, [int64Tensor('i', [2, 2], idx)]));
+    expect(Array.from(ge([-1, 0, 1, -4]).forward(x).toArray())).toEqual([2, 1, -1, 0]);
+    // Computed negative indices: ArgMax − 4 (in [−4, −1]) through Cast, the same picks as ArgMax itself.
+    const computed = fromOnnx(modelBytes([
+      { name: 'am', opType: 'ArgMax', input: ['x'], output: ['i'], attribute: [attr('axis', 1)] },
+      { name: 'f', opType: 'Cast', input: ['i'], output: ['fi'], attribute: [attr('to', 1)] },
+      { name: 's', opType: 'Sub', input: ['fi', 'four'], output: ['neg'] },
+      { name: 'n', opType: 'Cast', input: ['neg'], output: ['ni'], attribute: [attr('to', 7)] },
+      { name: 'ge', opType: 'GatherElements', input: ['x', 'ni'], output: ['y'], attribute: [attr('axis', 1)] },
+    ], [floatTensor('four', [], Float32Array.of(4))]));
+    expect(Array.from(computed.forward(x).toArray())).toEqual([5, 3]);
+    expect(() => ge([4, 0, 0, 0]).forward(x)).toThrow(/^OnnxModel: node 'ge' \(GatherElements\): gather: index value 4 at flat position 0 is out of range for dim 1 of size 4/);
+    // Cast of computed values to INT64: whole numbers pass; a fraction (ONNX would truncate) is refused.
+    const cast = fromOnnx(modelBytes({ name: 'c', opType: 'Cast', input: ['x'], output: ['y'], attribute: [attr('to', 7)] }));
+    expect(Array.from(cast.forward(x).toArray())).toEqual([1, 5, 5, 2, 0, -1, 3, 2]);
+    expect(() => cast.forward(tensor([1, 2.5, 3, 4], [1, 4]))).toThrow(/^OnnxModel: node 'c' \(Cast\): casting computed float values to integers is supported only for whole numbers \(as indices from ArgMax\), got 2\.5 at flat position 1$/);
   });
 
   it('loadOnnx names a missing file; saveOnnx writes a file loadOnnx reads back', () => {
