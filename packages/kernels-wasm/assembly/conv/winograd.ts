@@ -20,7 +20,7 @@
 // Pointers are byte addresses; sizes in elements.
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
 import { madd } from '../gemm/madd';
-import { accumulateDots } from './dots';
+import { accumulateDotLanes, reduceDotLanes } from './dots';
 
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
 const SLACK: i32 = 64;
@@ -138,7 +138,7 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, block
   const c = geom(geomPtr, G_C);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
   return stripBytes(c, bth, btw) + dyStripBytes(o, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) +
-    align16(16 * c * o * 4) + 64;
+    align16(16 * c * o * 4) + 16 * c * o * 16 + 64;
 }
 
 /** Zeroes `bytes` (a multiple of 16) at ptr. */
@@ -518,8 +518,10 @@ export function winogradConv2dBackwardWeight(
   const vPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
   const zPtr = vPtr + <usize>tileBufBytes(c, tb);
   const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
-  const tmpPtr = dutPtr + <usize>align16(16 * c * o * 4);
-  zero(dutPtr, 16 * c * o * 4);
+  const lanesPtr = dutPtr + <usize>align16(16 * c * o * 4);
+  const tmpPtr = lanesPtr + <usize>(16 * c * o * 16);
+  // dUᵀ's lane partials [16][C][O] f32x4 over every block and image, reduced across lanes once at the end
+  zero(lanesPtr, 16 * c * o * 16);
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
     const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
@@ -544,11 +546,12 @@ export function winogradConv2dBackwardWeight(
         }
         for (let pos = 0; pos < 16; pos++) {
           // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
-          accumulateDots(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
+          accumulateDotLanes(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
         }
       }
     }
   }
+  reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
   // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]
   const posStride = <usize>(c * o) << 2;
   for (let oc = 0; oc < o; oc++) {
