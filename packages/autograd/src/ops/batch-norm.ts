@@ -3,7 +3,7 @@ import { fmt, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { checkBool, checkNumber, checkOptions } from '../check.js';
-import { checkBackend, wrap } from './util.js';
+import { checkBackend, checkOptionalTensor, wrap } from './util.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -18,7 +18,9 @@ export interface BatchNormOptions {
  * @example batchNorm(x, rm, rv, gamma, beta, { training: true, momentum: 0.1, eps: 1e-5 })
  */
 export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight?: Tensor | null, bias?: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  checkBackend('batchNorm', x, runningMean, runningVar, ...(weight !== undefined && weight !== null ? [weight] : []), ...(bias !== undefined && bias !== null ? [bias] : []));
+  checkBackend('batchNorm', x, runningMean, runningVar);
+  checkOptionalTensor('batchNorm', 'weight', weight);
+  checkOptionalTensor('batchNorm', 'bias', bias);
   checkOptions('batchNorm', opts, ['training', 'momentum', 'eps']);
   if (opts.training !== undefined) checkBool('batchNorm', 'training', opts.training);
   if (opts.momentum !== undefined) checkNumber('batchNorm', 'momentum', opts.momentum, (m) => m >= 0 && m <= 1, 'a number in [0, 1]');

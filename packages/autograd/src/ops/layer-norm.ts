@@ -8,7 +8,7 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { mean } from './sum.js';
 import { sqrt } from './unary.js';
-import { checkBackend } from './util.js';
+import { checkBackend, checkOptionalTensor } from './util.js';
 
 /**
  * Layer normalisation over the trailing dims `normalizedShape` (`torch.nn.functional.layer_norm`):
@@ -17,7 +17,9 @@ import { checkBackend } from './util.js';
  * @example layerNorm(x, [768], gamma, beta) // x [B, T, 768]
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  checkBackend('layerNorm', x, ...(weight !== undefined && weight !== null ? [weight] : []), ...(bias !== undefined && bias !== null ? [bias] : []));
+  checkBackend('layerNorm', x);
+  checkOptionalTensor('layerNorm', 'weight', weight);
+  checkOptionalTensor('layerNorm', 'bias', bias);
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
   if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`layerNorm: normalizedShape must be one or more positive integers, got ${JSON.stringify(normalizedShape)}`);
   if (x.ndim < ns.length || !shapesEqual(x.shape.slice(x.ndim - ns.length), ns)) {

@@ -58,6 +58,13 @@ export function checkTensor(op: string, x: unknown, arg = 'input'): asserts x is
   if (x.isDisposed) throw new Error(`${op}: ${arg} ${fmt(x.shape)} was used after dispose()`);
 }
 
+/** Checks an optional tensor argument (absent when null or undefined), naming it. */
+export function checkOptionalTensor(op: string, arg: string, t: unknown): void {
+  if (t === undefined || t === null) return;
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor or null, got ${describeArg(t)}`);
+  checkBackend(op, t);
+}
+
 /** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
 export function unaryOp(op: string, x: Tensor, kernel: (b: Backend, s: Storage) => Storage, vjp: Vjp): Tensor {
   checkBackend(op, x);
