@@ -1,5 +1,5 @@
 import { conv1d, conv2d, type Tensor } from '@tapegrad/autograd';
-import { checkBool, checkInt, checkOptions, fail } from '../check.js';
+import { checkBool, checkInputShape, checkInt, checkOptions, fail } from '../check.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyTuple } from '../module-repr.js';
@@ -65,6 +65,8 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const c = this.inChannels;
+    checkInputShape('Conv2d', x, (s) => s.length === 4 && s[1] === c, () => `[N, ${c}, H, W] (inChannels ${c}${this.groups > 1 ? `, groups ${this.groups}` : ''})`);
     return conv2d(x, this.weight, this.bias, convOpts(this));
   }
 
@@ -107,6 +109,8 @@ export class Conv1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const c = this.inChannels;
+    checkInputShape('Conv1d', x, (s) => s.length === 3 && s[1] === c, () => `[N, ${c}, L] (inChannels ${c}${this.groups > 1 ? `, groups ${this.groups}` : ''})`);
     return conv1d(x, this.weight, this.bias, convOpts(this));
   }
 

@@ -1,5 +1,5 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
-import { describeValue } from '../check.js';
+import { checkInput, describeValue } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 
 /**
@@ -36,6 +36,7 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkInput('Sequential', x);
     // Intermediate activations are freed here; the tape keeps what the backward needs.
     return tidy(() => this.layers.reduce((h, m) => m.forward(h), x));
   }
