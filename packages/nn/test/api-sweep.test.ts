@@ -95,6 +95,7 @@ const NOTHING_TO_CHECK: Record<string, string> = {
   TrainingError: 'an Error class: any message is a valid message',
   isParameter: 'a predicate over any value (false for anything but a parameter tensor)',
   randomRot90: 'takes no arguments; the transform it returns checks its image as rot90 does (rot90 cases)',
+  fusionEnabled: 'takes no arguments (reads the setting)',
   sobel: 'takes no arguments; the transform it returns checks its image as sobelMagnitude does (sobelMagnitude cases)',
 };
 
@@ -137,6 +138,7 @@ const CASES: Record<string, Case[]> = {
     bad('forward channels', () => new nn.Conv2d(3, 4, 3).forward(x4(2)), '3', '[2,2,8,8]'),
     bad('forward rank', () => new nn.Conv2d(3, 4, 3).forward(zeros([3, 8])), '[3,8]'),
     bad('forward not a tensor', () => new nn.Conv2d(3, 4, 3).forward(A(null)), 'x', 'null'),
+    bad('forwardRelu channels (the fused path)', () => new nn.Conv2d(3, 4, 3).forwardRelu(x4(2)), '3', '[2,2,8,8]'),
   ],
   Conv1d: [
     bad('kernelSize 0', () => new nn.Conv1d(1, 2, 0), 'kernelSize', '0'),
@@ -392,6 +394,8 @@ const CASES: Record<string, Case[]> = {
     bad('unknown option', () => new nn.EarlyStopping(A({ patience: 1, mode: 'max' })), "'mode'"),
     bad('opts', () => new nn.EarlyStopping(A(undefined)), 'opts', 'undefined'),
   ],
+  setFusion: [bad('on', () => nn.setFusion(A('0')), 'on', "'0'")],
+  withFusion: [bad('on', () => nn.withFusion(A(1), () => 0), 'on', '1'), bad('fn', () => nn.withFusion(true, A(3)), 'fn', '3')],
   Rng: [bad('seed', () => new nn.Rng(A('s')), 'seed'), bad('nextInt', () => rng().nextInt(0), 'n', '0')],
   mixSeed: [bad('part', () => nn.mixSeed(1, A('x')), 'parts[1]', '"x"')],
   // --- onnx
