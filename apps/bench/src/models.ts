@@ -15,7 +15,8 @@ export class FashionCnn extends Module {
   readonly fc = this.registerModule('fc', new Linear(16 * 12 * 12, 10));
 
   forward(x: Tensor): Tensor {
-    return tidy(() => this.fc.forward(flatten(this.pool.forward(relu(this.conv2.forward(relu(this.conv1.forward(x))))))));
+    // forwardRelu: the fused conv2dRelu, as the lecture's model (Note [layer fusion] in @tapegrad/nn).
+    return tidy(() => this.fc.forward(flatten(this.pool.forward(this.conv2.forwardRelu(this.conv1.forwardRelu(x))))));
   }
 }
 

@@ -55,7 +55,7 @@ describe('Winograd in tile blocks against the reference backend', () => {
   const ref = createRefBackend();
   const backends = new Map<number, WasmBackend>();
   beforeAll(async () => {
-    for (const t of [0, ...BLOCK_TILES]) backends.set(t, await createWasmBackend(t > 0 ? { winogradBlockTiles: t } : {}));
+    for (const t of [0, 16, ...BLOCK_TILES]) backends.set(t, await createWasmBackend(t > 0 ? { winogradBlockTiles: t } : {}));
   });
 
   function refPasses(g: Conv2dGeometry, data: Float32Array[]): Passes {
@@ -96,6 +96,25 @@ describe('Winograd in tile blocks against the reference backend', () => {
       expectBitIdentical(again.y, got.y, 'second run y');
       expectBitIdentical(again.dx, got.dx, 'second run dx');
       expectBitIdentical(again.dw, got.dw, 'second run dw');
+    });
+  }
+
+  // Note [winograd direct reads]: windows wholly inside the plane are read in place. [2,9,26,26] p=0 is
+  // the case-study conv2 with odd channel counts (x and dy read in place for the whole image);
+  // [1,12,42,41] p=0 in blocks of 16 tiles (4×4) reads its interior blocks in place and copies the
+  // last block column (20 tiles: its last group of 4 would read column 42 of 41), while the default
+  // block (the whole image) copies everything: so the forward must be bit-identical between them.
+  const DIRECT = [geometry(2, 9, 26, 26, 7, 0, 0), geometry(1, 12, 42, 41, 5, 0, 0)];
+  for (const g of DIRECT) {
+    it(`${label(g)} (windows read in place, Note [winograd direct reads]): every pass like the reference; forward bit-identical with blocks of 16 tiles`, () => {
+      const data = randomData(g, 17);
+      const want = refPasses(g, data);
+      const base = runPasses(backends.get(0)!, g, data);
+      expectLikeRef(base, want, g, 'default block');
+      const small = runPasses(backends.get(16)!, g, data);
+      expectLikeRef(small, want, g, 'blockTiles 16');
+      expectBitIdentical(small.y, base.y, 'forward with blockTiles 16');
+      expectBitIdentical(small.dx, base.dx, 'backward-input with blockTiles 16');
     });
   }
 

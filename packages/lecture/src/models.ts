@@ -37,12 +37,11 @@ export class FashionCnn extends Module {
 
   forward(x: Tensor): Tensor {
     return tidy(() => {
-      let h = this.conv1.forward(x);
-      if (this.bn1) h = this.bn1.forward(h);
-      h = relu(h);
-      h = this.conv2.forward(h);
-      if (this.bn2) h = this.bn2.forward(h);
-      h = this.pool.forward(relu(h));
+      // Without batch norm each conv feeds its ReLU directly: forwardRelu runs the fused
+      // conv2dRelu unless a hook watches the conv (Note [layer fusion] in @tapegrad/nn).
+      let h = this.bn1 ? relu(this.bn1.forward(this.conv1.forward(x))) : this.conv1.forwardRelu(x);
+      h = this.bn2 ? relu(this.bn2.forward(this.conv2.forward(h))) : this.conv2.forwardRelu(h);
+      h = this.pool.forward(h);
       h = flatten(h);
       if (this.drop) h = this.drop.forward(h);
       return this.fc.forward(h);

@@ -4,6 +4,7 @@
  */
 export { Module, type StateValue, type StateDtype, type BufferOptions, type ForwardHook, type ForwardPreHook, type RemovableHandle } from './module.js';
 export { Parameter, isParameter } from './parameter.js';
+export { fusionEnabled, setFusion, withFusion } from './fusion.js';
 export { summary } from './summary.js';
 export {
   uniform, fanIn, defaultInit, calculateGain, calculateFanInAndFanOut, kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, zeros_, ones_, constant_,

@@ -94,13 +94,15 @@ export abstract class Module {
   private readonly bufferOptions = new Map<string, BufferOptions>();
   private readonly hooks = new Set<ForwardHook>();
   private readonly preHooks = new Set<ForwardPreHook>();
+  /** The hook-calling forward the constructor installed; another value means someone replaced it. */
+  private readonly ownForward: (...inputs: Tensor[]) => Tensor;
 
   constructor() {
     const proxy = new Proxy(this, Module.fieldTrap);
     const inner = this.forward;
     const hooks = this.hooks;
     const preHooks = this.preHooks;
-    this.forward = (...inputs: Tensor[]): Tensor => {
+    this.forward = this.ownForward = (...inputs: Tensor[]): Tensor => {
       if (preHooks.size === 0 && hooks.size === 0) return inner.apply(proxy, inputs);
       for (const h of preHooks) {
         const r = h(proxy, inputs);
@@ -160,6 +162,16 @@ export abstract class Module {
     if (typeof fn !== 'function') throw new TypeError(`registerForwardPreHook: fn must be a function, got ${describeValue(fn)}`);
     this.preHooks.add(fn);
     return handle(() => this.preHooks.delete(fn));
+  }
+
+  /**
+   * True when something would see this module's forward run: a forward hook or pre-hook, or a
+   * `forward` replaced on the instance (a tracer, a spy). A caller that could skip the forward
+   * (a fusion, Note [layer fusion] in fusion.ts) must call it instead, so the observer sees the
+   * output it expects.
+   */
+  get forwardObserved(): boolean {
+    return this.hooks.size > 0 || this.preHooks.size > 0 || this.forward !== this.ownForward;
   }
 
   /** (name, module) of the direct submodules, in registration order. */

@@ -16,10 +16,10 @@
 // Transforms run on f32x4 over 4 horizontally adjacent tiles. The tiles of a block of bh × bw are
 // numbered t = ty·bw + tx; a row's last group of 4 may run past bw and writes its extra lanes over
 // the first tiles of the next row, which are written afterwards, so the rows stay compact for the GEMMs;
-// each position's plane is followed by 4 floats of slack (posFloats) for the last row's spill.
+// each position's plane is followed by 8 floats of slack (posFloats) for the last row's spill.
 // Pointers are byte addresses; sizes in elements.
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
-import { packA, gemmDirectB, gemmPackABytes } from '../gemm';
+import { madd } from '../gemm/madd';
 import { accumulateDots } from './dots';
 
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
@@ -95,20 +95,32 @@ export function winogradBlockTiles(c: i32, o: i32): i32 {
   return align16(o * 2 * bth * dyStripCols(btw) * 4) + SLACK;
 }
 /**
- * A transformed buffer [16][rows][t] of a block of t tiles: positions rows·t + 4 floats apart (the
- * 4 floats take the last row's spill, see the header).
+ * A transformed buffer [16][rows][t] of a block of t tiles: positions rows·t + 8 floats apart (the
+ * 8 floats take the last row's spill, see the header, and the GEMM tile's reads of a last partial
+ * group of 8 columns, Note [winograd gemm tile]).
  */
 // @ts-ignore: decorator
 @inline function posFloats(rows: i32, t: i32): i32 {
-  return rows * t + 4;
+  return rows * t + 8;
 }
 // @ts-ignore: decorator
 @inline function tileBufBytes(rows: i32, t: i32): i32 {
   return align16(16 * posFloats(rows, t) * 4) + SLACK;
 }
+/** Columns of a row of M: the block's t tiles rounded up to the GEMM tile's 8 (Note [winograd gemm tile]). */
+// @ts-ignore: decorator
+@inline function round8(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+/** M [16][round4(O)][round8(t)] of a block of t tiles. */
+// @ts-ignore: decorator
+@inline function mBufBytes(o: i32, t: i32): i32 {
+  return align16(16 * round4(o) * round8(t) * 4) + SLACK;
+}
+/** U packed for the GEMM tile: [16][round4(O)/4][C][4 rows][4 lanes] (Note [winograd gemm tile]). */
 // @ts-ignore: decorator
 @inline function packUBytes(o: i32, c: i32): i32 {
-  return gemmPackABytes(o, c);
+  return round4(o) * c * 16;
 }
 
 /**
@@ -118,8 +130,7 @@ export function winogradBlockTiles(c: i32, o: i32): i32 {
 export function winogradForwardScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
   const c = geom(geomPtr, G_C);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
-  return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) + 16 * packUBytes(o, c) +
-    align16(16 * o * c * 4) + 64;
+  return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + mBufBytes(o, tb) + 16 * packUBytes(o, c) + 64;
 }
 
 /** Scratch bytes winogradConv2dBackwardWeight needs (per thread). */
@@ -149,6 +160,20 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, block
 // @ts-ignore: decorator
 @inline function zeroRow(dstPtr: usize, count: i32): void {
   for (let i = 0; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), 0);
+}
+
+// Note [winograd direct reads]: a transform reads the rows and columns of a block's window only
+// (the input transform rows 2·ty .. 2·ty+3 and columns 2·tx0 .. 2·tx0+9 of each group of 4 tiles,
+// the dy transform 2 rows and 8 columns), so a window that lies wholly inside the plane (no
+// padding, no ragged edge, no group of 4 reading past the row) is read in place, with the plane's
+// own row and plane strides, instead of being copied into the strip first. The transforms see the
+// same values either way, so results do not change. The case-study convs (padding 0, 26 and 24
+// wide: 12 tiles, 3 groups of 4) take this path for the whole image.
+
+/** Whether rows [row0, row0 + rows) × columns [col0, col0 + cols) lie inside a rows × cols plane. */
+// @ts-ignore: decorator
+@inline function windowInside(row0: i32, col0: i32, rows: i32, cols: i32, planeRows: i32, planeCols: i32): bool {
+  return row0 >= 0 && col0 >= 0 && row0 + rows <= planeRows && col0 + cols <= planeCols;
 }
 
 /**
@@ -244,12 +269,13 @@ function outputTransform(
   mPtr: usize, yPtr: usize, biasPtr: usize, relu: bool, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32, tmpPtr: usize,
 ): void {
   const vzero = f32x4.splat(0);
-  const t = th * tw;
-  const posBytes = <usize>(o * t) << 2;
+  // M is [16][round4(O)][round8(t)] (Note [winograd gemm tile])
+  const ldm = round8(th * tw);
+  const posBytes = <usize>(round4(o) * ldm) << 2;
   const rowBytes = <usize>ow << 2;
   for (let oc = 0; oc < o; oc++) {
     const vbias = biasPtr != 0 ? v128.load32_splat(biasPtr + (<usize>oc << 2)) : f32x4.splat(0);
-    const mPlane = mPtr + (<usize>(oc * t) << 2);
+    const mPlane = mPtr + (<usize>(oc * ldm) << 2);
     const yPlane = yPtr + (<usize>(oc * oh * ow) << 2);
     for (let ty = 0; ty < th; ty++) {
       for (let tx0 = 0; tx0 < tw; tx0 += 4) {
@@ -298,30 +324,28 @@ function outputTransform(
 }
 
 /**
- * U[pos][o][c] = (G g G^T)[pos] for w[O, C, 3, 3], packed for the GEMM as 16 A matrices [O × C]
- * (pos-th at packPtr + pos·gemmPackABytes(O, C)). G rows: [1 0 0], [½ ½ ½], [½ −½ ½], [0 0 1].
- * uPtr: scratch of 16·O·C floats for the unpacked U.
+ * U[pos][o][c] = (G g G^T)[pos] for w[O, C, 3, 3], packed for the GEMM tile (Note [winograd gemm
+ * tile]): [16][round4(O)/4][C][4 rows][4 lanes], each value pre-broadcast to four lanes, rows past
+ * O zero. G rows: [1 0 0], [½ ½ ½], [½ −½ ½], [0 0 1].
  */
-function transformWeights(wPtr: usize, uPtr: usize, packPtr: usize, o: i32, c: i32): void {
-  const oc = o * c;
-  for (let i = 0; i < oc; i++) {
-    const g = wPtr + (<usize>(i * 9) << 2);
-    // Gg: 4 rows of 3
-    const g00 = load<f32>(g), g01 = load<f32>(g, 4), g02 = load<f32>(g, 8);
-    const g10 = load<f32>(g, 12), g11 = load<f32>(g, 16), g12 = load<f32>(g, 20);
-    const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
-    const r1c0: f32 = 0.5 * (g00 + g10 + g20), r1c1: f32 = 0.5 * (g01 + g11 + g21), r1c2: f32 = 0.5 * (g02 + g12 + g22);
-    const r2c0: f32 = 0.5 * (g00 - g10 + g20), r2c1: f32 = 0.5 * (g01 - g11 + g21), r2c2: f32 = 0.5 * (g02 - g12 + g22);
-    const base = uPtr + (<usize>i << 2);
-    const posStride = <usize>oc << 2;
-    storeRowGT(base, posStride, 0, g00, g01, g02);
-    storeRowGT(base, posStride, 1, r1c0, r1c1, r1c2);
-    storeRowGT(base, posStride, 2, r2c0, r2c1, r2c2);
-    storeRowGT(base, posStride, 3, g20, g21, g22);
-  }
-  const packBytes = <usize>packUBytes(o, c);
-  for (let pos = 0; pos < 16; pos++) {
-    packA(uPtr + <usize>pos * (<usize>oc << 2), packPtr + <usize>pos * packBytes, o, c, false, 0, o);
+function transformWeights(wPtr: usize, packPtr: usize, o: i32, c: i32): void {
+  const posStride = <usize>packUBytes(o, c);
+  zero(packPtr, 16 * packUBytes(o, c));
+  for (let oc = 0; oc < o; oc++) {
+    for (let ic = 0; ic < c; ic++) {
+      const g = wPtr + (<usize>((oc * c + ic) * 9) << 2);
+      // Gg: 4 rows of 3
+      const g00 = load<f32>(g), g01 = load<f32>(g, 4), g02 = load<f32>(g, 8);
+      const g10 = load<f32>(g, 12), g11 = load<f32>(g, 16), g12 = load<f32>(g, 20);
+      const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
+      const r1c0: f32 = 0.5 * (g00 + g10 + g20), r1c1: f32 = 0.5 * (g01 + g11 + g21), r1c2: f32 = 0.5 * (g02 + g12 + g22);
+      const r2c0: f32 = 0.5 * (g00 - g10 + g20), r2c1: f32 = 0.5 * (g01 - g11 + g21), r2c2: f32 = 0.5 * (g02 - g12 + g22);
+      const base = packPtr + (<usize>(((oc >> 2) * c + ic) * 4 + (oc & 3)) << 4);
+      storeRowGT(base, posStride, 0, g00, g01, g02);
+      storeRowGT(base, posStride, 1, r1c0, r1c1, r1c2);
+      storeRowGT(base, posStride, 2, r2c0, r2c1, r2c2);
+      storeRowGT(base, posStride, 3, g20, g21, g22);
+    }
   }
 }
 
@@ -329,10 +353,66 @@ function transformWeights(wPtr: usize, uPtr: usize, packPtr: usize, o: i32, c: i
 // @ts-ignore: decorator
 @inline function storeRowGT(base: usize, posStride: usize, r: i32, a: f32, b: f32, c: f32): void {
   const p = base + <usize>(r * 4) * posStride;
-  store<f32>(p, a);
-  store<f32>(p + posStride, <f32>0.5 * (a + b + c));
-  store<f32>(p + 2 * posStride, <f32>0.5 * (a - b + c));
-  store<f32>(p + 3 * posStride, c);
+  v128.store(p, f32x4.splat(a));
+  v128.store(p + posStride, f32x4.splat(<f32>0.5 * (a + b + c)));
+  v128.store(p + 2 * posStride, f32x4.splat(<f32>0.5 * (a - b + c)));
+  v128.store(p + 3 * posStride, f32x4.splat(c));
+}
+
+// Note [winograd gemm tile]: the 16 GEMMs of a block, M[pos] = U[pos] · V[pos] ([O × C] · [C × t]),
+// are short in the reduction (C, 16 in the case study) and narrow in rows (O), so the general GEMM's
+// per-tile work (flags, partial rows and columns, a call per tile) cost as much as the multiply-adds.
+// gemmTiles runs its own 4x8 register tile (the GEMM's: Note [relaxed madd]) over all 16 positions
+// with none of that: U is packed once per call as 4-row pre-broadcast panels padded with zero rows
+// to round4(O), every tile computes 8 columns (reading up to 7 floats past a row of V, into the
+// next row or the posFloats slack) and stores them whole into M, whose rows are round8(t) long.
+// Measured alone on C = O = 16, t = 144 (the case-study conv2 block): 52 vs 43 GFLOP/s for the 16
+// gemmDirectB calls, alternating in one process. Each element of M is the same sum over c in the
+// same order as before, so the results do not change.
+
+/** C[0..4][0..8] = A panel [k][4][4 lanes] · B [k][8] (B rows ldbBytes apart; C rows ldcBytes apart). */
+// @ts-ignore: decorator
+@inline function tile4x8(k: i32, aPtr: usize, bPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize): void {
+  let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0), vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0), vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
+  const aEndPtr = aPtr + (<usize>k << 6);
+  while (aPtr < aEndPtr) {
+    const vb0123 = v128.load(bPtr), vb4567 = v128.load(bPtr, 16);
+    const va0 = v128.load(aPtr);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123); vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    const va1 = v128.load(aPtr, 16);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123); vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    const va2 = v128.load(aPtr, 32);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123); vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    const va3 = v128.load(aPtr, 48);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123); vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    aPtr += 64;
+    bPtr += ldbBytes;
+  }
+  v128.store(cPtr, vacc0x0123); v128.store(cPtr, vacc0x4567, 16);
+  v128.store(cPtr + ldcBytes, vacc1x0123); v128.store(cPtr + ldcBytes, vacc1x4567, 16);
+  v128.store(cPtr + 2 * ldcBytes, vacc2x0123); v128.store(cPtr + 2 * ldcBytes, vacc2x4567, 16);
+  v128.store(cPtr + 3 * ldcBytes, vacc3x0123); v128.store(cPtr + 3 * ldcBytes, vacc3x4567, 16);
+}
+
+/** M[pos] = U[pos] · V[pos] for the 16 positions of a block of t tiles (Note [winograd gemm tile]). */
+function gemmTiles(packPtr: usize, vPtr: usize, vPosBytes: usize, mPtr: usize, o: i32, c: i32, t: i32): void {
+  const ldm = round8(t);
+  const ldvBytes = <usize>t << 2, ldmBytes = <usize>ldm << 2;
+  const uPosBytes = <usize>packUBytes(o, c), mPosBytes = <usize>(round4(o) * ldm) << 2;
+  const panelBytes = <usize>c << 6;
+  for (let pos = 0; pos < 16; pos++) {
+    let aPtr = packPtr + <usize>pos * uPosBytes;
+    let cRowPtr = mPtr + <usize>pos * mPosBytes;
+    const bPosPtr = vPtr + <usize>pos * vPosBytes;
+    for (let i0 = 0; i0 < o; i0 += 4) {
+      for (let j0 = 0; j0 < t; j0 += 8) {
+        tile4x8(c, aPtr, bPosPtr + (<usize>j0 << 2), ldvBytes, cRowPtr + (<usize>j0 << 2), ldmBytes);
+      }
+      aPtr += panelBytes;
+      cRowPtr += ldmBytes << 2;
+    }
+  }
 }
 
 /**
@@ -353,11 +433,9 @@ export function winogradConv2d(
   const stripPtr = scratchPtr;
   const vPtr = stripPtr + <usize>stripBytes(c, bth, btw);
   const mPtr = vPtr + <usize>tileBufBytes(c, tb);
-  const packPtr = mPtr + <usize>tileBufBytes(o, tb);
-  const uPtr = packPtr + <usize>(16 * packUBytes(o, c));
-  const tmpPtr = uPtr + <usize>align16(16 * o * c * 4);
-  transformWeights(wPtr, uPtr, packPtr, o, c);
-  const packBytes = <usize>packUBytes(o, c);
+  const packPtr = mPtr + <usize>mBufBytes(o, tb);
+  const tmpPtr = packPtr + <usize>(16 * packUBytes(o, c));
+  transformWeights(wPtr, packPtr, o, c);
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
     const yImage = yPtr + <usize>n * (<usize>(o * oh * ow) << 2);
@@ -365,12 +443,16 @@ export function winogradConv2d(
       const bh = min(bth, th - ty0);
       for (let tx0 = 0; tx0 < tw; tx0 += btw) {
         const bw = min(btw, tw - tx0), t = bh * bw;
-        const vPosBytes = <usize>posFloats(c, t) << 2, mPosBytes = <usize>(o * t) << 2;
-        copyWindow(xImage, stripPtr, c, h, w, 2 * ty0 - ph, 2 * tx0 - pw, 2 * bh + 2, sr, sc);
-        inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
-        for (let pos = 0; pos < 16; pos++) {
-          gemmDirectB(packPtr + <usize>pos * packBytes, vPtr + <usize>pos * vPosBytes, mPtr + <usize>pos * mPosBytes, 0, t, c, 0, 0, o);
+        const vPosBytes = <usize>posFloats(c, t) << 2;
+        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
+        if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+          // Note [winograd direct reads]
+          inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
+        } else {
+          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc);
+          inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
         }
+        gemmTiles(packPtr, vPtr, vPosBytes, mPtr, o, c, t);
         outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, tmpPtr);
       }
     }
@@ -446,10 +528,20 @@ export function winogradConv2dBackwardWeight(
       for (let tx0 = 0; tx0 < tw; tx0 += btw) {
         const bw = min(btw, tw - tx0), t = bh * bw;
         const vPosBytes = <usize>posFloats(c, t) << 2, zPosBytes = <usize>posFloats(o, t) << 2;
-        copyWindow(xImage, stripPtr, c, h, w, 2 * ty0 - ph, 2 * tx0 - pw, 2 * bh + 2, sr, sc);
-        inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
-        copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc);
-        dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
+        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
+        // Note [winograd direct reads]
+        if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+          inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
+        } else {
+          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc);
+          inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
+        }
+        if (windowInside(2 * ty0, 2 * tx0, 2 * bh, 2 * round4(bw), oh, ow)) {
+          dyTransform(dyImage + (<usize>(2 * ty0 * ow + 2 * tx0) << 2), zPtr, zPosBytes, o, bh, bw, oh, ow);
+        } else {
+          copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc);
+          dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
+        }
         for (let pos = 0; pos < 16; pos++) {
           // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
           accumulateDots(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);

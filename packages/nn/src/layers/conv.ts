@@ -1,5 +1,6 @@
-import { conv1d, conv2d, type Tensor } from '@tapegrad/autograd';
+import { conv1d, conv2d, conv2dRelu, relu, type Tensor } from '@tapegrad/autograd';
 import { checkBool, checkInt, checkOptions, fail } from '../check.js';
+import { fusionEnabled } from '../fusion.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyTuple } from '../module-repr.js';
@@ -66,6 +67,22 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, convOpts(this));
+  }
+
+  /**
+   * relu(this.forward(x)), in one fused op (conv2dRelu) unless fusion is off or something would
+   * miss the pre-ReLU output: a hook or replaced forward on this layer, or a subclass's own
+   * forward (Note [layer fusion], fusion.ts). Values and gradients are those of the unfused pair.
+   * @example h = this.conv1.forwardRelu(x) // [N, 1, 28, 28] -> [N, 16, 26, 26], ≥ 0
+   */
+  forwardRelu(x: Tensor): Tensor {
+    if (!this.canFuse()) return relu(this.forward(x));
+    return conv2dRelu(x, this.weight, this.bias, convOpts(this));
+  }
+
+  /** Whether forwardRelu may skip this.forward (Note [layer fusion]). */
+  canFuse(): boolean {
+    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as Conv2d).forward === Conv2d.prototype.forward;
   }
 
   override extraRepr(): string {

@@ -1,10 +1,13 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
 import { describeValue } from '../check.js';
 import { keepClassName, Module } from '../module.js';
+import { Conv2d } from './conv.js';
+import { ReLU } from './simple.js';
 
 /**
  * Applies modules in order. Children are named by index ('0', '1', …) as in torch.nn.Sequential,
- * or by the keys of an object.
+ * or by the keys of an object. A Conv2d directly followed by a ReLU runs as one fused op
+ * (Conv2d.forwardRelu) when neither is observed (Note [layer fusion], fusion.ts).
  * @example new Sequential([new Conv2d(1, 16, 3), new ReLU(), new Flatten()])
  * @example new Sequential({ conv1: new Conv2d(1, 16, 3), relu1: new ReLU(), flatten: new Flatten() })
  */
@@ -37,6 +40,29 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     // Intermediate activations are freed here; the tape keeps what the backward needs.
-    return tidy(() => this.layers.reduce((h, m) => m.forward(h), x));
+    return tidy(() => {
+      let h = x;
+      const layers = this.layers;
+      for (let i = 0; i < layers.length; i++) {
+        const m = layers[i]!;
+        const next = layers[i + 1];
+        if (next !== undefined && fusesWithRelu(m, next)) {
+          h = m.forwardRelu(h);
+          i++;
+        } else {
+          h = m.forward(h);
+        }
+      }
+      return h;
+    });
   }
+}
+
+/**
+ * Conv2d then a plain ReLU that nothing observes (its hooks would expect the pre-ReLU input):
+ * the pair Conv2d.forwardRelu computes (Note [layer fusion]).
+ */
+function fusesWithRelu(m: Module, next: Module): m is Conv2d {
+  return m instanceof Conv2d && next instanceof ReLU && m.canFuse() &&
+    !next.forwardObserved && (Object.getPrototypeOf(next) as ReLU).forward === ReLU.prototype.forward;
 }

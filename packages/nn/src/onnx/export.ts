@@ -59,11 +59,11 @@ function shapeWithBatch(e: Emit, id: number, dynamic: number, what: string): num
 const EMITTERS: Record<string, Emitter> = {
   ...Object.fromEntries(Object.entries(ELEMENTWISE).map(([op, type]) => [op, (e: Emit) => void e.node(type, ins(e), [], out(e))])),
   conv2d(e) {
-    const g = e.op.attrs.geometry as Geometry;
-    e.node('Conv', ins(e), [
-      attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw]),
-      attrInts('dilations', [g.dh, g.dw]), attrInt('group', g.groups ?? 1),
-    ], out(e));
+    convNode(e, out(e));
+  },
+  // The fused relu(conv2d) (autograd's Note [fused ops]) is the two nodes it fuses.
+  conv2dRelu(e) {
+    e.node('Relu', [convNode(e)], [], out(e));
   },
   maxPool2d(e) {
     const g = e.op.attrs.geometry as Geometry;
@@ -240,6 +240,15 @@ const EMITTERS: Record<string, Emitter> = {
   dropout: randomMask,
   dropout2d: randomMask,
 };
+
+/** A Conv node from the op's geometry; returns its output's name (`outName`, or a fresh one). */
+function convNode(e: Emit, outName?: string): string {
+  const g = e.op.attrs.geometry as Geometry;
+  return e.node('Conv', ins(e), [
+    attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw]),
+    attrInts('dilations', [g.dh, g.dw]), attrInt('group', g.groups ?? 1),
+  ], outName);
+}
 
 function argExtremum(e: Emit, type: 'ArgMax' | 'ArgMin'): void {
   const { dim, keepdim } = e.op.attrs as { dim: number; keepdim: boolean };

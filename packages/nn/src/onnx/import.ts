@@ -1,7 +1,8 @@
 import { type Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
 import { DataError } from '../errors.js';
+import { fusionEnabled } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
-import { IMPORTED_OPS, OPS } from './interpret.js';
+import { IMPORTED_OPS, OPS, convRelu } from './interpret.js';
 import { type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto, DATA_TYPE_NAMES, DataType, num, onnx } from './proto.js';
 import { Attrs, Ints, type Value, isInts, nodeLabel, protoValue } from './values.js';
 
@@ -51,6 +52,8 @@ export class OnnxModel extends Module {
   private readonly nodes: ParsedNode[];
   private readonly constants = new Map<string, Value>();
   private readonly weights = new Map<string, Tensor>();
+  /** Conv nodes (by index) whose output only a Relu reads, with that Relu: run as one fused op. */
+  private readonly reluAfterConv = new Map<number, ParsedNode>();
 
   constructor(model: ModelProto, source: string) {
     super();
@@ -115,6 +118,15 @@ export class OnnxModel extends Module {
       for (const o of p.outputs) known.add(o);
     }
     if (!known.has(this.outputName)) fail(`the graph output '${this.outputName}' is produced by no node`);
+    // Conv → Relu pairs (Note [layer fusion]): the Conv's one output is read once, by a Relu, and
+    // is not the graph output, so nothing else sees the pre-activation.
+    const readers = new Map<string, ParsedNode[]>();
+    for (const p of this.nodes) for (const i of p.inputs) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), p]);
+    for (const p of this.nodes) {
+      if (p.node.opType !== 'Conv' || p.outputs.length !== 1 || p.outputs[0] === this.outputName) continue;
+      const r = readers.get(p.outputs[0]!) ?? [];
+      if (r.length === 1 && r[0]!.node.opType === 'Relu' && r[0]!.inputs.length === 1) this.reluAfterConv.set(p.index, r[0]!);
+    }
   }
 
   private addWeight(kind: 'param' | 'buffer', name: string, t: Tensor): void {
@@ -136,16 +148,25 @@ export class OnnxModel extends Module {
     return tidy(() => {
       const env = new Map<string, Value>([...this.constants, ...this.weights]);
       env.set(this.inputName, x);
+      const fuse = fusionEnabled();
+      const fused = new Set<ParsedNode>();
       for (const p of this.nodes) {
-        if (p.node.opType === 'Constant') continue;
+        if (p.node.opType === 'Constant' || fused.has(p)) continue;
         const ins = p.inputs.map((n) => (n === '' ? null : env.get(n)!));
+        const relu = fuse ? this.reluAfterConv.get(p.index) : undefined;
         let out: Value;
         try {
-          out = OPS[p.node.opType!]!({ inputs: ins, attrs: p.attrs, opset: this.opset, training: this.training, outputs: p.outputs.filter((o) => o !== '').length });
+          const c = { inputs: ins, attrs: p.attrs, opset: this.opset, training: this.training, outputs: p.outputs.filter((o) => o !== '').length };
+          out = relu ? convRelu(c) : OPS[p.node.opType!]!(c);
         } catch (e) {
           throw new Error(`OnnxModel: ${nodeLabel(p.node, p.index)}: ${(e as Error).message}`, { cause: e });
         }
-        env.set(p.outputs[0]!, out);
+        if (relu) {
+          fused.add(relu);
+          env.set(relu.outputs[0]!, out);
+        } else {
+          env.set(p.outputs[0]!, out);
+        }
       }
       const y = env.get(this.outputName)!;
       if (isInts(y)) throw new Error(`OnnxModel: the graph output '${this.outputName}' is an integer tensor`);

@@ -1,5 +1,5 @@
 import {
-  abs, add, avgPool2d, batchNorm, broadcastShapes, broadcastTo, clamp, concat, conv1d, conv2d, div, dropout, elu, equal, exp, formatShape, greater,
+  abs, add, avgPool2d, batchNorm, broadcastShapes, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, div, dropout, elu, equal, exp, formatShape, greater,
   layerNorm, leakyRelu, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, norm, pad, permute, pow, relu, reshape, sigmoid, sign, slice, softmax,
   softplus, sqrt, sub, sum, tanh, type Tensor, where,
 } from '@tapegrad/autograd';
@@ -100,7 +100,8 @@ function splitPads(x: Tensor, pads: readonly number[], value: number): { x: Tens
   return { x: pad(x, torchOrder, value), sym };
 }
 
-function conv(c: OpContext): Tensor {
+/** Conv; with `withRelu`, relu(Conv) as one fused op (a Conv whose only reader is a Relu, Note [layer fusion]). */
+function conv(c: OpContext, withRelu = false): Tensor {
   let x = T(c, 0, 'X');
   const w = T(c, 1, 'W');
   const b = c.inputs[2] ? T(c, 2, 'B') : null;
@@ -116,10 +117,16 @@ function conv(c: OpContext): Tensor {
   x = split.x;
   if (!Number.isInteger(group) || group < 1) throw new Error(`group must be a positive integer, got ${group}`);
   // Grouped and depthwise convolutions are the ops' own `groups` (weight [O, C/group, ...]).
-  return n === 2
-    ? conv2d(x, w, b, { stride: strides as [number, number], padding: split.sym as [number, number], dilation: dilations as [number, number], groups: group })
-    : conv1d(x, w, b, { stride: strides[0], padding: split.sym[0], dilation: dilations[0], groups: group });
+  if (n === 2) {
+    const opts = { stride: strides as [number, number], padding: split.sym as [number, number], dilation: dilations as [number, number], groups: group };
+    return withRelu ? conv2dRelu(x, w, b, opts) : conv2d(x, w, b, opts);
+  }
+  const y = conv1d(x, w, b, { stride: strides[0], padding: split.sym[0], dilation: dilations[0], groups: group });
+  return withRelu ? relu(y) : y;
 }
+
+/** Conv then Relu in one op, for a Conv node whose output only a Relu node reads (OnnxModel). */
+export const convRelu: OpImpl = (c) => conv(c, true);
 
 function pool(kind: 'max' | 'avg'): OpImpl {
   return (c) => {
@@ -260,7 +267,7 @@ function castValue(c: OpContext): Value {
 /** Op implementations by ONNX op type (default domain). */
 export const OPS: Record<string, OpImpl> = {
   Identity: (c) => input(c, 0, 'input'),
-  Conv: conv,
+  Conv: (c) => conv(c),
   Gemm: gemm,
   MatMul: (c) => matmul(T(c, 0, 'A'), T(c, 1, 'B')),
   Add: binary(add, (x, y) => x + y),

@@ -1,4 +1,5 @@
 import { Generator, noGrad, observeOps, type Storage, type Tensor, tensor, tidy } from '@tapegrad/autograd';
+import { withFusion } from '../fusion.js';
 import type { Module } from '../module.js';
 
 /** A value of the traced graph: the model input, a parameter or buffer, a constant, or an op's output. */
@@ -92,7 +93,9 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
   let currentDepth = 0;
   model.eval();
   try {
-    noGrad(() =>
+    // Unfused (Note [layer fusion]): the graph has the layers' own ops, Conv then Relu; the
+    // forward wrappers above would turn fusion off for every layer anyway.
+    withFusion(false, () => noGrad(() =>
       tidy(() => {
         const y = observeOps((e) => {
           const path = paths[paths.length - 1]!;
@@ -112,7 +115,7 @@ export function traceForward(model: Module, shape: readonly number[]): Trace {
         }, () => model.forward(x));
         output = lookup(y, '');
       }),
-    );
+    ));
   } finally {
     for (const r of restore) r();
     for (const [m, mode] of modes) m.training = mode;

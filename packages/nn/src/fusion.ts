@@ -1,0 +1,63 @@
+/**
+ * Note [layer fusion]: where a model's layers form a pattern that one fused op computes, the
+ * layers run that op instead, with no change to the model's code, parameters or files.
+ * - The one pattern today is a Conv2d whose output goes straight into a ReLU:
+ *   `conv2dRelu(x, w, b)` (autograd's Note [fused ops]) computes relu(conv2d(x, w, b)) with the
+ *   ReLU in the convolution's epilogue and ReLU backward + bias gradient in one pass. The WASM
+ *   backend's result is bit for bit the unfused one (kernels-wasm test/fused.test.ts), the
+ *   reference backend composes the unfused kernels, so outputs and gradients do not change.
+ * - Who fuses: `Conv2d.forwardRelu(x)` (relu(conv.forward(x)), fused when it may be), which
+ *   model definitions call (lecture's FashionCnn), and `Sequential`, which runs a Conv2d directly
+ *   followed by a ReLU through it. Nothing rewrites a graph; parameter names, state dicts,
+ *   safetensors and ONNX files are those of the unfused model.
+ * - Never fused where someone looks at the intermediate: a Conv2d or ReLU with a forward hook or
+ *   pre-hook, or whose `forward` was replaced (Module.forwardObserved), runs unfused, so a hook on
+ *   conv2 still sees its pre-ReLU output (lecture's topActivatingPatches); a subclass that
+ *   overrides `forward` is not the layer the fusion assumes and runs unfused too. The ONNX
+ *   exporter traces with fusion off (its graph has Conv then Relu).
+ * - Bypass, for debugging or an A/B measurement: `setFusion(false)` or `withFusion(false, fn)`,
+ *   or the environment variable TAPEGRAD_FUSION=0 at start-up (Node).
+ */
+
+let enabled: boolean | null = null;
+
+/** TAPEGRAD_FUSION from the environment where there is one (Node); '1' or unset: on, '0': off. */
+function fromEnvironment(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.TAPEGRAD_FUSION;
+  if (v === undefined || v === '' || v === '1') return true;
+  if (v === '0') return false;
+  throw new Error(`TAPEGRAD_FUSION must be '0' (layers run unfused) or '1' (fused, the default), got '${v}'`);
+}
+
+/**
+ * Whether layers run fused ops where their pattern allows (Note [layer fusion]). On unless
+ * turned off by setFusion(false) or TAPEGRAD_FUSION=0.
+ */
+export function fusionEnabled(): boolean {
+  enabled ??= fromEnvironment();
+  return enabled;
+}
+
+/**
+ * Turns layer fusion on or off for every model from now on (Note [layer fusion]).
+ * @example setFusion(false) // Conv2d then ReLU run as two ops, as a debugging baseline
+ */
+export function setFusion(on: boolean): void {
+  if (typeof on !== 'boolean') throw new TypeError(`setFusion: on must be a boolean, got ${typeof on === 'string' ? `'${on}'` : String(on)}`);
+  enabled = on;
+}
+
+/**
+ * Runs fn with layer fusion on or off, then restores the previous setting.
+ * @example const y = withFusion(false, () => model.forward(x)) // the unfused forward
+ */
+export function withFusion<T>(on: boolean, fn: () => T): T {
+  const prev = fusionEnabled();
+  setFusion(on);
+  try {
+    return fn();
+  } finally {
+    enabled = prev;
+  }
+}
