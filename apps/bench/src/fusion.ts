@@ -2,15 +2,21 @@
  * The `fusion` suite: each fused kernel (Note [fused ops], autograd ops/conv2d-relu.ts) against
  * the unfused kernels it replaces, on the case-study conv layers, in the same process, alternating
  * turns (the fastest turn of each): forward relu(conv2d) against conv2dRelu, and the backward
- * from dy to the bias gradient, reluBackward + sum over [0, 2, 3] against reluBackwardBias. One
- * thread and all cores.
+ * from dy to the bias gradient, reluBackward + sum over [0, 2, 3] against reluBackwardBias; and
+ * the whole training step of the case-study CNN (batch 128 of Fashion-MNIST, Adam) with layer
+ * fusion on and off (Note [layer fusion] in @tapegrad/nn: `withFusion(false, …)`), the two taking
+ * turns in one process, fastest and median turn. One thread and all cores.
  */
+import { crossEntropy, manualSeed, setBackend, tensor, tidy } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
+import { Adam, withFusion } from '@tapegrad/nn';
 import { fmt, renderTable } from '@tapegrad/term';
+import { BATCH_SIZE, benchData } from './data.js';
 import { randomStorage } from './kernels.js';
+import { buildModel } from './models.js';
 import { CONV_LAYERS } from './shapes.js';
 import type { SuiteOptions } from './suite.js';
-import { bestOfAlternating } from './timing.js';
+import { bestOfAlternating, median, turnsAlternating } from './timing.js';
 
 export interface FusionRow {
   name: string;
@@ -18,6 +24,30 @@ export interface FusionRow {
   /** ms of the unfused kernels and of the fused one (fastest of alternating turns). */
   unfusedMs: number;
   fusedMs: number;
+  /** For the train step: the median turn of each. */
+  unfusedMedianMs?: number;
+  fusedMedianMs?: number;
+}
+
+/**
+ * One training step of the case-study CNN (forward, cross-entropy, backward, Adam) on the first
+ * batch of the training set, as a closure; each call steps the same model and optimizer.
+ */
+function cnnStep(): { step: () => void; dispose: () => void } {
+  manualSeed(0);
+  const { train } = benchData();
+  const model = buildModel('cnn');
+  const opt = new Adam(model.parameters(), { lr: 1e-3 });
+  const x = tensor(train.images.subarray(0, BATCH_SIZE * 784), [BATCH_SIZE, 1, 28, 28]);
+  const labels = train.labels.subarray(0, BATCH_SIZE);
+  const step = () => tidy(() => {
+    const loss = crossEntropy(model.forward(x), labels);
+    loss.item();
+    loss.backward();
+    opt.step();
+    opt.zeroGrad();
+  });
+  return { step, dispose: () => { x.dispose(); model.dispose(); opt.dispose(); } };
 }
 
 export async function runFusionSuite(o: SuiteOptions): Promise<FusionRow[]> {
@@ -46,6 +76,14 @@ export async function runFusionSuite(o: SuiteOptions): Promise<FusionRow[]> {
       rows.push({ name: `${name} reluBackward + bias sum`, threads, unfusedMs: unfusedB!, fusedMs: fusedB! });
       for (const t of [x, w, b, dy, y]) be.free(t);
     }
+    setBackend(be);
+    const { step, dispose } = cnnStep();
+    const [unfusedTurns, fusedTurns] = turnsAlternating([() => withFusion(false, step), step], o.quick ? 4 : 12, o.quick ? 150 : 500);
+    dispose();
+    rows.push({
+      name: `CNN train step, batch ${BATCH_SIZE} (layer fusion off / on)`, threads,
+      unfusedMs: Math.min(...unfusedTurns!), fusedMs: Math.min(...fusedTurns!), unfusedMedianMs: median(unfusedTurns!), fusedMedianMs: median(fusedTurns!),
+    });
     await be.dispose();
   }
   o.log(`\n${fusionTable(rows)}\n`);
@@ -54,5 +92,8 @@ export async function runFusionSuite(o: SuiteOptions): Promise<FusionRow[]> {
 
 export function fusionTable(rows: readonly FusionRow[]): string {
   const body = rows.map((r) => [r.name, String(r.threads), fmt(r.unfusedMs, 3), fmt(r.fusedMs, 3), fmt(r.unfusedMs - r.fusedMs, 3), `${fmt(r.unfusedMs / r.fusedMs, 2)}×`]);
-  return renderTable('Fused kernels against the unfused ones, ms per call (fastest of alternating turns in this run)', ['kernels', 'threads', 'unfused', 'fused', 'saved', 'speed-up'], body);
+  const steps = rows.filter((r) => r.unfusedMedianMs !== undefined && r.fusedMedianMs !== undefined);
+  const medians = steps.length === 0 ? '' : `\n${renderTable('Train step, median turn (ms)', ['', 'threads', 'unfused', 'fused', 'speed-up'],
+    steps.map((r) => [r.name, String(r.threads), fmt(r.unfusedMedianMs!, 3), fmt(r.fusedMedianMs!, 3), `${fmt(r.unfusedMedianMs! / r.fusedMedianMs!, 2)}×`]))}`;
+  return renderTable('Fused kernels against the unfused ones, ms per call (fastest of alternating turns in this run)', ['kernels', 'threads', 'unfused', 'fused', 'saved', 'speed-up'], body) + medians;
 }

@@ -56,8 +56,20 @@ function repeatFor(fn: () => void, minMs: number): number {
  * variant alike, which a sequential timing of one variant after the other would not.
  */
 export function bestOfAlternating(fns: readonly (() => void)[], rounds: number, minMs = 30): number[] {
+  return turnsAlternating(fns, rounds, minMs).map((turns) => Math.min(...turns));
+}
+
+/** Every turn's ms per call of each fn (as bestOfAlternating takes them): `result[i][r]` is fn i in round r. */
+export function turnsAlternating(fns: readonly (() => void)[], rounds: number, minMs = 30): number[][] {
   for (const fn of fns) for (let i = 0; i < 3; i++) fn();
-  const best = fns.map(() => Infinity);
-  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => { best[i] = Math.min(best[i]!, repeatFor(fn, minMs)); });
-  return best;
+  const turns = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => { turns[i]!.push(repeatFor(fn, minMs)); });
+  return turns;
+}
+
+/** The median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -1,6 +1,7 @@
 import type { Shape } from './backend.js';
 import { getBackend } from './engine.js';
-import { defaultGenerator, type Generator } from './random.js';
+import { checkBool, checkNumber, checkOptions, checkShape, describeArg, fail } from './check.js';
+import { defaultGenerator, Generator } from './random.js';
 import { fmt, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -8,66 +9,95 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
-function checkShape(op: string, shape: Shape): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)} (dimensions must be non-negative integers)`);
-  }
+/** Checks `{requiresGrad}` (and the random options' keys), naming the function. */
+function checkCreateOptions(fn: string, opts: unknown, known: readonly string[] = ['requiresGrad']): boolean {
+  checkOptions(fn, opts, known);
+  const rg = (opts as CreateOptions | undefined)?.requiresGrad;
+  if (rg !== undefined) checkBool(fn, 'requiresGrad', rg);
+  return rg ?? false;
 }
 
 /**
- * A tensor from row-major data.
+ * A tensor from row-major data (a flat array of numbers or a typed array).
  * @example const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
  */
 export function tensor(data: ArrayLike<number>, shape?: Shape, opts: CreateOptions = {}): Tensor {
+  if (Array.isArray(data)) {
+    // NOTE: a scan of a plain array, which fromArray copies element by element anyway; a typed
+    // array needs none. A nested array (PyTorch's torch.tensor([[1, 2], [3, 4]])) is named here.
+    for (let i = 0; i < data.length; i++) {
+      if (typeof data[i] !== 'number') fail('tensor', 'data', `a flat array of numbers or a typed array (with the shape as the second argument), but element ${i} is ${describeArg(data[i])}`, data);
+    }
+  } else if (!ArrayBuffer.isView(data) || data instanceof DataView) {
+    fail('tensor', 'data', 'a flat array of numbers or a typed array', data);
+  }
+  if (shape !== undefined) checkShape('tensor', 'shape', shape);
+  const requiresGrad = checkCreateOptions('tensor', opts);
   const s = shape ?? [data.length];
-  checkShape('tensor', s);
   if (sizeOf(s) !== data.length) {
     throw new Error(`tensor: ${data.length} values do not fill shape ${fmt(s)} (${sizeOf(s)} elements)`);
   }
   const t = Tensor.fromStorage(getBackend().fromArray(data), s);
-  t.requiresGrad = opts.requiresGrad ?? false;
+  t.requiresGrad = requiresGrad;
+  return t;
+}
+
+/** `full` under the name of the function the user called. */
+function filled(fn: string, shape: Shape, value: number, opts: CreateOptions): Tensor {
+  checkShape(fn, 'shape', shape);
+  if (typeof value !== 'number') fail(fn, 'value', 'a number', value);
+  const requiresGrad = checkCreateOptions(fn, opts);
+  const t = Tensor.fromStorage(getBackend().fill(sizeOf(shape), value), shape);
+  t.requiresGrad = requiresGrad;
   return t;
 }
 
 /** A one-element tensor of shape [] (a scalar). */
 export function scalar(value: number, opts: CreateOptions = {}): Tensor {
-  return full([], value, opts);
+  return filled('scalar', [], value, opts);
 }
 
+/** A tensor of `shape` filled with `value`. @example full([2, 3], 0.5) */
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {
-  checkShape('full', shape);
-  const t = Tensor.fromStorage(getBackend().fill(sizeOf(shape), value), shape);
-  t.requiresGrad = opts.requiresGrad ?? false;
-  return t;
+  return filled('full', shape, value, opts);
 }
 
 export function zeros(shape: Shape, opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 export function ones(shape: Shape, opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
 
+function generatorOf(fn: string, opts: RandomOptions): Generator {
+  const g = opts.generator ?? defaultGenerator;
+  if (!(g instanceof Generator)) fail(fn, 'generator', 'a Generator', g);
+  return g;
+}
+
 /** Standard normal samples from the seedable generator (`manualSeed`). */
 export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
-  checkShape('randn', shape);
-  const g = opts.generator ?? defaultGenerator;
+  checkShape('randn', 'shape', shape);
+  const requiresGrad = checkCreateOptions('randn', opts, ['requiresGrad', 'generator']);
+  const g = generatorOf('randn', opts);
   const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
-  return tensor(data, shape, opts);
+  return tensor(data, shape, { requiresGrad });
 }
 
 /** Uniform samples in [low, high) (default [0, 1)) from the seedable generator. */
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
-  checkShape('rand', shape);
-  const g = opts.generator ?? defaultGenerator;
-  const low = opts.low ?? 0;
-  const high = opts.high ?? 1;
+  checkShape('rand', 'shape', shape);
+  const requiresGrad = checkCreateOptions('rand', opts, ['requiresGrad', 'generator', 'low', 'high']);
+  const g = generatorOf('rand', opts);
+  const low = checkNumber('rand', 'low', opts.low ?? 0);
+  const high = checkNumber('rand', 'high', opts.high ?? 1);
+  if (!(low < high)) throw new Error(`rand: low must be below high, got low=${low}, high=${high}`);
   const data = new Float64Array(sizeOf(shape));
   const f32 = getBackend().dtype === 'float32';
   for (let i = 0; i < data.length; i++) {
@@ -76,7 +106,7 @@ export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: 
     // the interval half-open, as torch.rand does. The stream of draws is unchanged.
     data[i] = f32 && Math.fround(v) >= high ? float32Below(high) : v;
   }
-  return tensor(data, shape, opts);
+  return tensor(data, shape, { requiresGrad });
 }
 
 /** The largest float32 strictly below x. */
@@ -91,11 +121,13 @@ function float32Below(x: number): number {
 
 /** Values start, start + step, … below end (like `torch.arange`). */
 export function arange(start: number, end?: number, step = 1): Tensor {
+  checkNumber('arange', 'start', start);
+  if (end !== undefined) checkNumber('arange', 'end', end);
+  checkNumber('arange', 'step', step, (x) => Number.isFinite(x) && x !== 0, 'a non-zero finite number');
   if (end === undefined) {
     end = start;
     start = 0;
   }
-  if (step === 0) throw new Error('arange: step must be non-zero');
   const n = Math.max(0, Math.ceil((end - start) / step));
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;

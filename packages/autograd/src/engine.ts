@@ -1,5 +1,6 @@
 import type { Backend, Storage } from './backend.js';
 import { createRefBackend } from './backend-ref/index.js';
+import { checkFunction, fail, isTensor } from './check.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -16,7 +17,16 @@ interface EngineState {
 
 export const engine: EngineState = { backend: null, gradEnabled: true, scopes: [], liveTensors: 0 };
 
+/** A Backend is checked by its shape (a name and kernels), as any object may implement the interface. */
+function checkBackendArg(fn: string, b: unknown): void {
+  const o = b as Partial<Backend> | null;
+  if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || typeof o.fill !== 'function' || typeof o.free !== 'function') {
+    fail(fn, 'backend', 'a Backend (createRefBackend(), a WASM backend)', b);
+  }
+}
+
 export function setBackend(b: Backend): void {
+  checkBackendArg('setBackend', b);
   engine.backend = b;
 }
 
@@ -28,6 +38,8 @@ export function getBackend(): Backend {
 
 /** Runs fn with `b` as the active backend, restoring the previous one afterwards. */
 export function withBackend<T>(b: Backend, fn: () => T): T {
+  checkBackendArg('withBackend', b);
+  checkFunction('withBackend', 'fn', fn);
   const prev = engine.backend;
   engine.backend = b;
   try {
@@ -39,6 +51,7 @@ export function withBackend<T>(b: Backend, fn: () => T): T {
 
 /** Runs fn without recording anything on the tape (inference, optimizer updates, metrics). */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const prev = engine.gradEnabled;
   engine.gradEnabled = false;
   try {
@@ -105,6 +118,7 @@ function collect(x: unknown, scope: ReadonlySet<Tensor>, out: Set<Tensor>): void
  * @example const loss = tidy(() => crossEntropy(model.forward(x), y));
  */
 export function tidy<T>(fn: () => T): T {
+  checkFunction('tidy', 'fn', fn);
   const scope = new Set<Tensor>();
   engine.scopes.push(scope);
   let result: T;
@@ -131,6 +145,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Exempts t from disposal by the enclosing `tidy` scopes. Returns t. */
 export function keep<T extends Tensor>(t: T): T {
+  if (!isTensor(t)) fail('keep', 't', 'a Tensor', t);
   for (const s of engine.scopes) s?.delete(t);
   return t;
 }

@@ -1,3 +1,4 @@
+import { checkBool, checkOptions, fail, isTensor } from './check.js';
 import { add } from './ops/add.js';
 import { ones as onesOf, zeros } from './creation.js';
 import { fmt, shapesEqual } from './shape.js';
@@ -35,8 +36,8 @@ export function grad(outputs: Many<Tensor>, inputs: Many<Tensor>, opts?: GradOpt
 export function grad(outputs: Many<Tensor>, inputs: Many<Tensor>, opts: GradOptions & { materializeGrads: true }): Tensor[];
 export function grad(outputs: Many<Tensor>, inputs: Many<Tensor>, opts: GradOptions): Array<Tensor | null>;
 export function grad(outputs: Many<Tensor>, inputs: Many<Tensor>, opts: GradOptions = {}): Array<Tensor | null> {
-  const known = new Set(['gradOutputs', 'retainGraph', 'allowUnused', 'materializeGrads', 'createGraph']);
-  for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`grad: unknown option '${k}' (expected one of ${[...known].join(', ')})`);
+  checkOptions('grad', opts, ['gradOutputs', 'retainGraph', 'allowUnused', 'materializeGrads', 'createGraph']);
+  for (const k of ['retainGraph', 'allowUnused', 'materializeGrads', 'createGraph'] as const) if (opts[k] !== undefined) checkBool('grad', k, opts[k]);
   if (opts.createGraph) throw new Error('grad: createGraph: true is not supported (gradients are computed with the tape off, so higher-order gradients are not available)');
   const outs: readonly Tensor[] = isList(outputs) ? outputs : [outputs];
   const ins: readonly Tensor[] = isList(inputs) ? inputs : [inputs];
@@ -44,6 +45,9 @@ export function grad(outputs: Many<Tensor>, inputs: Many<Tensor>, opts: GradOpti
   if (ins.length === 0) throw new Error('grad: inputs is empty');
   const gos = opts.gradOutputs === undefined ? outs.map(() => null) : isList(opts.gradOutputs) ? opts.gradOutputs : [opts.gradOutputs];
   if (gos.length !== outs.length) throw new Error(`grad: ${outs.length} outputs but ${gos.length} gradOutputs`);
+  outs.forEach((y, i) => isTensor(y) || fail('grad', `outputs[${i}]`, 'a Tensor', y));
+  ins.forEach((x, i) => isTensor(x) || fail('grad', `inputs[${i}]`, 'a Tensor', x));
+  gos.forEach((g, i) => g === null || g === undefined || isTensor(g) || fail('grad', `gradOutputs[${i}]`, 'a Tensor or null', g));
   outs.forEach((y, i) => {
     if (y.isDisposed) throw new Error(`grad: outputs[${i}] was used after dispose()`);
     if (!y.requiresGrad) throw new Error(`grad: outputs[${i}] (shape ${fmt(y.shape)}) does not require grad (no input of the ops that made it has requiresGrad)`);

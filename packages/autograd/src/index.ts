@@ -13,7 +13,7 @@ export type { BackwardOptions } from './tape.js';
 export { setBackend, getBackend, withBackend, noGrad, isGradEnabled, tidy, keep, memory } from './engine.js';
 export { tensor, scalar, full, zeros, ones, randn, rand, arange, type CreateOptions, type RandomOptions } from './creation.js';
 export { Generator, manualSeed, defaultGenerator, mixSeed, type GeneratorState } from './random.js';
-export { sizeOf, shapesEqual, broadcastShapes, broadcastStrides, stridesOf, fmt as formatShape } from './shape.js';
+export { sizeOf, shapesEqual, broadcastShapes, broadcastStrides, stridesOf, formatShape } from './shape.js';
 export * from './ops/index.js';
 
 export { observeOps, asParts, composite, type ObservedOp, type OpObserver } from './op-observer.js';

@@ -1,3 +1,4 @@
+import { checkFunction, fail, isTensor } from './check.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -32,6 +33,8 @@ let depth = 0;
  * @example observeOps((e) => ops.push(e.op), () => noGrad(() => model.forward(x)))
  */
 export function observeOps<T>(observer: OpObserver, fn: () => T): T {
+  checkFunction('observeOps', 'observer', observer);
+  checkFunction('observeOps', 'fn', fn);
   const prev = current;
   const prevDepth = depth;
   current = observer;
@@ -53,6 +56,7 @@ export function observeOps<T>(observer: OpObserver, fn: () => T): T {
  * back to the parts where it has not; the tape is unchanged.
  */
 export function asParts<T>(fn: () => T): T {
+  checkFunction('asParts', 'fn', fn);
   if (!current) return fn();
   depth++;
   try {
@@ -68,6 +72,10 @@ export function asParts<T>(fn: () => T): T {
  * @example return composite('leakyRelu', [x], { negativeSlope }, () => tidy(() => where(greater(x, 0), x, mul(x, negativeSlope))));
  */
 export function composite<T extends Tensor>(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, fn: () => T): T {
+  if (typeof op !== 'string') fail('composite', 'op', "the op's name (a string)", op);
+  if (!Array.isArray(inputs) || !inputs.every(isTensor)) fail('composite', 'inputs', 'an array of Tensors', inputs);
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) fail('composite', 'attrs', 'an object', attrs);
+  checkFunction('composite', 'fn', fn);
   if (!current) return fn();
   const out = asParts(fn);
   notifyOp(op, out, inputs, attrs);

@@ -1,3 +1,5 @@
+import { checkNumber, fail } from './check.js';
+
 /**
  * A small seedable PRNG: xoshiro128** (Blackman & Vigna), 128 bits of state, period 2^128 - 1.
  * Seeded through splitmix32 so that nearby seeds (0, 1, 2, ...) give unrelated streams.
@@ -18,18 +20,23 @@ export class Generator {
   private spare: number | null = null;
 
   constructor(seed = 0) {
-    this.seed(seed);
+    this.reseed('Generator', seed);
   }
 
   /** Resets the generator to the stream of `seed` (like `torch.Generator.manual_seed`). */
   manualSeed(seed: number): this {
-    this.seed(seed);
+    this.reseed('Generator.manualSeed', seed);
     return this;
   }
 
   /** Resets the generator to the stream of `seed` (any finite number; fractions are truncated). */
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new RangeError(`Generator.seed: seed must be finite, got ${seed}`);
+    this.reseed('Generator.seed', seed);
+  }
+
+  /** `seed`, with errors naming `fn`, the function the caller called. */
+  private reseed(fn: string, seed: number): void {
+    checkNumber(fn, 'seed', seed);
     // Fold seeds beyond 32 bits in, so 2^32 + 1 and 1 differ.
     const t = Math.trunc(seed);
     let x = (t >>> 0) ^ Math.imul(Math.floor(t / 4294967296) >>> 0, 0x9e3779b9);
@@ -81,11 +88,13 @@ export class Generator {
 
   /** A uniform float in [lo, hi). */
   uniform(lo: number, hi: number): number {
+    if (typeof lo !== 'number' || typeof hi !== 'number') fail('Generator.uniform', typeof lo !== 'number' ? 'lo' : 'hi', 'a number', typeof lo !== 'number' ? lo : hi);
     return lo + (hi - lo) * this.nextFloat();
   }
 
   /** A standard normal sample (Box-Muller), times `std`, plus `mean`. */
   normal(mean = 0, std = 1): number {
+    if (typeof mean !== 'number' || typeof std !== 'number') fail('Generator.normal', typeof mean !== 'number' ? 'mean' : 'std', 'a number', typeof mean !== 'number' ? mean : std);
     if (this.spare !== null) {
       const z = this.spare;
       this.spare = null;
@@ -101,6 +110,7 @@ export class Generator {
 
   /** Shuffles `a` in place (Fisher-Yates) and returns it. */
   shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    if (!Array.isArray(a) && !(ArrayBuffer.isView(a) && !(a instanceof DataView))) fail('Generator.shuffle', 'a', 'an array or a typed array', a);
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
       const t = a[i];
@@ -143,6 +153,7 @@ export const defaultGenerator = new Generator(0);
 
 /** Seeds the default generator (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
+  checkNumber('manualSeed', 'seed', seed);
   defaultGenerator.seed(seed);
 }
 
@@ -154,7 +165,8 @@ export function manualSeed(seed: number): void {
  */
 export function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5;
-  for (const p of parts) {
+  for (const [i, p] of parts.entries()) {
+    checkNumber('mixSeed', `parts[${i}]`, p);
     const t = Math.trunc(p);
     for (const w of [t >>> 0, Math.floor(t / 4294967296) >>> 0]) {
       h = Math.imul(h ^ w, 0x01000193);

@@ -16,6 +16,9 @@ import {
   sqrt, squeeze, sub, sum, tanh, transpose, unsqueeze, min, norm, gather, leakyRelu, gelu, elu, softplus,
   adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from './ops/index.js';
+import { reshapeAs } from './ops/reshape.js';
+import { concatAs } from './ops/concat.js';
+import { fail } from './check.js';
 
 /** The method form of an op: its parameters after the first (the tensor itself). */
 export type TensorMethod<F> = F extends (x: Tensor, ...rest: infer R) => infer T ? (...rest: R) => T : never;
@@ -60,10 +63,11 @@ declare module './tensor.js' {
 
 const EXTRA_METHODS: { [K in keyof ExtraMethods]: (this: Tensor, ...args: Parameters<ExtraMethods[K]>) => ReturnType<ExtraMethods[K]> } = {
   view(shape) {
-    return reshape(this, shape);
+    return reshapeAs('view', this, shape);
   },
   cat(others, dim = 0) {
-    return concat([this, ...others], dim);
+    if (!Array.isArray(others as unknown)) fail('cat', 'others', 'an array of Tensors', others);
+    return concatAs('cat', [this, ...others], dim);
   },
   requiresGrad_(flag = true) {
     if (typeof flag !== 'boolean') throw new Error(`requiresGrad_: flag must be a boolean, got ${JSON.stringify(flag)}`);

@@ -1,4 +1,5 @@
 import type { Backend, Shape, Storage } from './backend.js';
+import { checkBool, checkOptions, checkShape, fail, isShape, isTensor, TENSOR_BRAND } from './check.js';
 import { getBackend, StorageRef, trackTensor, untrackTensor } from './engine.js';
 import { broadcastShapes, fmt, sizeOf } from './shape.js';
 import { type BackwardOptions, type Node, runBackward } from './tape.js';
@@ -18,6 +19,9 @@ export class Tensor {
   private ref: StorageRef | null;
 
   constructor(ref: StorageRef, readonly shape: Shape, public requiresGrad = false) {
+    if (!(ref instanceof StorageRef)) fail('Tensor', 'ref', 'a StorageRef (make tensors with tensor(), zeros() or Tensor.fromStorage())', ref);
+    if (!isShape(shape)) checkShape('Tensor', 'shape', shape);
+    if (typeof requiresGrad !== 'boolean') checkBool('Tensor', 'requiresGrad', requiresGrad);
     if (ref.storage.size !== sizeOf(shape)) {
       throw new Error(`Tensor: storage holds ${ref.storage.size} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
     }
@@ -27,6 +31,8 @@ export class Tensor {
 
   /** Wraps freshly allocated storage (takes ownership). */
   static fromStorage(storage: Storage, shape: Shape, backend: Backend = getBackend()): Tensor {
+    if (typeof storage !== 'object' || storage === null || typeof storage.size !== 'number') fail('Tensor.fromStorage', 'storage', "a backend's Storage", storage);
+    if (typeof backend !== 'object' || backend === null || typeof backend.free !== 'function') fail('Tensor.fromStorage', 'backend', 'a Backend', backend);
     return new Tensor(new StorageRef(backend, storage), shape);
   }
 
@@ -57,6 +63,7 @@ export class Tensor {
 
   /** A new tensor over the same storage (no copy, no graph). Internal building block of views. */
   share(shape: Shape = this.shape): Tensor {
+    if (shape !== this.shape && !isShape(shape)) checkShape('Tensor.share', 'shape', shape);
     return new Tensor(this.live().retain(), shape);
   }
 
@@ -88,6 +95,9 @@ export class Tensor {
    * keeps the saved tensors so the graph can be swept again (`retain_graph`).
    */
   backward(grad?: Tensor, opts: BackwardOptions = {}): void {
+    if (grad !== undefined && grad !== null && !isTensor(grad)) fail('backward', 'grad', 'a Tensor or undefined', grad);
+    checkOptions('backward', opts, ['retainGraph']);
+    if (opts.retainGraph !== undefined) checkBool('backward', 'retainGraph', opts.retainGraph);
     if (!this.requiresGrad) {
       throw new Error(`backward: tensor ${fmt(this.shape)} does not require grad (no input of the ops that made it has requiresGrad)`);
     }
@@ -125,6 +135,9 @@ export class Tensor {
     return `Tensor(${fmt(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 }
+
+// Lets check.ts recognise a Tensor without importing this module (Note [argument checks]).
+Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
 
 /**
  * a + b for the tape's gradient accumulation: the forward of ops/add.ts (checks, broadcasting and

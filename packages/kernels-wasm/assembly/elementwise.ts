@@ -206,22 +206,22 @@ export function where(condPtr: usize, aPtr: usize, bPtr: usize, outPtr: usize, n
 }
 
 /**
- * ReLU's backward and the bias gradient of the convolution that produced the ReLU's input, in one
- * pass (Note [fused conv epilogue], src/conv.ts): over dy, y [N, C, S] (y the ReLU's output or its
- * input: y > 0 either way), dx = y > 0 ? dy : 0 and dbias[c] = Σ_n Σ_s dx[n, c, s], for channels
- * [cBegin, cEnd) (threads split channels, so every thread count gives the same sums). Each row
- * (n, c) is summed in the order of `reduce` (four f32x4 accumulators, then lanes, then the tail)
- * and rows are added over n in order from 0, as sum(dx, [0, 2, 3]) does, so dbias is bit for bit
- * the unfused one for N > 1.
+ * ReLU's backward and the row sums of the bias gradient of the convolution that produced the
+ * ReLU's input, in one pass (Note [fused conv epilogue], src/conv.ts): over dy, y [N, C, S] (y the
+ * ReLU's output or its input: y > 0 either way), dx = y > 0 ? dy : 0 and rowSum[n, c] = Σ_s dx[n,
+ * c, s], for images [nBegin, nEnd) (threads split images; each row is one thread's). Each row is
+ * summed in the order of `reduce` over the last axis (four f32x4 accumulators, then lanes, then
+ * the tail); the caller adds the rows over n in order (`reduce` over the first axis of rowSum
+ * [N, C]), which is the second pass of sum(dx, [0, 2, 3]): dbias is bit for bit the unfused one,
+ * on every thread count.
  */
-export function reluBackwardBias(dyPtr: usize, yPtr: usize, dxPtr: usize, dbPtr: usize, n: i32, c: i32, s: i32, cBegin: i32, cEnd: i32): void {
+export function reluBackwardBias(dyPtr: usize, yPtr: usize, dxPtr: usize, rowSumPtr: usize, c: i32, s: i32, nBegin: i32, nEnd: i32): void {
   const vzero = f32x4.splat(0);
-  // Images outer, channels inner: the rows are read in memory order (channel-outer jumps C·S
-  // floats between rows and measured slower); dbias holds the running totals.
-  for (let ch = cBegin; ch < cEnd; ch++) store<f32>(dbPtr + (<usize>ch << 2), 0);
-  for (let img = 0; img < n; img++) {
-    for (let ch = cBegin; ch < cEnd; ch++) {
-      const row = <usize>(img * c + ch) * <usize>s << 2;
+  // Images outer, channels inner: the rows are read in memory order.
+  for (let img = nBegin; img < nEnd; img++) {
+    for (let ch = 0; ch < c; ch++) {
+      const rowIndex = img * c + ch;
+      const row = <usize>rowIndex * <usize>s << 2;
       const dyRow = dyPtr + row, yRow = yPtr + row, dxRow = dxPtr + row;
       let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
       let i = 0;
@@ -248,8 +248,7 @@ export function reluBackwardBias(dyPtr: usize, yPtr: usize, dxPtr: usize, dbPtr:
         store<f32>(dxRow + off, v);
         acc += v;
       }
-      const dbChPtr = dbPtr + (<usize>ch << 2);
-      store<f32>(dbChPtr, load<f32>(dbChPtr) + acc);
+      store<f32>(rowSumPtr + (<usize>rowIndex << 2), acc);
     }
   }
 }

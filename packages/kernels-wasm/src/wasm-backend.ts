@@ -475,15 +475,28 @@ export class WasmBackend implements Backend, KernelHost {
   }
 
   reluBackwardBias(dy: Storage, y: Storage, n: number, c: number, s: number): { dx: Storage; dbias: Storage } {
+    // NOTE: with one channel the unfused sum is one pass over all N·S values (reduce drops
+    // extent-1 axes and merges the two reduced ones), which row sums cannot reproduce: compose
+    // (and for the empty cases).
+    if (c <= 1 || n === 0) {
+      const d = this.reluBackward(dy, y);
+      return { dx: d, dbias: this.sum(d, [n, c, s], [0, 2]) };
+    }
     const dx = this.alloc(n * c * s);
-    const dbias = this.alloc(c);
     const [dyPtr, yPtr] = [this.ptr(dy), this.ptr(y)];
-    // Channels split across threads: each channel's sum is one thread's, in one order (deterministic).
-    // NOTE: in shares of 16 channels (one 64-byte line of dbias, which the kernel updates after every
-    // row): with C = 16 split 8 + 8 the two threads wrote the same cache line and the split call took
-    // 0.36 ms against 0.21 ms for the unfused kernels on 2 threads (bench fusion suite, conv1, same run).
-    // TODO: per-thread running totals in scratch would let C = 16 split too.
-    if (c > 0) this.dispatch.runSplit('reluBackwardBias', c, n * c * s, 16, (b, e) => [dyPtr, yPtr, dx.ptr, dbias.ptr, n, c, s, b, e]);
+    // Images split across threads, each writing its rows' sums ([N, C], in order of the unfused
+    // sum's first pass); this thread then adds the rows over n in order, as the unfused sum's
+    // second pass: the same dbias on every thread count, bit for bit the unfused one.
+    // NOTE: an earlier version split channels (each thread summing its channels over every
+    // image): with the case study's C = 16 in shares of one 64-byte line of dbias, only one thread
+    // ever had work. The row sums cost N·C floats (8 KiB at N = 128) and one reduce over them.
+    const rows = this.alloc(n * c);
+    this.dispatch.runSplit('reluBackwardBias', n, n * c * s, 1, (b, e) => [dyPtr, yPtr, dx.ptr, rows.ptr, c, s, b, e]);
+    // One image: the rows are the sums (the unfused sum has no second pass either).
+    if (n === 1) return { dx, dbias: rows };
+    const dbias = this.alloc(c);
+    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
+    this.free(rows);
     return { dx, dbias };
   }
 

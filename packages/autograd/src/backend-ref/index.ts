@@ -1,4 +1,5 @@
 import type { Backend, DType, Shape, Storage } from '../backend.js';
+import { checkOptions, describeArg } from '../check.js';
 import { sizeOf } from '../shape.js';
 import { binaryBroadcast, forEachBroadcast, mapUnary, sigmoid } from './elementwise.js';
 import { col2imInto, groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, im2colInto, isGrouped } from './conv.js';
@@ -22,7 +23,9 @@ export interface RefBackendOptions {
  * obviously right, slow. Convolution goes through im2col + GEMM as the WASM backend does.
  */
 export function createRefBackend(opts: RefBackendOptions = {}): Backend {
+  checkOptions('createRefBackend', opts, ['dtype']);
   const dtype = opts.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`createRefBackend: dtype must be 'float32' or 'float64', got ${describeArg(dtype)}`);
   const Arr = arrayType(dtype);
   let bytes = 0;
   const alloc = (size: number): RefStorage => {

@@ -6,7 +6,8 @@ import { arange } from '../creation.js';
 import { max } from './max.js';
 import { neg } from './neg.js';
 import { reshape } from './reshape.js';
-import type { ReduceOptions } from './sum.js';
+import { fail } from '../check.js';
+import { checkReduceOptions, type ReduceOptions } from './sum.js';
 import { equal, where } from './where.js';
 import { checkBackend, wrap } from './util.js';
 
@@ -28,6 +29,8 @@ export function argmin(x: Tensor, dim?: number, opts: ReduceOptions = {}): Tenso
 
 function argExtremum(op: string, x: Tensor, dim: number | undefined, opts: ReduceOptions, negate: boolean): Tensor {
   checkBackend(op, x);
+  checkReduceOptions(op, opts);
+  if (dim !== undefined && typeof dim !== 'number') fail(op, 'dim', 'an integer or undefined (the flattened tensor)', dim);
   if (x.size === 0) throw new Error(`${op}: cannot reduce an empty tensor ${fmt(x.shape)}`);
   if (dim === undefined) {
     return tidy(() => {

@@ -2,7 +2,8 @@ import { getBackend } from '../engine.js';
 import { fmt, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
-import { checkBackend, wrap } from './util.js';
+import { checkBool, checkNumber, checkOptions } from '../check.js';
+import { checkBackend, checkOptionalTensor, wrap } from './util.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -17,7 +18,13 @@ export interface BatchNormOptions {
  * @example batchNorm(x, rm, rv, gamma, beta, { training: true, momentum: 0.1, eps: 1e-5 })
  */
 export function batchNorm(x: Tensor, runningMean: Tensor, runningVar: Tensor, weight?: Tensor | null, bias?: Tensor | null, opts: BatchNormOptions = {}): Tensor {
-  checkBackend('batchNorm', x, runningMean, runningVar, ...(weight ? [weight] : []), ...(bias ? [bias] : []));
+  checkBackend('batchNorm', x, runningMean, runningVar);
+  checkOptionalTensor('batchNorm', 'weight', weight);
+  checkOptionalTensor('batchNorm', 'bias', bias);
+  checkOptions('batchNorm', opts, ['training', 'momentum', 'eps']);
+  if (opts.training !== undefined) checkBool('batchNorm', 'training', opts.training);
+  if (opts.momentum !== undefined) checkNumber('batchNorm', 'momentum', opts.momentum, (m) => m >= 0 && m <= 1, 'a number in [0, 1]');
+  if (opts.eps !== undefined) checkNumber('batchNorm', 'eps', opts.eps, (e) => e >= 0 && Number.isFinite(e), 'a non-negative finite number');
   if (x.ndim < 2) throw new Error(`batchNorm: input must be [N, C, ...], got ${fmt(x.shape)}`);
   const n = x.shape[0]!;
   const c = x.shape[1]!;

@@ -8,7 +8,8 @@ import { neg } from './neg.js';
 import { softplus } from './softplus.js';
 import { sub } from './sub.js';
 import { mean, sum } from './sum.js';
-import { checkBackend } from './util.js';
+import { checkOptions } from '../check.js';
+import { checkBackend, describeArg } from './util.js';
 
 export interface BceWithLogitsOptions {
   reduction?: Reduction;
@@ -26,13 +27,15 @@ export interface BceWithLogitsOptions {
  * @example bceWithLogits(model.forward(x), labels) // multi-label, labels of 0s and 1s
  */
 export function bceWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
-  if (!(target instanceof Tensor)) throw new Error(`bceWithLogits: target must be a Tensor of the input's shape ${fmt(input.shape)}, got ${typeof target}`);
+  checkBackend('bceWithLogits', input);
+  if (!(target instanceof Tensor)) throw new TypeError(`bceWithLogits: target must be a Tensor of the input's shape ${fmt(input.shape)}, got ${describeArg(target)}`);
   checkBackend('bceWithLogits', input, target);
+  checkOptions('bceWithLogits', opts, ['reduction', 'weight', 'posWeight']);
   if (!shapesEqual(input.shape, target.shape)) throw new Error(`bceWithLogits: target ${fmt(target.shape)} must have the input's shape ${fmt(input.shape)}`);
   const reduction = checkReduction('bceWithLogits', opts.reduction ?? 'mean');
   for (const [name, t] of [['weight', opts.weight], ['posWeight', opts.posWeight]] as const) {
     if (t === null || t === undefined) continue;
-    if (!(t instanceof Tensor)) throw new Error(`bceWithLogits: ${name} must be a Tensor, got ${typeof t}`);
+    if (!(t instanceof Tensor)) throw new TypeError(`bceWithLogits: ${name} must be a Tensor, got ${describeArg(t)}`);
     checkBackend('bceWithLogits', t);
     let ok = true;
     try {

@@ -25,7 +25,7 @@ import { checkBackend, wrap } from './util.js';
  * @example conv2dRelu(x, w, b, { padding: 1 }) // [8,16,28,28] * [16,16,3,3] -> [8,16,28,28], ≥ 0
  */
 export function conv2dRelu(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const inputs = b ? [x, w, b] : [x, w];
+  const inputs = b !== undefined && b !== null ? [x, w, b] : [x, w];
   checkBackend('conv2dRelu', ...inputs);
   const g = conv2dGeometry('conv2dRelu', x.shape, w.shape, opts);
   if (b && (b.ndim !== 1 || b.shape[0] !== g.o)) throw new Error(`conv2dRelu: bias must be [${g.o}], got ${fmt(b.shape)} (w=${fmt(w.shape)})`);

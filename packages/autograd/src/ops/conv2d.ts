@@ -3,6 +3,7 @@ import { getBackend } from '../engine.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { checkOptions, checkShape, fail } from '../check.js';
 import { checkBackend, pair, wrap } from './util.js';
 
 export interface Conv2dOptions {
@@ -31,7 +32,11 @@ export function checkGroups(op: string, groups: number | undefined, c: number, o
 }
 
 /** Validates shapes and works out the output size of a convolution, with errors naming both shapes. */
-export function conv2dGeometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): Conv2dGeometry {
+export function conv2dGeometry(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions = {}): Conv2dGeometry {
+  if (typeof op !== 'string') fail('conv2dGeometry', 'op', "the calling op's name (a string)", op);
+  checkShape('conv2dGeometry', 'xShape', xShape);
+  checkShape('conv2dGeometry', 'wShape', wShape);
+  checkOptions(op, opts, ['stride', 'padding', 'dilation', 'groups']);
   if (xShape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${fmt(xShape)}`);
   if (wShape.length !== 4) throw new Error(`${op}: weight must be [O, C, KH, KW], got ${fmt(wShape)}`);
   const [n, c, h, w] = xShape as [number, number, number, number];
@@ -59,7 +64,7 @@ export function conv2dGeometry(op: string, xShape: readonly number[], wShape: re
  * @example conv2d(x, w, null, { groups: 8, padding: 1 }) // depthwise: [8,8,28,28] * [8,1,3,3] -> [8,8,28,28]
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const inputs = b ? [x, w, b] : [x, w];
+  const inputs = b !== undefined && b !== null ? [x, w, b] : [x, w];
   checkBackend('conv2d', ...inputs);
   const g = conv2dGeometry('conv2d', x.shape, w.shape, opts);
   if (b && (b.ndim !== 1 || b.shape[0] !== g.o)) throw new Error(`conv2d: bias must be [${g.o}], got ${fmt(b.shape)} (w=${fmt(w.shape)})`);

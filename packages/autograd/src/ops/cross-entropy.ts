@@ -11,6 +11,7 @@ import { checkReduction, classTargets, classWeights, pickedLoss, type Reduction 
 import { sub as subtract } from './sub.js';
 import { mean, sum } from './sum.js';
 import { where } from './where.js';
+import { checkOptions } from '../check.js';
 import { checkBackend, wrap } from './util.js';
 
 export type { Reduction } from './nll-loss.js';
@@ -35,10 +36,11 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: Tensor, targets: Tensor | ArrayLike<number>, opts: CrossEntropyOptions = {}): Tensor {
   checkBackend('crossEntropy', logits);
+  checkOptions('crossEntropy', opts, ['reduction', 'labelSmoothing', 'weight', 'ignoreIndex']);
   if (logits.ndim !== 2) throw new Error(`crossEntropy: logits must be [N, C], got ${fmt(logits.shape)}`);
   const [rows, cols] = logits.shape as [number, number];
   const ls = opts.labelSmoothing ?? 0;
-  if (!(ls >= 0 && ls < 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1), got ${ls}`);
+  if (typeof ls !== 'number' || !(ls >= 0 && ls < 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1), got ${ls}`);
   const reduction = checkReduction('crossEntropy', opts.reduction ?? 'mean');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   const w = classWeights('crossEntropy', opts.weight, cols, ignoreIndex);
@@ -89,13 +91,15 @@ function weightedCrossEntropy(logits: Tensor, t: ArrayLike<number>, w: ArrayLike
 
 /** Mean (or summed) squared error. */
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  checkBackend('mseLoss', input, target);
+  checkOptions('mseLoss', opts, ['reduction']);
+  const reduction = checkReduction('mseLoss', opts.reduction ?? 'mean');
   if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new Error(`mseLoss: input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`);
   }
   return tidy(() => {
     const d = subtract(input, target);
     const sq = mul(d, d);
-    const reduction = opts.reduction ?? 'mean';
     return reduction === 'none' ? sq : reduction === 'sum' ? sum(sq) : mean(sq);
   });
 }

@@ -7,6 +7,7 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { exp, log } from './unary.js';
 import { clamp, equal, greater, where } from './where.js';
+import { checkBackend } from './util.js';
 
 /**
  * x where x > 0, else α(eˣ − 1) (`torch.nn.functional.elu`). eˣ − 1 is computed as expm1 (Kahan's
@@ -15,6 +16,7 @@ import { clamp, equal, greater, where } from './where.js';
  * @example elu(x) // α = 1
  */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  checkBackend('elu', x);
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${String(alpha)}`);
   const out = asParts(() => noGrad(() => tidy(() => where(greater(x, 0), x, mul(expm1(clamp(x, undefined, 0)), alpha)))));
   return record('elu', out, [x], (g, [xs]) => [

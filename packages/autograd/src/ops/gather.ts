@@ -6,7 +6,7 @@ import { slice } from './slice.js';
 import { sum } from './sum.js';
 import { unsqueeze } from './reshape.js';
 import { where } from './where.js';
-import { checkBackend, wrap } from './util.js';
+import { checkBackend, describeArg, wrap } from './util.js';
 
 /**
  * Picks values along `dim` by index (`torch.gather`): for dim = 1,
@@ -21,8 +21,10 @@ import { checkBackend, wrap } from './util.js';
  * @example gather(logp, 1, tensor([2, 0], [2, 1])) // [N, C] -> [N, 1], logp[i, t_i]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  if (!(index instanceof Tensor)) throw new Error(`gather: index must be a Tensor of integer indices, got ${typeof index}`);
+  checkBackend('gather', x);
+  if (!(index instanceof Tensor)) throw new TypeError(`gather: index must be a Tensor of integer indices, got ${describeArg(index)}`);
   checkBackend('gather', x, index);
+  if (typeof dim !== 'number') throw new TypeError(`gather: dim must be an integer, got ${describeArg(dim)}`);
   const r = x.ndim;
   if (r === 0) throw new Error(`gather: input must have at least one dimension, got ${fmt(x.shape)}`);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) throw new Error(`gather: dim ${dim} is out of range for input ${fmt(x.shape)} (expected [${-r}, ${r - 1}])`);

@@ -8,6 +8,8 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { abs, exp, tanh } from './unary.js';
 import { greater, where } from './where.js';
+import { checkOptions } from '../check.js';
+import { checkBackend } from './util.js';
 
 export interface GeluOptions {
   /** 'none' (default): x·Φ(x) with the exact normal CDF, PyTorch's default; 'tanh': its tanh approximation. */
@@ -27,6 +29,8 @@ const SQRT_2_PI = Math.sqrt(2 / Math.PI);
  * @example gelu(x)
  */
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
+  checkBackend('gelu', x);
+  checkOptions('gelu', opts, ['approximate']);
   const approximate = opts.approximate ?? 'none';
   if (approximate === 'tanh') {
     return composite('gelu', [x], { approximate }, () => tidy(() => mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_PI)), 1))));

@@ -8,6 +8,7 @@ import { mul } from './mul.js';
 import { sub } from './sub.js';
 import { mean } from './sum.js';
 import { sqrt } from './unary.js';
+import { checkBackend, checkOptionalTensor } from './util.js';
 
 /**
  * Layer normalisation over the trailing dims `normalizedShape` (`torch.nn.functional.layer_norm`):
@@ -16,7 +17,10 @@ import { sqrt } from './unary.js';
  * @example layerNorm(x, [768], gamma, beta) // x [B, T, 768]
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  checkBackend('layerNorm', x);
+  checkOptionalTensor('layerNorm', 'weight', weight);
+  checkOptionalTensor('layerNorm', 'bias', bias);
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
   if (ns.length === 0 || ns.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`layerNorm: normalizedShape must be one or more positive integers, got ${JSON.stringify(normalizedShape)}`);
   if (x.ndim < ns.length || !shapesEqual(x.shape.slice(x.ndim - ns.length), ns)) {
     throw new Error(`layerNorm: input ${fmt(x.shape)} does not end with normalizedShape ${fmt(ns)}`);

@@ -10,7 +10,7 @@ import { checkBackend, wrap } from './util.js';
  * @example linear(x, w, b) // [128, 784] · [10, 784]ᵀ + [10] -> [128, 10]
  */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
-  const inputs = b ? [x, w, b] : [x, w];
+  const inputs = b !== undefined && b !== null ? [x, w, b] : [x, w];
   checkBackend('linear', ...inputs);
   if (w.ndim !== 2) throw new Error(`linear: weight must be [out, in], got ${fmt(w.shape)}`);
   const [out, inF] = w.shape as [number, number];

@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { permute } from './permute.js';
 import { exp } from './unary.js';
+import { checkInt } from '../check.js';
 import { checkBackend, wrap } from './util.js';
 
 /** Over the last axis only; other axes go through a permute. */
@@ -14,15 +15,23 @@ function logSoftmaxLast(x: Tensor): Tensor {
   return record('logSoftmax', out, [x], (g, [y]) => [wrap(getBackend().logSoftmaxBackward(g.storage, y!.storage, rows, cols), x.shape)], [out]);
 }
 
+/** Checks x and `dim` (required, as in PyTorch's functional form), naming the op; returns dim ≥ 0. */
+function softmaxDim(op: string, x: Tensor, dim: number): number {
+  checkBackend(op, x);
+  checkInt(op, 'dim', dim);
+  const r = x.ndim;
+  const d = dim < 0 ? dim + r : dim;
+  if (r === 0 || d < 0 || d >= r) throw new Error(`${op}: dim ${dim} is out of range for ${fmt(x.shape)}`);
+  return d;
+}
+
 /**
  * log(softmax(x)) along `dim`, computed stably (x − max − log Σ exp(x − max)).
  * @example logSoftmax(logits, 1) // [N, 10]
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkBackend('logSoftmax', x);
+  const d = softmaxDim('logSoftmax', x, dim);
   const r = x.ndim;
-  const d = dim < 0 ? dim + r : dim;
-  if (r === 0 || d < 0 || d >= r) throw new Error(`logSoftmax: dim ${dim} is out of range for ${fmt(x.shape)}`);
   if (d === r - 1) return logSoftmaxLast(x);
   const perm = Array.from({ length: r }, (_, i) => i);
   perm[d] = r - 1;
@@ -32,5 +41,6 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /** softmax(x) along `dim` = exp(logSoftmax(x, dim)). */
 export function softmax(x: Tensor, dim: number): Tensor {
+  softmaxDim('softmax', x, dim);
   return tidy(() => exp(logSoftmax(x, dim)));
 }

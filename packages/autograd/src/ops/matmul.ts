@@ -5,6 +5,7 @@ import { record } from '../tape.js';
 import { broadcastTo } from './broadcast-to.js';
 import { reshape } from './reshape.js';
 import { sum } from './sum.js';
+import { checkBool } from '../check.js';
 import { checkBackend, wrap } from './util.js';
 
 /**
@@ -13,15 +14,18 @@ import { checkBackend, wrap } from './util.js';
  * transpose flags, so no transpose is ever materialised.
  */
 export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  checkBackend('matmul', a, b);
+  checkBackend('bmm', a, b);
+  checkBool('bmm', 'transA', transA);
+  checkBool('bmm', 'transB', transB);
+  if (a.ndim !== 3 || b.ndim !== 3) throw new Error(`bmm: both operands must have rank 3 ([batch, rows, cols]), got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const [ba, a1, a2] = a.shape as [number, number, number];
   const [bb, b1, b2] = b.shape as [number, number, number];
   const m = transA ? a2 : a1;
   const k = transA ? a1 : a2;
   const kb = transB ? b2 : b1;
   const n = transB ? b1 : b2;
-  if (k !== kb) throw new Error(`matmul: inner dimensions differ (${k} vs ${kb}) for ${fmt(a.shape)}${transA ? 'ᵀ' : ''} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''}`);
-  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} cannot broadcast for ${fmt(a.shape)} · ${fmt(b.shape)}`);
+  if (k !== kb) throw new Error(`bmm: inner dimensions differ (${k} vs ${kb}) for ${fmt(a.shape)}${transA ? 'ᵀ' : ''} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''}`);
+  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`bmm: batch sizes ${ba} and ${bb} cannot broadcast for ${fmt(a.shape)} · ${fmt(b.shape)}`);
   const batch = Math.max(ba, bb);
   const out = wrap(
     getBackend().gemm(a.storage, b.storage, { batch, m, n, k, transA, transB, strideA: ba === 1 ? 0 : m * k, strideB: bb === 1 ? 0 : k * n }),
@@ -47,6 +51,7 @@ function sumToBatch(g: Tensor, batch: number): Tensor {
  * @example matmul(x, w) // [N, K] · [K, M] -> [N, M]; [B, N, K] · [K, M] -> [B, N, M]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkBackend('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: both operands need at least one dimension, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return tidy(() => {
     const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;

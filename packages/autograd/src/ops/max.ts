@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
-import { type ReduceOptions, reducedShape, sum } from './sum.js';
+import { checkReduceOptions, type ReduceOptions, reducedShape, sum } from './sum.js';
 import { equal } from './where.js';
 import { checkBackend, wrap } from './util.js';
 
@@ -14,6 +14,7 @@ import { checkBackend, wrap } from './util.js';
  */
 export function max(x: Tensor, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
   checkBackend('max', x);
+  checkReduceOptions('max', opts);
   if (x.size === 0) throw new Error(`max: cannot reduce an empty tensor [${x.shape.join(',')}]`);
   const axes = normalizeAxes('max', dim, x.ndim);
   const keepShape = reducedShape(x.shape, axes, true);

@@ -6,7 +6,8 @@ import { mul } from './mul.js';
 import { neg } from './neg.js';
 import { sum } from './sum.js';
 import { where } from './where.js';
-import { checkBackend, wrap } from './util.js';
+import { checkOptions, fail } from '../check.js';
+import { checkBackend, describeArg, wrap } from './util.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -20,6 +21,10 @@ export interface NllLossOptions {
 
 /** Validates class targets [rows] (a tensor, an Int32Array or a number[]) and returns their values. */
 export function classTargets(op: string, targets: Tensor | ArrayLike<number>, input: Tensor, ignoreIndex: number, inputName = 'input'): ArrayLike<number> {
+  if (!(targets instanceof Tensor) && !Array.isArray(targets) && !(ArrayBuffer.isView(targets) && !(targets instanceof DataView))) {
+    fail(op, 'targets', 'a Tensor, an Int32Array or an array of class indices', targets);
+  }
+  if (targets instanceof Tensor) checkBackend(op, targets);
   const [rows, cols] = input.shape as [number, number];
   const values = targets instanceof Tensor ? targets.toArray() : targets;
   const tShape = targets instanceof Tensor ? targets.shape : [values.length];
@@ -38,9 +43,9 @@ export function classTargets(op: string, targets: Tensor | ArrayLike<number>, in
 
 /** Validates `weight` [C] and `ignoreIndex`; returns the weights as numbers (all 1 without weight). */
 export function classWeights(op: string, weight: Tensor | null | undefined, cols: number, ignoreIndex: number): ArrayLike<number> {
-  if (!Number.isInteger(ignoreIndex)) throw new Error(`${op}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) throw new Error(`${op}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
   if (weight === null || weight === undefined) return new Float64Array(cols).fill(1);
-  if (!(weight instanceof Tensor)) throw new Error(`${op}: weight must be a Tensor of shape [${cols}], got ${typeof weight}`);
+  if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor of shape [${cols}], got ${describeArg(weight)}`);
   checkBackend(op, weight);
   if (weight.ndim !== 1 || weight.shape[0] !== cols) throw new Error(`${op}: weight must be [${cols}] (one per class), got ${fmt(weight.shape)}`);
   return weight.toArray();
@@ -64,6 +69,7 @@ export function checkReduction(op: string, reduction: unknown): Reduction {
  */
 export function nllLoss(input: Tensor, targets: Tensor | ArrayLike<number>, opts: NllLossOptions = {}): Tensor {
   checkBackend('nllLoss', input);
+  checkOptions('nllLoss', opts, ['reduction', 'weight', 'ignoreIndex']);
   if (input.ndim !== 2) throw new Error(`nllLoss: input must be [N, C] log-probabilities, got ${fmt(input.shape)}`);
   const reduction = checkReduction('nllLoss', opts.reduction ?? 'mean');
   const ignoreIndex = opts.ignoreIndex ?? -100;

@@ -9,7 +9,7 @@ import { min } from './min.js';
 import { mul } from './mul.js';
 import { pow } from './pow.js';
 import { reshape } from './reshape.js';
-import { type ReduceOptions, reducedShape, sum } from './sum.js';
+import { checkReduceOptions, type ReduceOptions, reducedShape, sum } from './sum.js';
 import { abs, sqrt } from './unary.js';
 import { equal, greater, where } from './where.js';
 import { sub } from './sub.js';
@@ -24,6 +24,7 @@ import { checkBackend } from './util.js';
  */
 export function norm(x: Tensor, p: number | 'fro' = 2, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
   checkBackend('norm', x);
+  checkReduceOptions('norm', opts);
   if (!(p === 'fro' || (typeof p === 'number' && !Number.isNaN(p) && (p >= 0 || p === -Infinity)))) {
     throw new Error(`norm: p must be 'fro', 0, a positive number, Infinity or -Infinity, got ${JSON.stringify(typeof p === 'number' && !Number.isFinite(p) ? String(p) : p)}`);
   }

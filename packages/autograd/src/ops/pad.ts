@@ -3,6 +3,7 @@ import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { slice } from './slice.js';
+import { checkInts, fail } from '../check.js';
 import { checkBackend, wrap } from './util.js';
 
 /**
@@ -11,6 +12,8 @@ import { checkBackend, wrap } from './util.js';
  */
 export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
   checkBackend('pad', x);
+  checkInts('pad', 'padding', padding);
+  if (typeof value !== 'number') fail('pad', 'value', 'a number', value);
   if (padding.length % 2 !== 0 || padding.length / 2 > x.ndim || padding.some((p) => !Number.isInteger(p) || p < 0)) {
     throw new Error(`pad: padding [${padding.join(',')}] must be non-negative (before, after) pairs for at most ${x.ndim} dims of ${fmt(x.shape)}`);
   }

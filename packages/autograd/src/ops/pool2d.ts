@@ -4,6 +4,7 @@ import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { notifyOp } from '../op-observer.js';
 import { record } from '../tape.js';
+import { checkOptions, checkShape, fail } from '../check.js';
 import { checkBackend, pair, wrap } from './util.js';
 
 export interface Pool2dOptions {
@@ -15,6 +16,11 @@ export interface Pool2dOptions {
 }
 
 export function poolGeometry(op: string, shape: readonly number[], opts: Pool2dOptions): ConvGeometry {
+  if (typeof op !== 'string') fail('poolGeometry', 'op', "the calling op's name (a string)", op);
+  checkShape('poolGeometry', 'shape', shape);
+  if (typeof opts !== 'object' || opts === null) fail(op, 'options', 'an object with kernelSize', opts);
+  checkOptions(op, opts, ['kernelSize', 'stride', 'padding', 'dilation']);
+  if (opts.kernelSize === undefined) throw new Error(`${op}: options.kernelSize is required, got ${JSON.stringify(opts)}`);
   if (shape.length !== 4) throw new Error(`${op}: input must be [N, C, H, W], got ${fmt(shape)}`);
   const [n, c, h, w] = shape as [number, number, number, number];
   const [kh, kw] = pair(op, 'kernelSize', opts.kernelSize, 1);

@@ -2,6 +2,7 @@ import { getBackend } from '../engine.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
+import { checkInts } from '../check.js';
 import { checkBackend, wrap } from './util.js';
 
 /**
@@ -11,6 +12,8 @@ import { checkBackend, wrap } from './util.js';
  */
 export function slice(x: Tensor, starts: readonly number[], sizes: readonly number[]): Tensor {
   checkBackend('slice', x);
+  checkInts('slice', 'starts', starts);
+  checkInts('slice', 'sizes', sizes);
   const r = x.ndim;
   if (starts.length > r || sizes.length !== starts.length) {
     throw new Error(`slice: starts [${starts.join(',')}] and sizes [${sizes.join(',')}] must have the same length, at most the rank of ${fmt(x.shape)}`);

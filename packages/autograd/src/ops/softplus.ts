@@ -9,6 +9,8 @@ import { neg } from './neg.js';
 import { sub } from './sub.js';
 import { abs, exp, log, relu, sigmoid } from './unary.js';
 import { equal, greater, where } from './where.js';
+import { checkOptions } from '../check.js';
+import { checkBackend } from './util.js';
 
 export interface SoftplusOptions {
   /** β in (1/β)·log(1 + e^(βx)); default 1. */
@@ -25,6 +27,8 @@ export interface SoftplusOptions {
  * @example softplus(x, { beta: 2 })
  */
 export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
+  checkBackend('softplus', x);
+  checkOptions('softplus', opts, ['beta', 'threshold']);
   const beta = opts.beta ?? 1;
   const threshold = opts.threshold ?? 20;
   if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new Error(`softplus: beta must be a positive finite number, got ${String(beta)}`);

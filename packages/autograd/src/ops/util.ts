@@ -3,6 +3,9 @@ import { getBackend } from '../engine.js';
 import { fmt, shapesEqual } from '../shape.js';
 import { record, type Vjp } from '../tape.js';
 import { Tensor } from '../tensor.js';
+import { checkShape, describeArg } from '../check.js';
+
+export { describeArg } from '../check.js';
 
 /** A tensor or a plain number (a scalar of shape []). */
 export type TensorLike = Tensor | number;
@@ -46,17 +49,20 @@ export function checkBackend(op: string, ...xs: Tensor[]): void {
   }
 }
 
-/** A short description of a bad argument for error messages: `undefined`, `string "x"`, `array [1, 2]`. */
-export function describeArg(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (v instanceof Tensor) return `Tensor(${fmt(v.shape)})`;
-  if (Array.isArray(v)) return `array [${v.slice(0, 8).map((x) => (typeof x === 'number' ? String(x) : typeof x)).join(', ')}${v.length > 8 ? ', ...' : ''}]`;
-  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
-  if (typeof v === 'object') {
-    const name = (v as object).constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return `${typeof v} ${String(v)}`;
+/**
+ * Checks that x is a live Tensor, naming the op otherwise, without requiring the active backend
+ * (views such as reshape work on any backend's tensor).
+ */
+export function checkTensor(op: string, x: unknown, arg = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor, got ${describeArg(x)}`);
+  if (x.isDisposed) throw new Error(`${op}: ${arg} ${fmt(x.shape)} was used after dispose()`);
+}
+
+/** Checks an optional tensor argument (absent when null or undefined), naming it. */
+export function checkOptionalTensor(op: string, arg: string, t: unknown): void {
+  if (t === undefined || t === null) return;
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor or null, got ${describeArg(t)}`);
+  checkBackend(op, t);
 }
 
 /** Forward of a unary primitive, recorded with its vjp (saved: [x, out]). */
@@ -72,6 +78,12 @@ export function unaryOp(op: string, x: Tensor, kernel: (b: Backend, s: Storage) 
  * nothing needs summing).
  */
 export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  checkTensor('unbroadcast', g, 'g');
+  checkShape('unbroadcast', 'shape', shape);
+  const lead0 = g.shape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) {
+    if (lead0 < 0 || (shape[i] !== 1 && shape[i] !== g.shape[lead0 + i])) throw new Error(`unbroadcast: gradient ${fmt(g.shape)} cannot be summed to shape ${fmt(shape)} (it is not a broadcast of it)`);
+  }
   if (shapesEqual(g.shape, shape)) return g.share();
   const lead = g.shape.length - shape.length;
   const axes: number[] = [];
@@ -86,7 +98,7 @@ export function unbroadcast(g: Tensor, shape: Shape): Tensor {
 
 /** Normalises `number | [h, w]` arguments of conv and pooling. */
 export function pair(op: string, name: string, v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
-  const r: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!r.every((x) => Number.isInteger(x))) throw new Error(`${op}: ${name} must be an integer or a pair of integers, got ${JSON.stringify(v)}`);
+  const r: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? [v[0], v[1]] : [NaN, NaN];
+  if (!r.every((x) => Number.isInteger(x))) throw new Error(`${op}: ${name} must be an integer or a pair of integers, got ${Array.isArray(v) || typeof v === 'number' ? JSON.stringify(v) : describeArg(v)}`);
   return r;
 }

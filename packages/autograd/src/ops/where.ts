@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { broadcastBinary } from './binary.js';
 import { mul } from './mul.js';
+import { checkNumber } from '../check.js';
 import { checkBackend, type TensorLike, unbroadcast, withTensors, wrap } from './util.js';
 
 /** 1 where a > b, else 0 (not differentiable). */
@@ -34,6 +35,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 
 /** Clamps x to [min, max] (either may be omitted); the gradient is 0 where x was clamped. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  checkBackend('clamp', x);
+  if (min !== undefined) checkNumber('clamp', 'min', min, (v) => !Number.isNaN(v), 'a number or undefined');
+  if (max !== undefined) checkNumber('clamp', 'max', max, (v) => !Number.isNaN(v), 'a number or undefined');
   return tidy(() => {
     let y = x;
     if (min !== undefined) y = where(greater(min, y), min, y);

@@ -6,6 +6,7 @@ import { poolGeometry } from '../ops/pool2d.js';
 import { Generator } from '../random.js';
 import { broadcastShapes, fmt, sizeOf } from '../shape.js';
 import { expectClose } from './expect-close.js';
+import { checkFunction, fail } from '../check.js';
 
 /** Float32 tolerance for a result accumulated over `terms` products. */
 function tol(terms: number): { rtol: number; atol: number } {
@@ -48,6 +49,8 @@ export const CONV_CASES: ReadonlyArray<{ x: Shape; w: Shape; s?: number | [numbe
  * @example describeBackend('wasm', createWasmBackend);
  */
 export function describeBackend(name: string, makeBackend: () => Backend | Promise<Backend>): void {
+  if (typeof name !== 'string') fail('describeBackend', 'name', 'a string', name);
+  checkFunction('describeBackend', 'makeBackend', makeBackend);
   describe(`backend conformance: ${name}`, () => {
     const ref = createRefBackend();
     let raw: Backend;

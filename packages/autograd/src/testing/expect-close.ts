@@ -1,5 +1,6 @@
 import { fmt } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkNumber, checkOptions, fail } from '../check.js';
 
 export interface CloseOptions {
   rtol?: number;
@@ -13,6 +14,12 @@ export interface CloseOptions {
  * The message names the first bad index and the largest error.
  */
 export function expectClose(actual: Tensor | ArrayLike<number>, expected: Tensor | ArrayLike<number>, opts: CloseOptions = {}): void {
+  for (const [arg, v] of [['actual', actual], ['expected', expected]] as const) {
+    if (!(v instanceof Tensor) && !Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) fail('expectClose', arg, 'a Tensor, an array or a typed array', v);
+  }
+  checkOptions('expectClose', opts, ['rtol', 'atol', 'label']);
+  for (const k of ['rtol', 'atol'] as const) if (opts[k] !== undefined) checkNumber('expectClose', k, opts[k], (v) => v >= 0, 'a non-negative number');
+  if (opts.label !== undefined && typeof opts.label !== 'string') fail('expectClose', 'label', 'a string', opts.label);
   const rtol = opts.rtol ?? 1e-5;
   const atol = opts.atol ?? 1e-6;
   const label = opts.label ? `${opts.label}: ` : '';

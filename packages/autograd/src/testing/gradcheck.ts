@@ -5,6 +5,7 @@ import { tensor } from '../creation.js';
 import { Generator } from '../random.js';
 import { fmt, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { checkFunction, checkInt, checkNumber, checkOptions, fail, isShape } from '../check.js';
 
 /** An input of the function under test: a shape (random normal data) or explicit data. */
 export type GradInput = readonly number[] | { shape: readonly number[]; data?: ArrayLike<number>; requiresGrad?: boolean };
@@ -41,6 +42,19 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * @example gradcheck('relu', (x) => relu(x), [[2, 3]]);
  */
 export function gradcheck(name: string, fn: (...xs: Tensor[]) => Tensor, inputs: readonly GradInput[], opts: GradcheckOptions = {}): void {
+  if (typeof name !== 'string') fail('gradcheck', 'name', 'a string', name);
+  checkFunction('gradcheck', 'fn', fn);
+  if (!Array.isArray(inputs as unknown)) fail('gradcheck', 'inputs', 'an array of shapes or {shape, data, requiresGrad}', inputs);
+  inputs.forEach((inp, i) => {
+    const shape = Array.isArray(inp) ? inp : (inp as { shape?: unknown } | null)?.shape;
+    if (!isShape(shape)) fail('gradcheck', `inputs[${i}]`, 'a shape or {shape, data, requiresGrad}', inp);
+    if (!Array.isArray(inp)) checkOptions('gradcheck', inp, ['shape', 'data', 'requiresGrad'], `inputs[${i}]`);
+  });
+  checkOptions('gradcheck', opts, ['eps', 'atol', 'rtol', 'jacobian', 'directions', 'seed']);
+  for (const k of ['eps', 'atol', 'rtol'] as const) if (opts[k] !== undefined) checkNumber('gradcheck', k, opts[k], (v) => v >= 0 && Number.isFinite(v), 'a non-negative finite number');
+  if (opts.directions !== undefined) checkInt('gradcheck', 'directions', opts.directions, 0);
+  if (opts.seed !== undefined) checkNumber('gradcheck', 'seed', opts.seed);
+  if (opts.jacobian !== undefined && typeof opts.jacobian !== 'boolean' && opts.jacobian !== 'auto') fail('gradcheck', 'jacobian', "true, false or 'auto'", opts.jacobian);
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-6;
   const rtol = opts.rtol ?? 1e-4;

@@ -1,4 +1,5 @@
 import { describe, it } from 'vitest';
+import { describeArg } from '../check.js';
 
 /**
  * A test's prerequisite (data files, a browser, a built page): `missing` says what is absent, or is
@@ -18,6 +19,9 @@ function inCi(): boolean {
 }
 
 export function requires(missing: string | null | undefined): Requirement {
+  if (missing !== null && missing !== undefined && typeof missing !== 'string') {
+    throw new TypeError(`requires: missing must be a string saying what is absent, or null/undefined, got ${describeArg(missing)}`);
+  }
   const why = missing || null;
   const fail = (name: string) => () => {
     throw new Error(`${name}: cannot run under CI=true: ${why}`);

@@ -74,3 +74,84 @@ export function accumulateDots(vPtr: usize, zPtr: usize, outPtr: usize, c: i32, 
   }
 }
 
+
+/** acc with `tail` added to lane 0 (the scalar tail of a dot product kept in lane partials). */
+// @ts-ignore: decorator
+@inline function addLane0(acc: v128, tail: f32): v128 {
+  return f32x4.replace_lane(acc, 0, f32x4.extract_lane(acc, 0) + tail);
+}
+
+/** out += acc at outPtr (one f32x4 of lane partials). */
+// @ts-ignore: decorator
+@inline function addTo(outPtr: usize, acc: v128): void {
+  v128.store(outPtr, f32x4.add(v128.load(outPtr), acc));
+}
+
+/**
+ * Lanes[c][o] += the four lane partials of Σ_t v[c][t] · z[o][t] (rows of T floats, T apart; Lanes is
+ * [C][O] f32x4, 16 bytes per pair): accumulateDots without the reduction across lanes, for callers
+ * that sum many short rows into the same pairs (the Winograd weight gradient, one call per block
+ * and position) and reduce once at the end (reduceDotLanes). The 8 cross-lane sums per 4 × 2 pairs
+ * and call were a fifth of the work at T = 144 (the case-study conv2 block). The scalar tail
+ * (T not a multiple of 4) goes into lane 0.
+ */
+export function accumulateDotLanes(vPtr: usize, zPtr: usize, lanesPtr: usize, c: i32, o: i32, t: i32): void {
+  const rowBytes = <usize>t << 2;
+  const t4 = t & ~3;
+  const c4 = c & ~3, o2 = o & ~1;
+  const ob = <usize>o << 4;
+  for (let ci = 0; ci < c4; ci += 4) {
+    const v0 = vPtr + <usize>ci * rowBytes;
+    for (let oj = 0; oj < o2; oj += 2) {
+      const z0 = zPtr + <usize>oj * rowBytes;
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      for (let i = 0; i < t4; i += 4) {
+        const off = <usize>i << 2;
+        const vz0 = v128.load(z0 + off), vz1 = v128.load(z0 + rowBytes + off);
+        const vv0 = v128.load(v0 + off);
+        a00 = f32x4.add(a00, f32x4.mul(vv0, vz0)); a01 = f32x4.add(a01, f32x4.mul(vv0, vz1));
+        const vv1 = v128.load(v0 + rowBytes + off);
+        a10 = f32x4.add(a10, f32x4.mul(vv1, vz0)); a11 = f32x4.add(a11, f32x4.mul(vv1, vz1));
+        const vv2 = v128.load(v0 + 2 * rowBytes + off);
+        a20 = f32x4.add(a20, f32x4.mul(vv2, vz0)); a21 = f32x4.add(a21, f32x4.mul(vv2, vz1));
+        const vv3 = v128.load(v0 + 3 * rowBytes + off);
+        a30 = f32x4.add(a30, f32x4.mul(vv3, vz0)); a31 = f32x4.add(a31, f32x4.mul(vv3, vz1));
+      }
+      if (t4 < t) {
+        let s00: f32 = 0, s01: f32 = 0, s10: f32 = 0, s11: f32 = 0, s20: f32 = 0, s21: f32 = 0, s30: f32 = 0, s31: f32 = 0;
+        for (let i = t4; i < t; i++) {
+          const off = <usize>i << 2;
+          const zv0 = load<f32>(z0 + off), zv1 = load<f32>(z0 + rowBytes + off);
+          const x0 = load<f32>(v0 + off), x1 = load<f32>(v0 + rowBytes + off);
+          const x2 = load<f32>(v0 + 2 * rowBytes + off), x3 = load<f32>(v0 + 3 * rowBytes + off);
+          s00 += x0 * zv0; s01 += x0 * zv1; s10 += x1 * zv0; s11 += x1 * zv1;
+          s20 += x2 * zv0; s21 += x2 * zv1; s30 += x3 * zv0; s31 += x3 * zv1;
+        }
+        a00 = addLane0(a00, s00); a01 = addLane0(a01, s01); a10 = addLane0(a10, s10); a11 = addLane0(a11, s11);
+        a20 = addLane0(a20, s20); a21 = addLane0(a21, s21); a30 = addLane0(a30, s30); a31 = addLane0(a31, s31);
+      }
+      const out = lanesPtr + (<usize>(ci * o + oj) << 4);
+      addTo(out, a00); addTo(out + 16, a01);
+      addTo(out + ob, a10); addTo(out + ob + 16, a11);
+      addTo(out + 2 * ob, a20); addTo(out + 2 * ob + 16, a21);
+      addTo(out + 3 * ob, a30); addTo(out + 3 * ob + 16, a31);
+    }
+  }
+  // Rows of v past the last group of 4, or rows of z past the last pair: one dot product each.
+  for (let ci = 0; ci < c; ci++) {
+    for (let oj = ci < c4 ? o2 : 0; oj < o; oj++) {
+      const a = vPtr + <usize>ci * rowBytes, b = zPtr + <usize>oj * rowBytes;
+      let vacc = f32x4.splat(0);
+      for (let i = 0; i < t4; i += 4) vacc = f32x4.add(vacc, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+      let tail: f32 = 0;
+      for (let i = t4; i < t; i++) tail += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
+      addTo(lanesPtr + (<usize>(ci * o + oj) << 4), addLane0(vacc, tail));
+    }
+  }
+}
+
+/** dst[i] = Σ of the four lanes of src[i] for i in [0, count) (src: f32x4 each, from accumulateDotLanes). */
+export function reduceDotLanes(srcPtr: usize, dstPtr: usize, count: i32): void {
+  for (let i = 0; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), hsum(v128.load(srcPtr + (<usize>i << 4))));
+}

@@ -20,7 +20,7 @@
 // Pointers are byte addresses; sizes in elements.
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
 import { madd } from '../gemm/madd';
-import { accumulateDots } from './dots';
+import { accumulateDotLanes, reduceDotLanes } from './dots';
 
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
 const SLACK: i32 = 64;
@@ -130,7 +130,7 @@ export function winogradBlockTiles(c: i32, o: i32): i32 {
 export function winogradForwardScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
   const c = geom(geomPtr, G_C);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
-  return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + mBufBytes(o, tb) + 16 * packUBytes(o, c) + 64;
+  return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + mBufBytes(o, tb) + 16 * packUBytes(o, c);
 }
 
 /** Scratch bytes winogradConv2dBackwardWeight needs (per thread). */
@@ -138,7 +138,7 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, block
   const c = geom(geomPtr, G_C);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
   return stripBytes(c, bth, btw) + dyStripBytes(o, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) +
-    align16(16 * c * o * 4) + 64;
+    align16(16 * c * o * 4) + 16 * c * o * 16 + 64;
 }
 
 /** Zeroes `bytes` (a multiple of 16) at ptr. */
@@ -159,7 +159,10 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, block
 /** Sets `count` floats at dst to 0. */
 // @ts-ignore: decorator
 @inline function zeroRow(dstPtr: usize, count: i32): void {
-  for (let i = 0; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), 0);
+  const vzero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(dstPtr + (<usize>i << 2), vzero);
+  for (; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), 0);
 }
 
 // Note [winograd direct reads]: a transform reads the rows and columns of a block's window only
@@ -180,10 +183,24 @@ export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, block
  * The window of `planes` planes [rows, cols] starting at (row0, col0), which may lie partly or
  * wholly outside the plane, into a strip [planes][planeRows][stripC]: `winRows` rows of `stripC`
  * floats each, zero outside the plane. This is the zero padding (row0, col0 < 0) and the ragged
- * edge of one block.
+ * edge of one block. With `zeroPad` false the zeros are not written again: which floats of the
+ * strip are copied and which are zero depends only on (row0, col0, winRows) for given planes, so a
+ * strip that last took a window of the same (row0, col0, winRows) already holds them
+ * (windowKey; with whole-image blocks, every image of a call after the first).
  */
+/**
+ * (row0, col0, winRows) of a window in one number, for copyWindow's `zeroPad` (a kernel call starts
+ * with NO_WINDOW: the strip's scratch may hold anything).
+ */
+// @ts-ignore: decorator
+@inline function windowKey(row0: i32, col0: i32, winRows: i32): i64 {
+  return ((<i64>row0 & 0xfffff) << 40) | ((<i64>col0 & 0xfffff) << 20) | (<i64>winRows & 0xfffff);
+}
+const NO_WINDOW: i64 = -1;
+
 function copyWindow(
   srcPtr: usize, dstPtr: usize, planes: i32, rows: i32, cols: i32, row0: i32, col0: i32, winRows: i32, planeRows: i32, stripC: i32,
+  zeroPad: bool,
 ): void {
   const j0 = min(stripC, max(0, -col0)), j1 = max(j0, min(stripC, cols - col0));
   for (let p = 0; p < planes; p++) {
@@ -193,15 +210,16 @@ function copyWindow(
       const d = dst + (<usize>(r * stripC) << 2);
       const iy = row0 + r;
       if (iy < 0 || iy >= rows) {
-        zeroRow(d, stripC);
+        if (zeroPad) zeroRow(d, stripC);
         continue;
       }
-      zeroRow(d, j0);
+      if (zeroPad) zeroRow(d, j0);
       copyRow(d + (<usize>j0 << 2), src + (<usize>(iy * cols + col0 + j0) << 2), j1 - j0);
-      zeroRow(d + (<usize>j1 << 2), stripC - j1);
+      if (zeroPad) zeroRow(d + (<usize>j1 << 2), stripC - j1);
     }
   }
 }
+
 
 /**
  * V[pos][c][t] = (B^T d_t B)[pos] for the th × tw tiles of a block, from its padded strip (C planes
@@ -259,6 +277,24 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
   }
 }
 
+/** The first `cols` (1..7) floats of [lo hi] at ptr, by lane stores (no round trip through memory). */
+// @ts-ignore: decorator
+@inline function storeCols(ptr: usize, lo: v128, hi: v128, cols: i32): void {
+  let v = lo;
+  if (cols >= 4) {
+    v128.store(ptr, lo);
+    ptr += 16;
+    cols -= 4;
+    v = hi;
+  }
+  if (cols >= 2) {
+    v128.store64_lane(ptr, v, 0);
+    if (cols == 3) v128.store32_lane(ptr, v, 2, 8);
+  } else if (cols == 1) {
+    v128.store32_lane(ptr, v, 0);
+  }
+}
+
 /**
  * y[o] = A^T M_t A (+ bias[o]) (then ReLU when `relu`: Note [fused conv epilogue]) for the th × tw
  * tiles of a block whose first output element is (oy0, ox0), stored into the 2×2 output tiles
@@ -266,7 +302,7 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
  * [0 1 −1 −1].
  */
 function outputTransform(
-  mPtr: usize, yPtr: usize, biasPtr: usize, relu: bool, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32, tmpPtr: usize,
+  mPtr: usize, yPtr: usize, biasPtr: usize, relu: bool, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32,
 ): void {
   const vzero = f32x4.splat(0);
   // M is [16][round4(O)][round8(t)] (Note [winograd gemm tile])
@@ -311,12 +347,8 @@ function outputTransform(
           v128.store(row0, r0lo); v128.store(row0, r0hi, 16);
           if (hasRow1) { v128.store(row0 + rowBytes, r1lo); v128.store(row0 + rowBytes, r1hi, 16); }
         } else {
-          v128.store(tmpPtr, r0lo); v128.store(tmpPtr, r0hi, 16);
-          v128.store(tmpPtr, r1lo, 32); v128.store(tmpPtr, r1hi, 48);
-          for (let j = 0; j < cols; j++) {
-            store<f32>(row0 + (<usize>j << 2), load<f32>(tmpPtr + (<usize>j << 2)));
-            if (hasRow1) store<f32>(row0 + rowBytes + (<usize>j << 2), load<f32>(tmpPtr + 32 + (<usize>j << 2)));
-          }
+          storeCols(row0, r0lo, r0hi, cols);
+          if (hasRow1) storeCols(row0 + rowBytes, r1lo, r1hi, cols);
         }
       }
     }
@@ -434,8 +466,8 @@ export function winogradConv2d(
   const vPtr = stripPtr + <usize>stripBytes(c, bth, btw);
   const mPtr = vPtr + <usize>tileBufBytes(c, tb);
   const packPtr = mPtr + <usize>mBufBytes(o, tb);
-  const tmpPtr = packPtr + <usize>(16 * packUBytes(o, c));
   transformWeights(wPtr, packPtr, o, c);
+  let stripKey = NO_WINDOW;
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
     const yImage = yPtr + <usize>n * (<usize>(o * oh * ow) << 2);
@@ -449,11 +481,13 @@ export function winogradConv2d(
           // Note [winograd direct reads]
           inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
         } else {
-          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc);
+          const key = windowKey(row0, col0, 2 * bh + 2);
+          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
+          stripKey = key;
           inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
         }
         gemmTiles(packPtr, vPtr, vPosBytes, mPtr, o, c, t);
-        outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, tmpPtr);
+        outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow);
       }
     }
   }
@@ -518,8 +552,11 @@ export function winogradConv2dBackwardWeight(
   const vPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
   const zPtr = vPtr + <usize>tileBufBytes(c, tb);
   const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
-  const tmpPtr = dutPtr + <usize>align16(16 * c * o * 4);
-  zero(dutPtr, 16 * c * o * 4);
+  const lanesPtr = dutPtr + <usize>align16(16 * c * o * 4);
+  const tmpPtr = lanesPtr + <usize>(16 * c * o * 16);
+  // dUᵀ's lane partials [16][C][O] f32x4 over every block and image, reduced across lanes once at the end
+  zero(lanesPtr, 16 * c * o * 16);
+  let stripKey = NO_WINDOW, dyStripKey = NO_WINDOW;
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
     const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
@@ -533,22 +570,27 @@ export function winogradConv2dBackwardWeight(
         if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
           inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
         } else {
-          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc);
+          const key = windowKey(row0, col0, 2 * bh + 2);
+          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
+          stripKey = key;
           inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
         }
         if (windowInside(2 * ty0, 2 * tx0, 2 * bh, 2 * round4(bw), oh, ow)) {
           dyTransform(dyImage + (<usize>(2 * ty0 * ow + 2 * tx0) << 2), zPtr, zPosBytes, o, bh, bw, oh, ow);
         } else {
-          copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc);
+          const key = windowKey(2 * ty0, 2 * tx0, 2 * bh);
+          copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc, key != dyStripKey);
+          dyStripKey = key;
           dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
         }
         for (let pos = 0; pos < 16; pos++) {
           // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
-          accumulateDots(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
+          accumulateDotLanes(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
         }
       }
     }
   }
+  reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
   // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]
   const posStride = <usize>(c * o) << 2;
   for (let oc = 0; oc < o; oc++) {
