@@ -6,19 +6,22 @@
  * difference is the JavaScript side: the tape, tensor bookkeeping, the loader. Not a benchmark
  * (the wrappers add a little per call); a map of what to speed up.
  *
- *   node dist/profile.js [cnn|fnn] [--threads N] [--steps N]
+ *   node dist/profile.js [cnn|fnn] [--threads N] [--steps N] [--fusion on|off]
+ *
+ * `--fusion off` profiles the unfused layers (Note [layer fusion] in @tapegrad/nn; the same as
+ * TAPEGRAD_FUSION=0). A speed claim comes from the fusion suite's alternating turns instead.
  */
 import { parseArgs } from 'node:util';
 import { manualSeed, setBackend } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
-import { Adam, ArrayDataset, DataLoader, fit } from '@tapegrad/nn';
+import { Adam, ArrayDataset, DataLoader, fit, setFusion } from '@tapegrad/nn';
 import { BATCH_SIZE, benchData } from './data.js';
 import { buildModel, type ModelKind } from './models.js';
 import { renderTable } from '@tapegrad/term';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { threads: { type: 'string', default: '1' }, steps: { type: 'string', default: '40' } },
+  options: { threads: { type: 'string', default: '1' }, steps: { type: 'string', default: '40' }, fusion: { type: 'string', default: 'on' } },
 });
 const kind = (positionals[0] ?? 'cnn') as ModelKind;
 const threads = Number(values.threads);
@@ -26,6 +29,8 @@ const steps = Number(values.steps);
 if (kind !== 'cnn' && kind !== 'fnn') throw new Error(`profile: model must be cnn or fnn, got ${kind}`);
 if (!Number.isInteger(threads) || threads < 1) throw new Error(`profile: --threads must be a positive integer, got ${values.threads}`);
 if (!Number.isInteger(steps) || steps < 1) throw new Error(`profile: --steps must be a positive integer, got ${values.steps}`);
+if (values.fusion !== 'on' && values.fusion !== 'off') throw new Error(`profile: --fusion must be on or off, got ${values.fusion}`);
+setFusion(values.fusion === 'on');
 
 const backend = await createWasmBackend({ threads });
 const stats = new Map<string, { ms: number; calls: number }>();
@@ -66,7 +71,7 @@ const stepMs = (performance.now() - t0) / steps;
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 const backendMs = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
 console.log(renderTable(
-  `${kind}, ${threads} thread${threads > 1 ? 's' : ''}: ${stepMs.toFixed(2)} ms per step of ${BATCH_SIZE} (${((stepMs * 60000) / BATCH_SIZE / 1000).toFixed(1)} s per 60 000-image epoch); ` +
+  `${kind}, ${threads} thread${threads > 1 ? 's' : ''}, layer fusion ${values.fusion}: ${stepMs.toFixed(2)} ms per step of ${BATCH_SIZE} (${((stepMs * 60000) / BATCH_SIZE / 1000).toFixed(1)} s per 60 000-image epoch); ` +
     `backend ${backendMs.toFixed(2)} ms, the rest (JS: tape, tensors, loader) ${(stepMs - backendMs).toFixed(2)} ms`,
   ['backend method', 'ms / step', 'share', 'calls / step'],
   rows.map(([name, s]) => [name, (s.ms / steps).toFixed(3), `${((100 * s.ms) / steps / stepMs).toFixed(1)}%`, (s.calls / steps).toFixed(1)]),

@@ -45,10 +45,10 @@ describe('fusion suite table', () => {
     expect(t.split('\n').find((l) => l.startsWith('conv2'))!.trim().split(/\s{2,}/)).toEqual(['conv2 forward + relu', '1', '6.000', '4.800', '1.200', '1.25×']);
     expect(t).not.toContain('median');
   });
-  it('adds the median turns of the train step rows', async () => {
+  it('adds the median turns of the train step rows and the median ratio of their rounds', async () => {
     const { fusionTable } = await import('../src/fusion.js');
-    const t = fusionTable([{ name: 'CNN train step', threads: 2, unfusedMs: 20, fusedMs: 16, unfusedMedianMs: 22, fusedMedianMs: 20 }]);
+    const t = fusionTable([{ name: 'CNN train step', threads: 2, unfusedMs: 20, fusedMs: 16, unfusedMedianMs: 22, fusedMedianMs: 20, medianRatio: 1.12 }]);
     const lines = t.split('\n').filter((l) => l.startsWith('CNN train step')).map((l) => l.trim().split(/\s{2,}/));
-    expect(lines).toEqual([['CNN train step', '2', '20.000', '16.000', '4.000', '1.25×'], ['CNN train step', '2', '22.000', '20.000', '1.10×']]);
+    expect(lines).toEqual([['CNN train step', '2', '20.000', '16.000', '4.000', '1.25×'], ['CNN train step', '2', '22.000', '20.000', '1.12×']]);
   });
 });

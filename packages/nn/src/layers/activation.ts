@@ -1,11 +1,17 @@
 import { elu, gelu, leakyRelu, logSoftmax, softmax, softplus, type Tensor } from '@tapegrad/autograd';
-import { checkInt, checkNumber } from '../check.js';
+import { checkInput, checkInt, checkNumber } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyFloat, pyNumber } from '../module-repr.js';
 
 // Activations with settings (torch.nn.LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax); the
 // plain ones (ReLU, Sigmoid, Tanh) are in simple.ts. Arguments in PyTorch's order and defaults;
 // PyTorch's `inplace` has no counterpart (every op here returns a new tensor).
+
+/** dim must index a dim of x (negative counts from the end). */
+function checkDim(layer: string, x: Tensor, dim: number): void {
+  const n = checkInput(layer, x).ndim;
+  if (dim < -Math.max(n, 1) || dim >= Math.max(n, 1)) throw new RangeError(`${layer}.forward: dim ${dim} is out of range for input [${x.shape.join(',')}]`);
+}
 
 /** x where x > 0, else negativeSlope·x (torch.nn.LeakyReLU). @example new LeakyReLU(0.2) */
 export class LeakyReLU extends Module {
@@ -17,6 +23,7 @@ export class LeakyReLU extends Module {
     checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
+    checkInput('LeakyReLU', x);
     return leakyRelu(x, this.negativeSlope);
   }
   override extraRepr(): string {
@@ -34,6 +41,7 @@ export class GELU extends Module {
     if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   }
   forward(x: Tensor): Tensor {
+    checkInput('GELU', x);
     return gelu(x, { approximate: this.approximate });
   }
   override extraRepr(): string {
@@ -51,6 +59,7 @@ export class ELU extends Module {
     checkNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
+    checkInput('ELU', x);
     return elu(x, this.alpha);
   }
   override extraRepr(): string {
@@ -69,6 +78,7 @@ export class Softplus extends Module {
     checkNumber('Softplus', 'threshold', threshold, (v) => !Number.isNaN(v), 'a number (Infinity for none)');
   }
   forward(x: Tensor): Tensor {
+    checkInput('Softplus', x);
     return softplus(x, { beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
@@ -86,6 +96,7 @@ export class Softmax extends Module {
     checkInt('Softmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {
+    checkDim('Softmax', x, this.dim);
     return softmax(x, this.dim);
   }
   override extraRepr(): string {
@@ -103,6 +114,7 @@ export class LogSoftmax extends Module {
     checkInt('LogSoftmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {
+    checkDim('LogSoftmax', x, this.dim);
     return logSoftmax(x, this.dim);
   }
   override extraRepr(): string {

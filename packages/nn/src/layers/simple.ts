@@ -1,5 +1,5 @@
 import { dropout, dropout2d, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
-import { checkInt, checkNumber } from '../check.js';
+import { checkInput, checkInputShape, checkInt, checkNumber } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyFloat } from '../module-repr.js';
 
@@ -8,6 +8,7 @@ export class ReLU extends Module {
     keepClassName(this, 'ReLU');
   }
   forward(x: Tensor): Tensor {
+    checkInput('ReLU', x);
     return relu(x);
   }
 }
@@ -17,6 +18,7 @@ export class Sigmoid extends Module {
     keepClassName(this, 'Sigmoid');
   }
   forward(x: Tensor): Tensor {
+    checkInput('Sigmoid', x);
     return sigmoid(x);
   }
 }
@@ -26,6 +28,7 @@ export class Tanh extends Module {
     keepClassName(this, 'Tanh');
   }
   forward(x: Tensor): Tensor {
+    checkInput('Tanh', x);
     return tanh(x);
   }
 }
@@ -36,7 +39,7 @@ export class Identity extends Module {
     keepClassName(this, 'Identity');
   }
   forward(x: Tensor): Tensor {
-    return x;
+    return checkInput('Identity', x);
   }
 }
 
@@ -51,6 +54,14 @@ export class Flatten extends Module {
     checkInt('Flatten', 'endDim', endDim, -Infinity);
   }
   forward(x: Tensor): Tensor {
+    const n = checkInput('Flatten', x).ndim;
+    const norm = (d: number) => (d < 0 ? d + n : d);
+    const s = norm(this.startDim);
+    const e = norm(this.endDim);
+    // A 0-d tensor flattens to [1] (torch): any start/end in [-1, 0] is fine there.
+    if (n > 0 ? !(s >= 0 && s < n && e >= 0 && e < n && s <= e) : !(this.startDim >= -1 && this.startDim <= 0 && this.endDim >= -1 && this.endDim <= 0)) {
+      throw new RangeError(`Flatten.forward: startDim ${this.startDim} and endDim ${this.endDim} are out of range for input [${x.shape.join(',')}]`);
+    }
     return flatten(x, this.startDim, this.endDim);
   }
   override extraRepr(): string {
@@ -68,6 +79,7 @@ export class Dropout extends Module {
     checkNumber('Dropout', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
   }
   forward(x: Tensor): Tensor {
+    checkInput('Dropout', x);
     return dropout(x, this.p, this.training);
   }
   override extraRepr(): string {
@@ -89,6 +101,7 @@ export class Dropout2d extends Module {
     checkNumber('Dropout2d', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
   }
   forward(x: Tensor): Tensor {
+    checkInputShape('Dropout2d', x, (sh) => sh.length === 4, '[N, C, H, W]');
     return dropout2d(x, this.p, this.training);
   }
   override extraRepr(): string {

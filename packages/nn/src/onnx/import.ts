@@ -1,3 +1,4 @@
+import { checkBytes, checkString, fail as failArg } from '../check.js';
 import { type Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
 import { DataError } from '../errors.js';
 import { fusionEnabled } from '../fusion.js';
@@ -57,6 +58,8 @@ export class OnnxModel extends Module {
 
   constructor(model: ModelProto, source: string) {
     super();
+    if (typeof model !== 'object' || model === null) failArg('OnnxModel', 'model', 'a decoded ONNX ModelProto (use fromOnnx for bytes)', model);
+    checkString('OnnxModel', 'source', source);
     const fail = (why: string): never => {
       throw new DataError(`${source}: ${why}`);
     };
@@ -211,6 +214,8 @@ function constantValue(attrs: Attrs): Value {
  * @example const model = fromOnnx(bytes); model.forward(x) // [N, 1, 28, 28] -> [N, 10]
  */
 export function fromOnnx(bytes: Uint8Array, source = 'ONNX model'): OnnxModel {
+  checkBytes('fromOnnx', 'bytes', bytes);
+  checkString('fromOnnx', 'source', source);
   let model: ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
