@@ -20,7 +20,9 @@
 import { GEMM_MR as MR, GEMM_NR as NR, GEMM_MR_WIDE, GEMM_WIDE_STEP_BYTES, gemmWideRows } from './gemm/tiles';
 import { packA, packB } from './gemm/pack';
 import { madd } from './gemm/madd';
+import { allFinite, packASkip, skipListsPtr } from './gemm/skip';
 export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm/pack';
+export { gemmSkipPackABytes } from './gemm/skip';
 
 /** C starts as C (beta = 1) instead of 0: accumulation across calls or across the batch. */
 export const GEMM_ACCUMULATE: i32 = 1;
@@ -29,6 +31,12 @@ export const GEMM_RELU: i32 = 2;
 export const GEMM_BIAS_ROW: i32 = 4;
 /** bias[n]: one value per column of C (Linear). */
 export const GEMM_BIAS_COL: i32 = 8;
+/**
+ * Skip the k steps at which every row of a packed A panel is zero (Note [zero-skipping A panels],
+ * gemm/skip.ts): for an A with many exact zeros. Needs packAPtr of gemmSkipPackABytes; applies to
+ * batch 1 with a packed B (else, or when B is not finite, the dense path runs: same result).
+ */
+export const GEMM_SKIP_ZEROS: i32 = 16;
 
 // @ts-ignore: decorator
 @inline function storePartial(ptr: usize, v: v128, count: i32): void {
@@ -161,6 +169,140 @@ function gemm5x8(
 }
 
 /**
+ * gemm4x8 over a compacted panel (Note [zero-skipping A panels], gemm/skip.ts): `count` steps of
+ * Apanel[step][4][4], step s multiplying B row listPtr[s] (bPanelPtr + p·ldbBytes).
+ */
+function gemm4x8Skip(
+  listPtr: usize, aPackPtr: usize, bPanelPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, mr: i32, nr: i32,
+  flags: i32, biasRowPtr: usize, biasColPtr: usize,
+): void {
+  let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0); let vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0); let vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0); let vacc3x4567 = f32x4.splat(0);
+  let aPtr = aPackPtr;
+  let pPtr = listPtr + 4;
+  const aEndPtr = aPackPtr + <usize>load<i32>(listPtr) * (MR << 4);
+  while (aPtr < aEndPtr) {
+    const bPtr = bPanelPtr + <usize>load<i32>(pPtr) * ldbBytes;
+    const vb0123 = v128.load(bPtr);
+    const vb4567 = v128.load(bPtr, 16);
+    const va0 = v128.load(aPtr);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    const va1 = v128.load(aPtr, 16);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    const va2 = v128.load(aPtr, 32);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    const va3 = v128.load(aPtr, 48);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    aPtr += MR << 4;
+    pPtr += 4;
+  }
+  storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, biasRowPtr, biasColPtr);
+  if (mr > 1) storeRow(cPtr + 1 * ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
+  if (mr > 2) storeRow(cPtr + 2 * ldcBytes, vacc2x0123, vacc2x4567, nr, flags, biasRowPtr + 8, biasColPtr);
+  if (mr > 3) storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, biasRowPtr + 12, biasColPtr);
+}
+
+/** gemm5x8 over a compacted 5-row panel, as gemm4x8Skip. */
+function gemm5x8Skip(
+  listPtr: usize, aPackPtr: usize, bPanelPtr: usize, ldbBytes: usize, cPtr: usize, ldcBytes: usize, nr: i32,
+  flags: i32, biasRowPtr: usize, biasColPtr: usize,
+): void {
+  let vacc0x0123 = f32x4.splat(0); let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0); let vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0); let vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0); let vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0); let vacc4x4567 = f32x4.splat(0);
+  let aPtr = aPackPtr;
+  let pPtr = listPtr + 4;
+  const aEndPtr = aPackPtr + <usize>load<i32>(listPtr) * GEMM_WIDE_STEP_BYTES;
+  while (aPtr < aEndPtr) {
+    const bPtr = bPanelPtr + <usize>load<i32>(pPtr) * ldbBytes;
+    const vb0123 = v128.load(bPtr);
+    const vb4567 = v128.load(bPtr, 16);
+    const va0123 = v128.load(aPtr);
+    const va4 = v128.load(aPtr, 16);
+    const va0 = v128.shuffle<f32>(va0123, va0123, 0, 0, 0, 0);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    const va1 = v128.shuffle<f32>(va0123, va0123, 1, 1, 1, 1);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    const va2 = v128.shuffle<f32>(va0123, va0123, 2, 2, 2, 2);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    const va3 = v128.shuffle<f32>(va0123, va0123, 3, 3, 3, 3);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123);
+    vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    aPtr += GEMM_WIDE_STEP_BYTES;
+    pPtr += 4;
+  }
+  storeRow(cPtr, vacc0x0123, vacc0x4567, nr, flags, biasRowPtr, biasColPtr);
+  storeRow(cPtr + 1 * ldcBytes, vacc1x0123, vacc1x4567, nr, flags, biasRowPtr + 4, biasColPtr);
+  storeRow(cPtr + 2 * ldcBytes, vacc2x0123, vacc2x4567, nr, flags, biasRowPtr + 8, biasColPtr);
+  storeRow(cPtr + 3 * ldcBytes, vacc3x0123, vacc3x4567, nr, flags, biasRowPtr + 12, biasColPtr);
+  storeRow(cPtr + 4 * ldcBytes, vacc4x0123, vacc4x4567, nr, flags, biasRowPtr + 16, biasColPtr);
+}
+
+/**
+ * gemmPackedB over panels packed by packASkip (Note [zero-skipping A panels]): C rows
+ * [rowBegin, rowEnd) of one item, B packed by packB.
+ */
+function gemmPackedSkip(
+  packAPtr: usize, packBPtr: usize, cPtr: usize, biasPtr: usize, n: i32, k: i32, flags: i32, rowBegin: i32, rowEnd: i32,
+): void {
+  const ldcBytes = <usize>n << 2;
+  const ldbBytes = <usize>(NR << 2);
+  const panelStepBytes = <usize>k * (NR << 2);
+  const listBytes = (<usize>k + 1) << 2;
+  let listPtr = skipListsPtr(packAPtr, rowEnd - rowBegin, k);
+  let aPanelPtr = packAPtr;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const wideEnd = rowBegin + gemmWideRows(rowEnd - rowBegin);
+    for (let i0 = rowBegin; i0 < wideEnd; i0 += GEMM_MR_WIDE) {
+      let bPanelPtr = packBPtr;
+      // A panel without a zero step is laid out as packA's: the dense tile runs it without the list.
+      const dense = load<i32>(listPtr) == k;
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const c0Ptr = cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2);
+        if (dense) {
+          gemm5x8(k, aPanelPtr, bPanelPtr, ldbBytes, c0Ptr, ldcBytes, min(NR, n - j0), flags, biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2));
+        } else {
+          gemm5x8Skip(listPtr, aPanelPtr, bPanelPtr, ldbBytes, c0Ptr, ldcBytes, min(NR, n - j0), flags, biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2));
+        }
+        bPanelPtr += panelStepBytes;
+      }
+      aPanelPtr += <usize>k * GEMM_WIDE_STEP_BYTES;
+      listPtr += listBytes;
+    }
+    rowBegin = wideEnd;
+  }
+  for (let i0 = rowBegin; i0 < rowEnd; i0 += MR) {
+    const mr = min(MR, rowEnd - i0);
+    let bPanelPtr = packBPtr;
+    const dense = load<i32>(listPtr) == k;
+    for (let j0 = 0; j0 < n; j0 += NR) {
+      const c0Ptr = cPtr + (<usize>i0 * ldcBytes) + (<usize>j0 << 2);
+      if (dense) {
+        gemm4x8(k, aPanelPtr, bPanelPtr, ldbBytes, c0Ptr, ldcBytes, mr, min(NR, n - j0), flags, biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2));
+      } else {
+        gemm4x8Skip(listPtr, aPanelPtr, bPanelPtr, ldbBytes, c0Ptr, ldcBytes, mr, min(NR, n - j0), flags, biasPtr + (<usize>i0 << 2), biasPtr + (<usize>j0 << 2));
+      }
+      bPanelPtr += panelStepBytes;
+    }
+    aPanelPtr += <usize>k * (MR << 4);
+    listPtr += listBytes;
+  }
+}
+
+/**
  * C rows [rowBegin, rowEnd) = packed A panels · B (one batch item). cPtr is C[0, 0] of this item;
  * biasPtr as in `gemm`. B is either packed panels (ldbBytes = NR·4, panelStepBytes = k·NR·4) or
  * op(B) read in place from a row-major [k, n] matrix (ldbBytes = n·4, panelStepBytes = NR·4).
@@ -234,7 +376,8 @@ const DIRECT_B_MAX_ROWS = 32;
  * [0, m) is the single-threaded default). Strides in elements; strideA/strideB 0 broadcast the
  * operand (packed once); strideC 0 with GEMM_ACCUMULATE sums the batch into one C.
  * A is always packed; B when transposed or when C has more than DIRECT_B_MAX_ROWS rows.
- * packAPtr needs gemmPackABytes(rowEnd - rowBegin, k) bytes, packBPtr gemmPackBBytes(n, k).
+ * packAPtr needs gemmPackABytes(rowEnd - rowBegin, k) bytes (gemmSkipPackABytes with
+ * GEMM_SKIP_ZEROS), packBPtr gemmPackBBytes(n, k).
  * biasPtr is bias[m] (GEMM_BIAS_ROW) or bias[n] (GEMM_BIAS_COL), else ignored.
  */
 export function gemm(
@@ -244,11 +387,24 @@ export function gemm(
   packAPtr: usize, packBPtr: usize, rowBegin: i32, rowEnd: i32,
 ): void {
   if (rowEnd <= rowBegin || n <= 0) return;
+  const packedB = transB || rowEnd - rowBegin > DIRECT_B_MAX_ROWS;
+  if ((flags & GEMM_SKIP_ZEROS) != 0 && batch == 1 && packedB) {
+    // B first: skipping zero steps of A is exact only when every B value is finite.
+    packB(bPtr, packBPtr, n, k, transB);
+    if (allFinite(packBPtr, ((n + NR - 1) / NR) * NR * k)) {
+      packASkip(aPtr, packAPtr, m, k, transA, rowBegin, rowEnd);
+      gemmPackedSkip(packAPtr, packBPtr, cPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
+    } else {
+      packA(aPtr, packAPtr, m, k, transA, rowBegin, rowEnd);
+      gemmPackedB(packAPtr, packBPtr, cPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
+    }
+    return;
+  }
   for (let b = 0; b < batch; b++) {
     const bItemPtr = bPtr + <usize>b * (<usize>strideB << 2);
     const cItemPtr = cPtr + <usize>b * (<usize>strideC << 2);
     if (b == 0 || strideA != 0) packA(aPtr + <usize>b * (<usize>strideA << 2), packAPtr, m, k, transA, rowBegin, rowEnd);
-    if (transB || rowEnd - rowBegin > DIRECT_B_MAX_ROWS) {
+    if (packedB) {
       if (b == 0 || strideB != 0) packB(bItemPtr, packBPtr, n, k, transB);
       gemmPackedB(packAPtr, packBPtr, cItemPtr, biasPtr, n, k, flags, rowBegin, rowEnd);
     } else {

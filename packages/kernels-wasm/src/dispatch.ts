@@ -32,6 +32,8 @@ export interface KernelHost {
   readonly dispatch: Dispatch;
   /** Writes a conv geometry block (Note [geometry block]) and returns its address. */
   geometryBlock(g: ConvGeometry): number;
+  /** The f32 at byte address ptr (a look at an operand, as the GEMM's zero sampling takes). */
+  f32At(ptr: number): number;
   /** dst[m, n] = src[n, m]ᵀ (contiguous f32 matrices at byte addresses). */
   transposeInto(srcPtr: number, rows: number, cols: number, dstPtr: number): void;
 }

@@ -31,6 +31,7 @@ export const GEMM_ACCUMULATE = 1;
 export const GEMM_RELU = 2;
 export const GEMM_BIAS_ROW = 4;
 export const GEMM_BIAS_COL = 8;
+export const GEMM_SKIP_ZEROS = 16;
 
 export const UNARY = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8 } as const;
 export type UnaryOp = keyof typeof UNARY;

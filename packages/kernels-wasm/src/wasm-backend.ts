@@ -4,7 +4,7 @@ import type {
 import { SizeClassAllocator, type Block } from './allocator.js';
 import { type ConvOptions, convBackwardInput, convBackwardWeight, convForward } from './conv.js';
 import { Dispatch, type KernelHost } from './dispatch.js';
-import { GEMM_THREADS_MIN_MACS, gemmInto } from './gemm.js';
+import { GEMM_THREADS_MIN_MACS, type GemmOptions, gemmInto } from './gemm.js';
 import {
   BINARY, MAX_PAGES, RED_MAX, RED_SUM, UNARY, canShareMemory, compileKernels, compiledFrom, instantiateKernels,
   type BinaryOp, type KernelExports, type UnaryOp,
@@ -63,6 +63,12 @@ export interface WasmBackendOptions {
    * `threads > 1` (default 2^24; see GEMM_THREADS_MIN_MACS).
    */
   gemmThreadsMinMacs?: number;
+  /**
+   * Tuning: GEMMs skip the multiply-adds of the k steps at which all rows of a packed A panel are
+   * zero (Note [zero-skipping A panels], assembly/gemm/skip.ts; the same result bit for bit, as B
+   * is checked to be finite). Default true; false always runs the dense tiles.
+   */
+  gemmSkipZeros?: boolean;
 }
 
 /** Initial memory: 16 MiB; the allocator grows it in large steps. */
@@ -91,7 +97,7 @@ export class WasmBackend implements Backend, KernelHost {
 
   private constructor(
     readonly kernels: KernelExports, readonly memory: WebAssembly.Memory, pool: WorkerPool | null, private readonly conv: ConvOptions,
-    private readonly gemmThreadsMinMacs: number,
+    private readonly gemmOptions: GemmOptions,
   ) {
     this.heapF32 = new Float32Array(memory.buffer);
     this.heapI32 = new Int32Array(memory.buffer);
@@ -121,7 +127,8 @@ export class WasmBackend implements Backend, KernelHost {
       throw new Error(`wasm backend: winogradBlockTiles must be a non-negative integer (0: the default), got ${options.winogradBlockTiles}`);
     }
     const conv: ConvOptions = { winograd: options.winograd ?? true, winogradBlockTiles: blockTiles };
-    const backend = new WasmBackend(kernels, memory, pool, conv, options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS);
+    const gemm: GemmOptions = { threadsMinMacs: options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS, skipZeros: options.gemmSkipZeros ?? true };
+    const backend = new WasmBackend(kernels, memory, pool, conv, gemm);
     backend.build = compiledFrom(module)?.pathname.split('/').pop() ?? 'unknown';
     return backend;
   }
@@ -153,6 +160,10 @@ export class WasmBackend implements Backend, KernelHost {
   }
 
   /** Views over memory.buffer must be re-created after memory.grow. */
+  f32At(ptr: number): number {
+    return this.heapF32[ptr >> 2]!;
+  }
+
   private refreshViews(): void {
     this.heapF32 = new Float32Array(this.memory.buffer);
     this.heapI32 = new Int32Array(this.memory.buffer);
@@ -429,7 +440,7 @@ export class WasmBackend implements Backend, KernelHost {
   /** gemm into a caller-owned output `out` ([batch, m, n]); what `gemm` and the benchmarks use. */
   gemmInto(out: Storage, a: Storage, b: Storage, p: GemmParams): void {
     const addresses = { a: this.ptr(a), b: this.ptr(b), out: this.ptr(out), bias: p.bias !== undefined ? this.ptr(p.bias) : 0 };
-    gemmInto(this, addresses, p, this.gemmThreadsMinMacs);
+    gemmInto(this, addresses, p, this.gemmOptions);
   }
 
   gemm(a: Storage, b: Storage, p: GemmParams): Storage {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Dispatch } from '../src/dispatch.js';
 import {
-  BINARY, GEMM_ACCUMULATE, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, RED_MAX, RED_SUM, UNARY,
+  BINARY, GEMM_ACCUMULATE, GEMM_BIAS_COL, GEMM_BIAS_ROW, GEMM_RELU, GEMM_SKIP_ZEROS, RED_MAX, RED_SUM, UNARY,
   compileKernels, instantiateKernels, relaxedSimdSupported, type KernelExports,
 } from '../src/kernels.js';
 import { POOL_KERNELS } from '../src/worker-pool.js';
@@ -78,7 +78,7 @@ async function assemblyConstants(path: string, prefix: string): Promise<Record<s
 
 describe('op codes and flags in src/kernels.ts match assembly/', () => {
   it('GEMM flags (assembly/gemm.ts)', async () => {
-    expect(await assemblyConstants('assembly/gemm.ts', 'GEMM_')).toEqual({ GEMM_ACCUMULATE, GEMM_RELU, GEMM_BIAS_ROW, GEMM_BIAS_COL });
+    expect(await assemblyConstants('assembly/gemm.ts', 'GEMM_')).toEqual({ GEMM_ACCUMULATE, GEMM_RELU, GEMM_BIAS_ROW, GEMM_BIAS_COL, GEMM_SKIP_ZEROS });
   });
 
   it('unary and binary op codes (assembly/elementwise.ts)', async () => {

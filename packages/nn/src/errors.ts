@@ -1,3 +1,5 @@
+import { fail } from './check.js';
+
 /**
  * An expected failure caused by data or files outside the program: a missing dataset, a
  * truncated IDX file, a malformed safetensors header. A CLI catches `DataError` and prints only
@@ -21,6 +23,8 @@ export class DataError extends Error {
  * decoding) do not know which file they came from.
  */
 export function namingFile<T>(path: string, fn: () => T): T {
+  if (typeof path !== 'string') fail('namingFile', 'path', 'a string', path);
+  if (typeof fn !== 'function') fail('namingFile', 'fn', 'a function', fn);
   try {
     return fn();
   } catch (e) {

@@ -1,3 +1,5 @@
+import { checkFunction, describeValue } from './check.js';
+
 /**
  * Note [layer fusion]: where a model's layers form a pattern that one fused op computes, the
  * layers run that op instead, with no change to the model's code, parameters or files.
@@ -53,6 +55,8 @@ export function setFusion(on: boolean): void {
  * @example const y = withFusion(false, () => model.forward(x)) // the unfused forward
  */
 export function withFusion<T>(on: boolean, fn: () => T): T {
+  if (typeof on !== 'boolean') throw new TypeError(`withFusion: on must be a boolean, got ${describeValue(on)}`);
+  checkFunction('withFusion', 'fn', fn);
   const prev = fusionEnabled();
   setFusion(on);
   try {

@@ -1,4 +1,5 @@
-import { abs, add, crossEntropy, mseLoss, mul, sum, type Tensor, tidy } from '@tapegrad/autograd';
+import { abs, add, crossEntropy, mseLoss, mul, sum, Tensor, tidy, zeros } from '@tapegrad/autograd';
+import { checkNumber, fail } from './check.js';
 
 export { crossEntropy, mseLoss };
 
@@ -8,6 +9,7 @@ export { crossEntropy, mseLoss };
  * @example const loss = add(crossEntropy(logits, y), l1Penalty(model.parameters(), 1e-5));
  */
 export function l1Penalty(params: readonly Tensor[], lambda: number): Tensor {
+  if (checkPenalty('l1Penalty', params, lambda)) return zeros([]);
   return tidy(() => mul(params.map((p) => sum(abs(p))).reduce((a, b) => add(a, b)), lambda));
 }
 
@@ -16,5 +18,16 @@ export function l1Penalty(params: readonly Tensor[], lambda: number): Tensor {
  * in SGD and Adam, so either route gives the same update.
  */
 export function l2Penalty(params: readonly Tensor[], lambda: number): Tensor {
+  if (checkPenalty('l2Penalty', params, lambda)) return zeros([]);
   return tidy(() => mul(params.map((p) => sum(mul(p, p))).reduce((a, b) => add(a, b)), lambda / 2));
+}
+
+/** Checks a penalty's arguments; true when there are no parameters (the penalty is 0, as a sum over none). */
+function checkPenalty(fn: string, params: unknown, lambda: unknown): boolean {
+  if (!Array.isArray(params)) fail(fn, 'params', 'an array of Tensors', params);
+  (params as unknown[]).forEach((p, i) => {
+    if (!(p instanceof Tensor)) fail(fn, `params[${i}]`, 'a Tensor', p);
+  });
+  checkNumber(fn, 'lambda', lambda);
+  return (params as unknown[]).length === 0;
 }

@@ -1,5 +1,5 @@
 import { Tensor, formatShape, noGrad, shapesEqual, getBackend } from '@tapegrad/autograd';
-import { describeValue } from './check.js';
+import { checkBool, checkOptions, checkString, describeValue, fail } from './check.js';
 import { isParameter, markParameter } from './parameter.js';
 import { moduleRepr } from './module-repr.js';
 
@@ -191,6 +191,7 @@ export abstract class Module {
    * twice is listed once (torch's memo).
    */
   namedModules(prefix = ''): Array<[string, Module]> {
+    checkString('namedModules', 'prefix', prefix);
     const out: Array<[string, Module]> = [];
     const seen = new Set<Module>();
     const walk = (m: Module, p: string) => {
@@ -210,6 +211,7 @@ export abstract class Module {
 
   /** A direct or nested submodule by dotted name, e.g. `model.getSubmodule('conv1')`. */
   getSubmodule(path: string): Module {
+    checkString('getSubmodule', 'path', path);
     const found = this.namedModules().find(([n]) => n === path);
     if (!found) throw new Error(`getSubmodule: no submodule named "${path}" (have: ${this.namedModules().map(([n]) => n || '(root)').join(', ')})`);
     return found[1];
@@ -277,9 +279,12 @@ export abstract class Module {
    * anything; throws the same error. Returns the entries as a Map.
    */
   checkStateDict(state: Map<string, StateValue> | Record<string, StateValue>, opts: { strict?: boolean; source?: string } = {}): Map<string, StateValue> {
+    if (!(state instanceof Map) && (typeof state !== 'object' || state === null || Array.isArray(state))) fail('loadStateDict', 'state', 'a Map or an object of tensors by name', state);
+    checkOptions('loadStateDict', opts, ['strict', 'source']);
+    if (opts.source !== undefined) checkString('loadStateDict', 'source', opts.source);
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
-    const strict = opts.strict ?? true;
+    const strict = checkBool('loadStateDict', 'strict', opts.strict ?? true);
     const problems: string[] = [];
     const buffers = new Map(this.bufferEntries().map(([k, , o]) => [k, o]));
     // A buffer with a default (batch norm's num_batches_tracked) may be absent: older files lack it.
@@ -412,6 +417,12 @@ export abstract class Module {
       return Reflect.defineProperty(target, key, desc);
     },
   };
+}
+
+/** Throws unless `v` is a Module: `fit: model must be a Module, got null`. */
+export function checkModule(fn: string, arg: string, v: unknown): Module {
+  if (!(v instanceof Module)) fail(fn, arg, 'a Module', v);
+  return v as Module;
 }
 
 function handle(remove: () => void): RemovableHandle {

@@ -53,9 +53,9 @@ describe('grouped conv layers: init and errors as torch', () => {
     expect(() => new Conv2d(4, 6, 3, { groups: 4 })).toThrow(/^Conv2d: outChannels \(6\) must be divisible by groups \(4\)$/);
     expect(() => new Conv1d(5, 10, 3, { groups: 2 })).toThrow(/^Conv1d: inChannels \(5\) must be divisible by groups \(2\)$/);
   });
-  it('a grouped layer fed the wrong channel count names conv2d, groups and the shapes', () => {
+  it('a grouped layer fed the wrong channel count names the layer, inChannels, groups and the shape', () => {
     expect(() => new Conv2d(4, 8, 3, { groups: 2 }).forward(tensor(new Array(2 * 6 * 5 * 5).fill(0), [2, 6, 5, 5]))).toThrow(
-      /^conv2d: input has 6 channels but weight expects 2 per group × groups=2 = 4 \(x=\[2,6,5,5\], w=\[8,2,3,3\]\)$/,
+      /^Conv2d.forward: expected input \[N, 4, H, W\] \(inChannels 4, groups 2\), got \[2,6,5,5\]$/,
     );
   });
 });

@@ -121,7 +121,7 @@ describe('new layers: argument errors name the layer, the argument and the value
     [() => new AdaptiveAvgPool2d(0), /AdaptiveAvgPool2d: outputSize must be a positive integer or a pair \[OH, OW\] of positive integers or null, got number 0/],
     [() => new AdaptiveAvgPool2d([2] as unknown as [number, number]), /AdaptiveAvgPool2d: outputSize must be .*got array \[2\]/],
     [() => new Dropout2d(1.5), /Dropout2d: p must be a probability in \[0, 1\], got number 1.5/],
-    [() => new Dropout2d().forward(ones([2, 3, 4])), /dropout2d: input must be \[N, C, H, W\], got \[2,3,4\]/],
+    [() => new Dropout2d().forward(ones([2, 3, 4])), /Dropout2d.forward: expected input \[N, C, H, W\], got \[2,3,4\]/],
   ];
   it.each(cases.map(([f, re]) => [String(re), f, re] as const))('%s', (_, f, re) => {
     expect(f).toThrow(re);

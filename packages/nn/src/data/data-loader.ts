@@ -1,6 +1,7 @@
+import { checkBool, checkFunction, checkInt, checkObject, checkOptions, fail } from '../check.js';
 import { Rng, mixSeed } from '../random.js';
 import type { ImageShape, Transform } from '../transforms/transform.js';
-import { type AnyDataset, type Dataset, type FieldSpec, type FieldValues, isTupleDataset, type TupleDataset, sampleFields } from './dataset.js';
+import { type AnyDataset, checkDataset, type Dataset, type FieldSpec, type FieldValues, isTupleDataset, type TupleDataset, sampleFields } from './dataset.js';
 
 export interface DataLoaderOptions {
   batchSize: number;
@@ -89,15 +90,18 @@ export class DataLoader<D extends AnyDataset = Dataset> implements Iterable<Batc
     readonly dataset: D,
     options: DataLoaderOptions,
   ) {
+    checkDataset('DataLoader', 'dataset', dataset);
+    checkObject('DataLoader', 'options', options, 'an object {batchSize, shuffle?, seed?, dropLast?, transform?}');
+    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform']);
     const { batchSize } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     }
     this.batchSize = batchSize;
-    this.shuffle = options.shuffle ?? false;
-    this.seed = options.seed ?? 0;
-    this.dropLast = options.dropLast ?? false;
-    this.transform = options.transform;
+    this.shuffle = checkBool('DataLoader', 'shuffle', options.shuffle ?? false);
+    this.seed = checkInt('DataLoader', 'seed', options.seed ?? 0, -Infinity);
+    this.dropLast = checkBool('DataLoader', 'dropLast', options.dropLast ?? false);
+    this.transform = options.transform === undefined ? undefined : checkFunction('DataLoader', 'transform', options.transform);
     this.tuple = isTupleDataset(dataset);
     this.specs = sampleFields(dataset);
     if (this.specs.length === 0) throw new RangeError('DataLoader: the dataset has no fields');
@@ -127,6 +131,7 @@ export class DataLoader<D extends AnyDataset = Dataset> implements Iterable<Batc
   }
 
   setState(state: DataLoaderState): void {
+    if (typeof state !== 'object' || state === null) fail('DataLoader.setState', 'state', 'an object {epoch, batch}', state);
     const { epoch, batch } = state;
     if (!Number.isInteger(epoch) || epoch < 0 || !Number.isInteger(batch) || batch < 0 || batch > this.length) {
       throw new RangeError(`DataLoader.setState: expected epoch >= 0 and batch in [0, ${this.length}], got ${JSON.stringify(state)}`);
@@ -137,6 +142,7 @@ export class DataLoader<D extends AnyDataset = Dataset> implements Iterable<Batc
 
   /** The dataset indices in the order epoch `epoch` visits them (a fresh array). */
   epochOrder(epoch: number): Int32Array {
+    checkInt('DataLoader.epochOrder', 'epoch', epoch, 0);
     const order = new Int32Array(this.dataset.length);
     this.fillOrder(order, epoch);
     return order;

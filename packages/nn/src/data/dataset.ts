@@ -1,3 +1,4 @@
+import { checkArrayLike, checkNumber, fail } from '../check.js';
 import { Rng } from '../random.js';
 import type { ImageShape } from '../transforms/transform.js';
 
@@ -36,6 +37,9 @@ export class ArrayDataset implements Dataset {
     readonly labels: Int32Array | ArrayLike<number>,
     shape: ImageShape,
   ) {
+    if (!(images instanceof Float32Array)) fail('ArrayDataset', 'images', 'a Float32Array [N, C, H, W]', images);
+    checkArrayLike('ArrayDataset', 'labels', labels, 'an array of class indices [N]');
+    if (!Array.isArray(shape) || shape.length !== 3) fail('ArrayDataset', 'shape', '[C, H, W] positive integers', shape);
     const [c, h, w] = shape;
     if (![c, h, w].every((d) => Number.isInteger(d) && d > 0)) {
       throw new RangeError(`ArrayDataset: shape must be [C, H, W] positive integers, got [${shape.join(', ')}]`);
@@ -83,6 +87,7 @@ export type AnyDataset = Dataset | TupleDataset;
 
 /** True for a {@link TupleDataset} (it lists `fields`); false for a labelled-image {@link Dataset}. */
 export function isTupleDataset(ds: AnyDataset): ds is TupleDataset {
+  checkDataset('isTupleDataset', 'ds', ds);
   return Array.isArray((ds as Partial<TupleDataset>).fields);
 }
 
@@ -91,6 +96,7 @@ export function isTupleDataset(ds: AnyDataset): ds is TupleDataset {
  * (float32 `[C, H, W]`, int32 `[]`).
  */
 export function sampleFields(ds: AnyDataset): readonly FieldSpec[] {
+  checkDataset('sampleFields', 'ds', ds);
   if (isTupleDataset(ds)) return ds.fields;
   return [{ shape: [...ds.shape], dtype: 'float32' }, { shape: [], dtype: 'int32' }];
 }
@@ -111,6 +117,8 @@ export class Subset<D extends AnyDataset = Dataset> {
     readonly parent: D,
     readonly indices: Int32Array,
   ) {
+    checkDataset('Subset', 'parent', parent);
+    if (!(indices instanceof Int32Array)) fail('Subset', 'indices', 'an Int32Array of indices into parent', indices);
     for (let k = 0; k < indices.length; k++) checkIndex('Subset', indices[k]!, parent.length);
     this.length = indices.length;
     this.shape = (isTupleDataset(parent) ? undefined : parent.shape) as this['shape'];
@@ -130,6 +138,9 @@ export class Subset<D extends AnyDataset = Dataset> {
  * @example const [train, val] = randomSplit(ds, [50000, 10000], 0);
  */
 export function randomSplit<D extends AnyDataset>(dataset: D, sizes: readonly number[], seed: number): Subset<D>[] {
+  checkDataset('randomSplit', 'dataset', dataset);
+  if (!Array.isArray(sizes)) fail('randomSplit', 'sizes', 'an array of non-negative integers', sizes);
+  checkNumber('randomSplit', 'seed', seed);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (!sizes.every((s) => Number.isInteger(s) && s >= 0) || total > dataset.length) {
     throw new RangeError(
@@ -146,6 +157,17 @@ export function randomSplit<D extends AnyDataset>(dataset: D, sizes: readonly nu
     start += s;
   }
   return out;
+}
+
+/**
+ * Throws unless `v` looks like a dataset: an object with an integer `length`, a `get` method and
+ * either `fields` (a tuple dataset) or a `shape` [C, H, W] (labelled images).
+ */
+export function checkDataset(fn: string, arg: string, v: unknown): void {
+  const d = v as Partial<Dataset & TupleDataset> | null;
+  const ok =
+    typeof d === 'object' && d !== null && Number.isInteger(d.length) && typeof d.get === 'function' && (Array.isArray(d.fields) || (Array.isArray(d.shape) && d.shape.length === 3));
+  if (!ok) fail(fn, arg, 'a dataset (length, get(i), and shape [C, H, W] or fields)', v);
 }
 
 export function checkIndex(op: string, i: number, length: number): void {

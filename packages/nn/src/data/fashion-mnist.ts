@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkObject, checkOptions, checkString } from '../check.js';
 import { DataError } from '../errors.js';
 import { readIdxFile } from './idx-node.js';
 
@@ -44,6 +45,8 @@ const PREFIX = { train: 'train', test: 't10k' } as const;
  * // images: [1000, 1, 28, 28] in [0, 1]; labels: [1000]
  */
 export function loadFashionMnist(options: LoadFashionMnistOptions): FashionMnist {
+  checkObject('loadFashionMnist', 'options', options, "an object {split: 'train' | 'test', dir?, systemDir?, limit?}");
+  checkOptions('loadFashionMnist', options, ['dir', 'split', 'systemDir', 'limit']);
   const { split, limit } = options;
   if (split !== 'train' && split !== 'test') {
     throw new DataError(`loadFashionMnist: split must be 'train' or 'test', got ${JSON.stringify(split)}`);
@@ -89,6 +92,11 @@ export function findFashionMnistFiles(
   dir?: string,
   systemDir: string = FASHION_MNIST_SYSTEM_DIR,
 ): { images: string; labels: string } {
+  if (split !== 'train' && split !== 'test') {
+    throw new DataError(`findFashionMnistFiles: split must be 'train' or 'test', got ${JSON.stringify(split)}`);
+  }
+  if (dir !== undefined) checkString('findFashionMnistFiles', 'dir', dir);
+  checkString('findFashionMnistFiles', 'systemDir', systemDir);
   // A directory the user names is the only place looked at: silently falling back to another
   // copy of the data would hide a typo.
   const env = process.env['FASHION_MNIST_DIR'];

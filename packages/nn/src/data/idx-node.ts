@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { checkBytes, checkString } from '../check.js';
 import { DataError } from '../errors.js';
 import { parseIdx, type IdxArray } from './idx.js';
 
@@ -13,6 +14,7 @@ import { parseIdx, type IdxArray } from './idx.js';
  * @example readIdxFile('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz', 1)
  */
 export function readIdxFile(path: string, expectedDims?: number): IdxArray {
+  checkString('readIdxFile', 'path', path);
   let bytes: Uint8Array;
   try {
     const buf = readFileSync(path);
@@ -26,6 +28,8 @@ export function readIdxFile(path: string, expectedDims?: number): IdxArray {
 
 /** Gunzips `bytes` if `path` ends in `.gz` or the data starts with `1f 8b`; otherwise returns it. */
 export function maybeGunzip(bytes: Uint8Array, path: string): Uint8Array {
+  checkBytes('maybeGunzip', 'bytes', bytes);
+  checkString('maybeGunzip', 'path', path);
   const gzipMagic = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
   if (!gzipMagic && !path.endsWith('.gz')) return bytes;
   // NOTE: a `.gz` name over an already-decompressed IDX file (starts 00 00) is accepted as is.

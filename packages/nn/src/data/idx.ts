@@ -1,3 +1,4 @@
+import { checkBytes, checkShape, checkString, fail } from '../check.js';
 import { DataError } from '../errors.js';
 
 /**
@@ -39,6 +40,9 @@ const TYPE_NAMES: Record<number, string> = {
  * const { dims, data } = parseIdx(bytes, 't10k-labels-idx1-ubyte', 1); // dims = [10000]
  */
 export function parseIdx(bytes: Uint8Array, source: string, expectedDims?: number): IdxArray {
+  checkBytes('parseIdx', 'bytes', bytes);
+  checkString('parseIdx', 'source', source);
+  if (expectedDims !== undefined && !(Number.isInteger(expectedDims) && expectedDims >= 1 && expectedDims <= 255)) fail('parseIdx', 'expectedDims', 'an integer in [1, 255]', expectedDims);
   const hex = (b: ArrayLike<number>): string =>
     Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
   const expectedMagic =
@@ -104,6 +108,8 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedDims?: numbe
  * @example encodeIdx([2, 28, 28], pixels) // 16 + 1568 bytes
  */
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
+  checkShape('encodeIdx', 'dims', dims);
+  checkBytes('encodeIdx', 'data', data);
   if (dims.length < 1 || dims.length > 255) {
     throw new RangeError(`encodeIdx: expected 1 to 255 dimensions, got ${dims.length}`);
   }

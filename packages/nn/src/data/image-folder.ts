@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { checkFunction, checkNumber, checkString, fail } from '../check.js';
 import { DataError } from '../errors.js';
 import { Rng } from '../random.js';
 import { resizeBilinear } from '../transforms/resize.js';
@@ -68,6 +69,9 @@ export class ImageFolder implements Dataset {
       throw new RangeError(`ImageFolder: size must be [height, width] positive integers, got ${JSON.stringify(size)}`);
     }
     if (channels !== 1 && channels !== 3) throw new RangeError(`ImageFolder: channels must be 1 or 3, got ${JSON.stringify(channels)}`);
+    checkString('ImageFolder', 'root', root);
+    if (options.seed !== undefined) checkNumber('ImageFolder', 'seed', options.seed);
+    if (options.transform !== undefined) checkFunction('ImageFolder', 'transform', options.transform);
     this.root = root;
     this.shape = [channels, size[0], size[1]];
     this.transform = options.transform;
@@ -119,6 +123,9 @@ export class ImageFolder implements Dataset {
  * `resizeBilinear`. Errors are DataErrors naming the path and the cause.
  */
 export function loadImage(path: string, channels: 1 | 3, size: readonly [number, number]): Float32Array {
+  checkString('loadImage', 'path', path);
+  if (channels !== 1 && channels !== 3) fail('loadImage', 'channels', '1 or 3', channels);
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) fail('loadImage', 'size', '[height, width] positive integers', size);
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

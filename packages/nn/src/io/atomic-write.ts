@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { checkBytes, checkString } from '../check.js';
 import { DataError } from '../errors.js';
 
 /**
@@ -12,6 +13,8 @@ import { DataError } from '../errors.js';
  * @example writeFileAtomic('ckpt/epoch-3.safetensors', bytes)
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  checkString('writeFileAtomic', 'path', path);
+  checkBytes('writeFileAtomic', 'bytes', bytes);
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number | undefined;
@@ -62,6 +65,7 @@ const TEMP_NAME = /^\.(.+)\.(\d+)\.([0-9a-z]+)\.tmp$/;
  * @example for (const p of removeStaleTempFiles('runs/cnn')) console.log(`removed ${p}`)
  */
 export function removeStaleTempFiles(dir: string): string[] {
+  checkString('removeStaleTempFiles', 'dir', dir);
   let names: string[];
   try {
     names = readdirSync(dir);

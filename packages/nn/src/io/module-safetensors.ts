@@ -1,4 +1,5 @@
-import type { Module } from '../module.js';
+import { checkBytes, checkString } from '../check.js';
+import { checkModule, type Module } from '../module.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 /**
@@ -6,6 +7,8 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './
  * num_batches_tracked) as I64, as PyTorch's state_dict has them. Keys are prefixed with `prefix`.
  */
 export function stateDictTensors(module: Module, prefix = ''): Record<string, SafetensorsTensor> {
+  checkModule('stateDictTensors', 'module', module);
+  checkString('stateDictTensors', 'prefix', prefix);
   const dtypes = module.stateDictDtypes();
   const tensors: Record<string, SafetensorsTensor> = {};
   for (const [k, t] of module.stateDict()) {
@@ -19,6 +22,7 @@ export function stateDictTensors(module: Module, prefix = ''): Record<string, Sa
  * equivalent torch.nn module, so `safetensors.torch.load_file` + `load_state_dict` reads it.
  */
 export function moduleToSafetensors(module: Module, metadata?: Record<string, string>): Uint8Array {
+  checkModule('moduleToSafetensors', 'module', module);
   return encodeSafetensors(stateDictTensors(module), metadata);
 }
 
@@ -27,6 +31,9 @@ export function moduleToSafetensors(module: Module, metadata?: Record<string, st
  * errors naming `source`). Every dtype PyTorch writes loads, converted to float32.
  */
 export function loadSafetensorsInto(module: Module, bytes: Uint8Array, source: string): Record<string, string> | undefined {
+  checkModule('loadSafetensorsInto', 'module', module);
+  checkBytes('loadSafetensorsInto', 'bytes', bytes);
+  checkString('loadSafetensorsInto', 'source', source);
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   module.loadStateDict(tensors, { source });
   return metadata;

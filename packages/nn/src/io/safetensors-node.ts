@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { checkObject, checkString } from '../check.js';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type SafetensorsTensor } from './safetensors.js';
@@ -12,6 +13,8 @@ export function writeSafetensorsFile(
   tensors: Record<string, SafetensorsTensor>,
   metadata?: Record<string, string>,
 ): void {
+  checkString('writeSafetensorsFile', 'path', path);
+  checkObject('writeSafetensorsFile', 'tensors', tensors, 'an object of {shape, data, dtype?} by name');
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -20,6 +23,7 @@ export function writeSafetensorsFile(
  * @example const { tensors } = readSafetensorsFile('model.safetensors');
  */
 export function readSafetensorsFile(path: string): DecodedSafetensors {
+  checkString('readSafetensorsFile', 'path', path);
   let bytes: Uint8Array;
   try {
     const buf = readFileSync(path);

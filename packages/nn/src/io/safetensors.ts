@@ -1,3 +1,4 @@
+import { checkBytes, checkInt, checkObject, checkString } from '../check.js';
 import { DataError } from '../errors.js';
 
 /**
@@ -60,6 +61,8 @@ export function encodeSafetensors(
   tensors: Record<string, SafetensorsTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  checkObject('encodeSafetensors', 'tensors', tensors, 'an object of {shape, data, dtype?} by name');
+  if (metadata !== undefined) checkObject('encodeSafetensors', 'metadata', metadata, 'an object of strings');
   const names = Object.keys(tensors).sort();
   const parts: string[] = [];
   if (metadata !== undefined) {
@@ -131,6 +134,8 @@ export function encodeSafetensors(
  * @example const { tensors, metadata } = decodeSafetensors(bytes, 'model.safetensors');
  */
 export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+  checkBytes('decodeSafetensors', 'bytes', bytes);
+  checkString('decodeSafetensors', 'source', source);
   const fail = (msg: string): never => {
     throw new DataError(`${source}: invalid safetensors file: ${msg}`);
   };
@@ -233,7 +238,7 @@ function toFloat32(bytes: Uint8Array, begin: number, end: number, dtype: Safeten
     case 'F64': for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true); break;
     // bfloat16 is the top half of a float32: shifting the bits is exact, NaN payloads included.
     case 'BF16': for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16; break;
-    case 'F16': for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true)); break;
+    case 'F16': for (let i = 0; i < n; i++) out[i] = halfBitsToFloat(view.getUint16(2 * i, true)); break;
     case 'I64': for (let i = 0; i < n; i++) out[i] = bigIntToFloat32(view.getBigInt64(8 * i, true)); break;
     case 'U64': for (let i = 0; i < n; i++) out[i] = bigIntToFloat32(view.getBigUint64(8 * i, true)); break;
     case 'I32': for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true); break;
@@ -285,6 +290,12 @@ function writeElement(view: DataView, pos: number, i: number, dtype: Safetensors
 
 /** IEEE binary16 bits to a number (exact: every half is a float32). */
 export function halfToFloat(h: number): number {
+  if (checkInt('halfToFloat', 'h', h, 0) > 0xffff) throw new RangeError(`halfToFloat: h must be the 16 bits of a half (0 to 65535), got ${h}`);
+  return halfBitsToFloat(h);
+}
+
+/** halfToFloat without the check, for the decoding loop. */
+function halfBitsToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

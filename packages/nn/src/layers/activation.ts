@@ -1,11 +1,17 @@
 import { elu, gelu, leakyRelu, logSoftmax, softmax, softplus, type Tensor } from '@tapegrad/autograd';
-import { checkInt, checkNumber } from '../check.js';
+import { NO_INPLACE, checkArgCount, checkInput, checkInt, checkNumber } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyFloat, pyNumber } from '../module-repr.js';
 
 // Activations with settings (torch.nn.LeakyReLU, GELU, ELU, Softplus, Softmax, LogSoftmax); the
 // plain ones (ReLU, Sigmoid, Tanh) are in simple.ts. Arguments in PyTorch's order and defaults;
 // PyTorch's `inplace` has no counterpart (every op here returns a new tensor).
+
+/** dim must index a dim of x (negative counts from the end). */
+function checkDim(layer: string, x: Tensor, dim: number): void {
+  const n = checkInput(layer, x).ndim;
+  if (dim < -Math.max(n, 1) || dim >= Math.max(n, 1)) throw new RangeError(`${layer}.forward: dim ${dim} is out of range for input [${x.shape.join(',')}]`);
+}
 
 /** x where x > 0, else negativeSlope·x (torch.nn.LeakyReLU). @example new LeakyReLU(0.2) */
 export class LeakyReLU extends Module {
@@ -14,9 +20,11 @@ export class LeakyReLU extends Module {
   }
   constructor(readonly negativeSlope = 0.01) {
     super();
+    checkArgCount('LeakyReLU', arguments.length, 1, 'negativeSlope', NO_INPLACE);
     checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
+    checkInput('LeakyReLU', x);
     return leakyRelu(x, this.negativeSlope);
   }
   override extraRepr(): string {
@@ -31,9 +39,11 @@ export class GELU extends Module {
   }
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
+    checkArgCount('GELU', arguments.length, 1, 'approximate');
     if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   }
   forward(x: Tensor): Tensor {
+    checkInput('GELU', x);
     return gelu(x, { approximate: this.approximate });
   }
   override extraRepr(): string {
@@ -48,9 +58,11 @@ export class ELU extends Module {
   }
   constructor(readonly alpha = 1) {
     super();
+    checkArgCount('ELU', arguments.length, 1, 'alpha', NO_INPLACE);
     checkNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
+    checkInput('ELU', x);
     return elu(x, this.alpha);
   }
   override extraRepr(): string {
@@ -65,10 +77,12 @@ export class Softplus extends Module {
   }
   constructor(readonly beta = 1, readonly threshold = 20) {
     super();
+    checkArgCount('Softplus', arguments.length, 2, 'beta, threshold');
     checkNumber('Softplus', 'beta', beta, (v) => Number.isFinite(v) && v > 0, 'a positive finite number');
     checkNumber('Softplus', 'threshold', threshold, (v) => !Number.isNaN(v), 'a number (Infinity for none)');
   }
   forward(x: Tensor): Tensor {
+    checkInput('Softplus', x);
     return softplus(x, { beta: this.beta, threshold: this.threshold });
   }
   override extraRepr(): string {
@@ -83,9 +97,11 @@ export class Softmax extends Module {
   }
   constructor(readonly dim: number) {
     super();
+    checkArgCount('Softmax', arguments.length, 1, 'dim');
     checkInt('Softmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {
+    checkDim('Softmax', x, this.dim);
     return softmax(x, this.dim);
   }
   override extraRepr(): string {
@@ -100,9 +116,11 @@ export class LogSoftmax extends Module {
   }
   constructor(readonly dim: number) {
     super();
+    checkArgCount('LogSoftmax', arguments.length, 1, 'dim');
     checkInt('LogSoftmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {
+    checkDim('LogSoftmax', x, this.dim);
     return logSoftmax(x, this.dim);
   }
   override extraRepr(): string {

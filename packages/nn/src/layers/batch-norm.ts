@@ -1,5 +1,5 @@
 import { batchNorm, formatShape, ones, type Tensor, zeros } from '@tapegrad/autograd';
-import { checkNumber, checkOptions } from '../check.js';
+import { checkBool, checkInput, checkInt, checkNumber, checkOptions } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat } from '../module-repr.js';
 
@@ -27,10 +27,11 @@ class BatchNormBase extends Module {
 
   constructor(private readonly kind: string, private readonly rank: number, readonly numFeatures: number, opts: BatchNormOptions) {
     super();
+    checkInt(kind, 'numFeatures', numFeatures, 1);
     checkOptions(kind, opts, ['eps', 'momentum', 'affine']);
     this.eps = checkNumber(kind, 'eps', opts.eps ?? 1e-5, (v) => Number.isFinite(v) && v >= 0, 'a non-negative finite number');
     this.momentum = opts.momentum === null ? null : checkNumber(kind, 'momentum', opts.momentum ?? 0.1, (v) => v >= 0 && v <= 1, 'a number in [0, 1] or null');
-    const affine = opts.affine ?? true;
+    const affine = checkBool(kind, 'affine', opts.affine ?? true);
     this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : null;
     this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : null;
     // Buffers as in PyTorch (running_mean, running_var, num_batches_tracked: a 0-d int64), so state
@@ -42,6 +43,7 @@ class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkInput(this.kind, x);
     if (!this.rankOk(x)) throw new Error(`${this.kind}: expected ${this.rank === 2 ? '[N, C] or [N, C, L]' : '[N, C, H, W]'} input with C = ${this.numFeatures}, got ${formatShape(x.shape)}`);
     let momentum = this.momentum ?? 0;
     if (this.training) {

@@ -1,5 +1,5 @@
 import { conv1d, conv2d, conv2dRelu, relu, type Tensor } from '@tapegrad/autograd';
-import { checkBool, checkInt, checkOptions, fail } from '../check.js';
+import { checkBool, checkInputShape, checkInt, checkOptions, fail } from '../check.js';
 import { fusionEnabled } from '../fusion.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
@@ -66,7 +66,13 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    this.checkForwardInput(x);
     return conv2d(x, this.weight, this.bias, convOpts(this));
+  }
+
+  private checkForwardInput(x: Tensor): void {
+    const c = this.inChannels;
+    checkInputShape('Conv2d', x, (s) => s.length === 4 && s[1] === c, () => `[N, ${c}, H, W] (inChannels ${c}${this.groups > 1 ? `, groups ${this.groups}` : ''})`);
   }
 
   /**
@@ -77,6 +83,7 @@ export class Conv2d extends Module {
    */
   forwardRelu(x: Tensor): Tensor {
     if (!this.canFuse()) return relu(this.forward(x));
+    this.checkForwardInput(x);
     return conv2dRelu(x, this.weight, this.bias, convOpts(this));
   }
 
@@ -124,6 +131,8 @@ export class Conv1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const c = this.inChannels;
+    checkInputShape('Conv1d', x, (s) => s.length === 3 && s[1] === c, () => `[N, ${c}, L] (inChannels ${c}${this.groups > 1 ? `, groups ${this.groups}` : ''})`);
     return conv1d(x, this.weight, this.bias, convOpts(this));
   }
 

@@ -1,5 +1,5 @@
 import { formatShape, layerNorm, ones, type Tensor, zeros } from '@tapegrad/autograd';
-import { checkBool, checkNumber, checkOptions, fail } from '../check.js';
+import { checkBool, checkInput, checkNumber, checkOptions, fail } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat, pyTuple } from '../module-repr.js';
 
@@ -39,6 +39,7 @@ export class LayerNorm extends Module {
 
   forward(x: Tensor): Tensor {
     const ns = this.normalizedShape;
+    checkInput('LayerNorm', x);
     if (x.ndim < ns.length || x.shape.slice(x.ndim - ns.length).some((d, i) => d !== ns[i])) {
       throw new Error(`LayerNorm: input ${formatShape(x.shape)} must end with normalizedShape ${formatShape(ns)}`);
     }

@@ -1,5 +1,5 @@
 import { linear, type Tensor } from '@tapegrad/autograd';
-import { checkBool, checkInt, checkOptions } from '../check.js';
+import { checkBool, checkInputShape, checkInt, checkOptions } from '../check.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool } from '../module-repr.js';
@@ -26,6 +26,8 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const f = this.inFeatures;
+    checkInputShape('Linear', x, (s) => s.length >= 1 && s[s.length - 1] === f, () => `[..., ${f}] (inFeatures ${f})`);
     return linear(x, this.weight, this.bias);
   }
 

@@ -45,6 +45,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
   }
 
   extend(ms: Iterable<M>): this {
+    if (ms === null || typeof (ms as Iterable<M>)?.[Symbol.iterator] !== 'function') throw new TypeError(`ModuleList.extend: ms must be an iterable of Modules, got ${describeValue(ms)}`);
     for (const m of ms) this.append(m);
     return this;
   }

@@ -1,7 +1,15 @@
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
-import { checkOptions, fail } from '../check.js';
+import { checkInputShape, checkOptions, checkPair, fail } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyTuple } from '../module-repr.js';
+
+/** kernelSize ≥ 1, stride ≥ 1 (default: the kernel size), padding ≥ 0, dilation ≥ 1; each a number or [h, w]. */
+function checkPoolGeometry(fn: string, kernelSize: unknown, opts: { stride?: unknown; padding?: unknown; dilation?: unknown }): void {
+  checkPair(fn, 'kernelSize', kernelSize, 1);
+  if (opts.stride !== undefined) checkPair(fn, 'stride', opts.stride, 1);
+  if (opts.padding !== undefined) checkPair(fn, 'padding', opts.padding, 0);
+  if (opts.dilation !== undefined) checkPair(fn, 'dilation', opts.dilation, 1);
+}
 
 const show = (v: number | readonly [number, number]) => (typeof v === 'number' ? String(v) : pyTuple(v));
 
@@ -14,9 +22,11 @@ export class MaxPool2d extends Module {
   constructor(kernelSize: Pool2dOptions['kernelSize'], opts: Omit<Pool2dOptions, 'kernelSize'> = {}) {
     super();
     checkOptions('MaxPool2d', opts, ['stride', 'padding', 'dilation']);
+    checkPoolGeometry('MaxPool2d', kernelSize, opts);
     this.opts = { kernelSize, ...opts };
   }
   forward(x: Tensor): Tensor {
+    checkInputShape('MaxPool2d', x, (s) => s.length === 4, '[N, C, H, W]');
     return maxPool2d(x, this.opts);
   }
   override extraRepr(): string {
@@ -34,9 +44,11 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Pool2dOptions['kernelSize'], opts: Omit<Pool2dOptions, 'kernelSize' | 'dilation'> = {}) {
     super();
     checkOptions('AvgPool2d', opts, ['stride', 'padding']);
+    checkPoolGeometry('AvgPool2d', kernelSize, opts);
     this.opts = { kernelSize, ...opts };
   }
   forward(x: Tensor): Tensor {
+    checkInputShape('AvgPool2d', x, (s) => s.length === 4, '[N, C, H, W]');
     return avgPool2d(x, this.opts);
   }
   override extraRepr(): string {
@@ -66,6 +78,7 @@ export class AdaptiveAvgPool2d extends Module {
     this.outputSize = typeof outputSize === 'number' ? outputSize : [outputSize[0], outputSize[1]];
   }
   forward(x: Tensor): Tensor {
+    checkInputShape('AdaptiveAvgPool2d', x, (s) => s.length === 3 || s.length === 4, '[N, C, H, W] or [C, H, W]');
     return adaptiveAvgPool2d(x, this.outputSize);
   }
   override extraRepr(): string {

@@ -1,5 +1,6 @@
 import { add, type Tensor, tidy } from '@tapegrad/autograd';
-import { keepClassName, Module } from '../module.js';
+import { checkInput, checkInt, checkOptions } from '../check.js';
+import { checkModule, keepClassName, Module } from '../module.js';
 import { Conv2d } from './conv.js';
 
 /**
@@ -18,17 +19,25 @@ export class Residual extends Module {
 
   constructor(body: Module, opts: { projection?: Module } = {}) {
     super();
+    checkModule('Residual', 'body', body);
+    checkOptions('Residual', opts, ['projection']);
+    if (opts.projection !== undefined) checkModule('Residual', 'projection', opts.projection);
     this.body = this.registerModule('body', body);
     this.projection = opts.projection ? this.registerModule('projection', opts.projection) : null;
   }
 
   /** A residual block whose shortcut is a 1×1 conv from inChannels to outChannels when they differ or stride > 1. */
   static withProjection(body: Module, inChannels: number, outChannels: number, stride = 1): Residual {
+    checkModule('Residual.withProjection', 'body', body);
+    checkInt('Residual.withProjection', 'inChannels', inChannels, 1);
+    checkInt('Residual.withProjection', 'outChannels', outChannels, 1);
+    checkInt('Residual.withProjection', 'stride', stride, 1);
     const needs = inChannels !== outChannels || stride !== 1;
     return new Residual(body, needs ? { projection: new Conv2d(inChannels, outChannels, 1, { stride, bias: false }) } : {});
   }
 
   forward(x: Tensor): Tensor {
+    checkInput('Residual', x);
     return tidy(() => {
       const fx = this.body.forward(x);
       const sc = this.projection ? this.projection.forward(x) : x;

@@ -1,5 +1,5 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
-import { describeValue } from '../check.js';
+import { checkInput, describeValue } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { Conv2d } from './conv.js';
 import { ReLU } from './simple.js';
@@ -39,6 +39,7 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkInput('Sequential', x);
     // Intermediate activations are freed here; the tape keeps what the backward needs.
     return tidy(() => {
       let h = x;

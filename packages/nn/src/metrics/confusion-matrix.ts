@@ -1,3 +1,5 @@
+import { checkArrayLike } from '../check.js';
+
 /**
  * Counts of (true class, predicted class) pairs: `cm[t][p]`, rows = true class,
  * columns = predicted class, `[numClasses, numClasses]`.
@@ -5,6 +7,8 @@
  * @example confusionMatrix([0, 1, 1], [0, 1, 0], 2) // [[1, 1], [0, 1]]
  */
 export function confusionMatrix(predicted: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): number[][] {
+  checkArrayLike('confusionMatrix', 'predicted', predicted);
+  checkArrayLike('confusionMatrix', 'labels', labels);
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(`confusionMatrix: numClasses must be a positive integer, got ${numClasses}`);
   }

@@ -1,3 +1,5 @@
+import { checkArrayLike } from '../check.js';
+
 /** The best and worst class by accuracy and the gap between them. */
 export interface ClassGap {
   /** Class index with the highest accuracy (first on ties). */
@@ -15,6 +17,7 @@ export interface ClassGap {
  * @example largestClassGap([0.9, 0.5, 0.7]) // {best: 0, worst: 1, gap: 0.4, ...}
  */
 export function largestClassGap(perClass: ArrayLike<number>): ClassGap {
+  checkArrayLike('largestClassGap', 'perClass', perClass);
   let best = -1;
   let worst = -1;
   for (let c = 0; c < perClass.length; c++) {

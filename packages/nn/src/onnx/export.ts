@@ -1,4 +1,5 @@
-import type { Module } from '../module.js';
+import { checkObject, checkOptions, checkString } from '../check.js';
+import { checkModule, type Module } from '../module.js';
 import {
   type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto, DataType, IR_VERSION, attrFloat, attrInt, attrInts, attrString, attrTensor,
   floatTensor, int64Tensor, onnx,
@@ -408,6 +409,7 @@ function buildModel(a: Trace, b: Trace, batchA: number, batchB: number, paramDat
  * @example const bytes = toOnnx(model, { inputShape: [1, 1, 28, 28] });
  */
 export function toOnnx(model: Module, opts: ToOnnxOptions): Uint8Array {
+  checkToOnnxArgs('toOnnx', model, opts);
   const opset = opts.opset ?? 13;
   if (!EXPORT_OPSETS.includes(opset as (typeof EXPORT_OPSETS)[number])) throw new Error(`toOnnx: opset ${opset} is not supported (export writes opsets ${EXPORT_OPSETS[0]}–${EXPORT_OPSETS[EXPORT_OPSETS.length - 1]})`);
   const shape = opts.inputShape;
@@ -421,4 +423,12 @@ export function toOnnx(model: Module, opts: ToOnnxOptions): Uint8Array {
     if (v.kind === 'param') paramData.set(id, state.get(v.name)!.toFloat32Array());
   });
   return buildModel(a, b, batchA, batchB, paramData, opts);
+}
+
+/** The model and options of toOnnx / saveOnnx (opset and inputShape are checked by toOnnx). */
+export function checkToOnnxArgs(fn: string, model: unknown, opts: unknown): void {
+  checkModule(fn, 'model', model);
+  const o = checkObject(fn, 'opts', opts, 'an object {inputShape, opset?, graphName?}');
+  checkOptions(fn, o, ['inputShape', 'opset', 'graphName']);
+  if (o.graphName !== undefined) checkString(fn, 'graphName', o.graphName);
 }

@@ -1,4 +1,5 @@
-import { type Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
+import { checkBytes, checkString, fail as failArg } from '../check.js';
+import { Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
 import { DataError } from '../errors.js';
 import { fusionEnabled } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
@@ -57,6 +58,8 @@ export class OnnxModel extends Module {
 
   constructor(model: ModelProto, source: string) {
     super();
+    if (typeof model !== 'object' || model === null) failArg('OnnxModel', 'model', 'a decoded ONNX ModelProto (use fromOnnx for bytes)', model);
+    checkString('OnnxModel', 'source', source);
     const fail = (why: string): never => {
       throw new DataError(`${source}: ${why}`);
     };
@@ -141,6 +144,7 @@ export class OnnxModel extends Module {
 
   /** Output of the graph for input x ([N, ...] as the graph input declares). */
   forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) failArg('OnnxModel.forward', 'x', 'a Tensor', x);
     if (this.inputDims) {
       const ok = x.ndim === this.inputDims.length && this.inputDims.every((d, i) => d === null || d === x.shape[i]);
       if (!ok) throw new Error(`OnnxModel: input ${formatShape(x.shape)} does not match the graph input '${this.inputName}' [${this.inputDims.map((d) => d ?? '?').join(',')}]`);
@@ -211,6 +215,8 @@ function constantValue(attrs: Attrs): Value {
  * @example const model = fromOnnx(bytes); model.forward(x) // [N, 1, 28, 28] -> [N, 10]
  */
 export function fromOnnx(bytes: Uint8Array, source = 'ONNX model'): OnnxModel {
+  checkBytes('fromOnnx', 'bytes', bytes);
+  checkString('fromOnnx', 'source', source);
   let model: ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);

@@ -1,5 +1,5 @@
 import { mul, noGrad, type Tensor } from '@tapegrad/autograd';
-import { checkNumber, fail } from '../check.js';
+import { checkBool, checkNumber, checkOptions, fail } from '../check.js';
 
 /**
  * Rescales the gradients of `params` in place so that their joint norm is at most `maxNorm`
@@ -11,6 +11,11 @@ import { checkNumber, fail } from '../check.js';
  */
 export function clipGradNorm_(params: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, opts: { errorIfNonfinite?: boolean } = {}): number {
   const list = isTensor(params) ? [params] : params && typeof (params as Iterable<Tensor>)[Symbol.iterator] === 'function' ? [...(params as Iterable<Tensor>)] : fail('clipGradNorm_', 'params', 'a Tensor or an iterable of Tensors', params);
+  list.forEach((p, i) => {
+    if (!isTensor(p)) fail('clipGradNorm_', `params[${i}]`, 'a Tensor', p);
+  });
+  checkOptions('clipGradNorm_', opts, ['errorIfNonfinite']);
+  if (opts.errorIfNonfinite !== undefined) checkBool('clipGradNorm_', 'errorIfNonfinite', opts.errorIfNonfinite);
   checkNumber('clipGradNorm_', 'maxNorm', maxNorm, (v) => v >= 0, 'a number ≥ 0');
   checkNumber('clipGradNorm_', 'normType', normType, (v) => v > 0, 'a positive number or Infinity');
   const grads = list.filter((p) => p.grad).map((p) => p.grad!);

@@ -52,6 +52,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(opt: Optimizer<{ lr: number }>, opts: OneCycleOptions) {
     super(opt);
+    if (typeof opts !== 'object' || opts === null) fail('OneCycleLR', 'options', 'an object {maxLr, totalSteps | epochs and stepsPerEpoch, ...}', opts);
     checkOptions('OneCycleLR', opts, KEYS);
     const maxLr = checkNumber('OneCycleLR', 'maxLr', opts?.maxLr, (v) => v > 0, 'a positive number');
     if (opts.totalSteps !== undefined) this.totalSteps = checkInt('OneCycleLR', 'totalSteps', opts.totalSteps, 1);

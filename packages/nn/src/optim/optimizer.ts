@@ -1,5 +1,5 @@
 import { add, getBackend, keep, mul, noGrad, sign, Tensor, tidy, zeros } from '@tapegrad/autograd';
-import { describeValue, fail } from '../check.js';
+import { checkOptions, checkString, describeValue, fail } from '../check.js';
 import { DataError } from '../errors.js';
 import { optionProblem } from './optimizer-options.js';
 
@@ -176,6 +176,8 @@ export abstract class Optimizer<O extends { lr: number; l1?: number }> {
    * @param opts.source the file the state came from, named in errors.
    */
   loadState(state: OptimizerState, opts: { source?: string } = {}): void {
+    checkOptions(`${this.constructor.name}.loadState`, opts, ['source']);
+    if (opts.source !== undefined) checkString(`${this.constructor.name}.loadState`, 'source', opts.source);
     this.checkState(state, opts.source);
     const params = this.allParams();
     state.groups.forEach((g, i) => Object.assign(this.paramGroups[i]!, structuredClone(g)));

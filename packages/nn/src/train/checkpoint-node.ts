@@ -1,15 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { checkString } from '../check.js';
 import { namingFile } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { Module } from '../module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { type CheckpointInfo, decodeCheckpoint, encodeCheckpoint, type LoadCheckpointOptions } from './checkpoint.js';
+import { type CheckpointInfo, checkCheckpointArgs, decodeCheckpoint, encodeCheckpoint, type LoadCheckpointOptions } from './checkpoint.js';
 
 /**
  * Writes a checkpoint atomically (temp file, fsync, rename): a run killed at any moment leaves
  * either the previous checkpoint or the new one, never a torn file.
  */
 export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>, info: Omit<CheckpointInfo, 'rng'>): void {
+  checkString('saveCheckpoint', 'path', path);
+  checkCheckpointArgs('saveCheckpoint', model, optimizer);
   writeFileAtomic(path, encodeCheckpoint(model, optimizer, info));
 }
 
@@ -20,6 +23,8 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
  * @example const info = loadCheckpoint('runs/cnn/checkpoint.safetensors', model, opt, { epochs: 10, loader });
  */
 export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer<{ lr: number }>, opts: LoadCheckpointOptions = {}): CheckpointInfo | null {
+  checkString('loadCheckpoint', 'path', path);
+  checkCheckpointArgs('loadCheckpoint', model, optimizer, opts);
   if (!existsSync(path)) return null;
   const bytes = namingFile(path, () => readFileSync(path));
   return namingFile(path, () => decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, model, optimizer, opts));

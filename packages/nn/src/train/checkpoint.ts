@@ -1,10 +1,11 @@
 import { defaultGenerator, type GeneratorState } from '@tapegrad/autograd';
+import { checkBytes, checkInt, checkObject, checkOptions, checkString, fail } from '../check.js';
 import type { DataLoader, DataLoaderState } from '../data/data-loader.js';
 import { DataError, namingFile } from '../errors.js';
 import { stateDictTensors } from '../io/module-safetensors.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
-import type { Module } from '../module.js';
-import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { checkModule, type Module } from '../module.js';
+import { Optimizer, type OptimizerState } from '../optim/optimizer.js';
 import type { EpochLogs } from './callbacks.js';
 import { META_KEY, parseCheckpointMeta } from './checkpoint-meta.js';
 
@@ -28,6 +29,10 @@ export interface CheckpointInfo {
  * helpers write it atomically.
  */
 export function encodeCheckpoint(model: Module, optimizer: Optimizer<{ lr: number }>, info: Omit<CheckpointInfo, 'rng'> & { rng?: GeneratorState }): Uint8Array {
+  checkCheckpointArgs('encodeCheckpoint', model, optimizer);
+  checkObject('encodeCheckpoint', 'info', info, 'an object {epoch, loader?, history?, extra?, rng?}');
+  checkOptions('encodeCheckpoint', info, ['epoch', 'rng', 'loader', 'history', 'extra']);
+  checkInt('encodeCheckpoint', 'epoch', info.epoch, 0);
   // int64 entries (num_batches_tracked) are written as I64, like the module's safetensors file.
   const tensors = stateDictTensors(model, 'model.');
   const os = optimizer.state();
@@ -62,6 +67,9 @@ export interface LoadCheckpointOptions {
  * @example const info = decodeCheckpoint(bytes, 'run/checkpoint.safetensors', model, opt, { epochs: 10, loader });
  */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, model: Module, optimizer: Optimizer<{ lr: number }>, opts: LoadCheckpointOptions = {}): CheckpointInfo {
+  checkBytes('decodeCheckpoint', 'bytes', bytes);
+  checkString('decodeCheckpoint', 'source', source);
+  checkCheckpointArgs('decodeCheckpoint', model, optimizer, opts);
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   const meta = parseCheckpointMeta(metadata[META_KEY], source, { ...opts, loaderLength: opts.loader?.length });
   const bad = (msg: string): never => {
@@ -89,4 +97,15 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string, model: Modul
   defaultGenerator.setState(meta.rng);
   if (meta.loader && opts.loader) opts.loader.setState(meta.loader);
   return { epoch: meta.epoch, rng: meta.rng, loader: meta.loader, history: meta.history, extra: meta.extra };
+}
+
+/** The model and optimizer a checkpoint is written from or read into, and the load options. */
+export function checkCheckpointArgs(fn: string, model: unknown, optimizer: unknown, opts?: LoadCheckpointOptions): void {
+  checkModule(fn, 'model', model);
+  if (!(optimizer instanceof Optimizer)) fail(fn, 'optimizer', 'an Optimizer', optimizer);
+  if (opts === undefined) return;
+  checkOptions(fn, opts, ['epochs', 'loader']);
+  if (opts.epochs !== undefined) checkInt(fn, 'epochs', opts.epochs, 0);
+  const l = opts.loader as Partial<DataLoader> | undefined;
+  if (l !== undefined && (typeof l !== 'object' || l === null || typeof l.setState !== 'function' || !Number.isInteger(l.length))) fail(fn, 'loader', 'a DataLoader', l);
 }

@@ -1,3 +1,4 @@
+import { checkBool, checkNumber, checkObject, checkOneOf, checkOptions } from '../check.js';
 import type { Callback, EpochLogs, TrainContext } from './callbacks.js';
 
 export interface EarlyStoppingOptions {
@@ -25,11 +26,17 @@ export class EarlyStopping implements Callback {
   private bestWeights: Map<string, { shape: readonly number[]; data: Float32Array }> | null = null;
 
   constructor(readonly opts: EarlyStoppingOptions) {
-    this.monitor = opts.monitor ?? 'valAccuracy';
+    checkObject('EarlyStopping', 'opts', opts, 'an object {patience, monitor?, minDelta?, restoreBestWeights?}');
+    checkOptions('EarlyStopping', opts, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
+    this.monitor = checkOneOf('EarlyStopping', 'monitor', opts.monitor ?? 'valAccuracy', ['valAccuracy', 'valLoss']);
+    checkNumber('EarlyStopping', 'minDelta', opts.minDelta ?? 0, (v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0');
+    checkBool('EarlyStopping', 'restoreBestWeights', opts.restoreBestWeights ?? false);
     if (!Number.isInteger(opts.patience) || opts.patience < 0) throw new Error(`EarlyStopping: patience must be a non-negative integer, got ${opts.patience}`);
   }
 
   onEpochEnd(logs: EpochLogs, ctx: TrainContext): void | 'stop' {
+    checkObject('EarlyStopping.onEpochEnd', 'logs', logs, 'the epoch logs fit passes');
+    checkObject('EarlyStopping.onEpochEnd', 'ctx', ctx, 'the training context fit passes');
     const value = logs[this.monitor];
     if (value === undefined) throw new Error(`EarlyStopping: ${this.monitor} is not available; pass a validation set to fit`);
     if (Number.isNaN(value) && this.monitor === 'valAccuracy') {
@@ -54,6 +61,7 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(ctx: TrainContext): void {
+    checkObject('EarlyStopping.onTrainEnd', 'ctx', ctx, 'the training context fit passes');
     if (this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
   }
 }

@@ -1,8 +1,9 @@
 import { crossEntropy, noGrad, type Tensor, tensor, tidy } from '@tapegrad/autograd';
+import { checkArrayLike, checkInt, checkObject, checkOptions, fail } from '../check.js';
 import { DataLoader, type TupleBatch } from '../data/data-loader.js';
 import { type AnyDataset, type FieldSpec, sampleFields } from '../data/dataset.js';
 import { argmaxRows } from '../metrics/argmax-rows.js';
-import type { Module } from '../module.js';
+import { checkModule, type Module } from '../module.js';
 
 export interface EvaluateResult {
   loss: number;
@@ -53,13 +54,18 @@ export function evaluate(
   shape?: readonly [number, number, number],
   opts: { batchSize?: number } = {},
 ): EvaluateResult {
+  checkModule('evaluate', 'model', model);
   if (data instanceof Float32Array) {
     if (shape === undefined) throw new Error('evaluate: with an image array, pass its labels and shape: evaluate(model, images, labels, [C, H, W])');
+    checkArrayLike('evaluate', 'labels', a);
+    if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) fail('evaluate', 'shape', '[C, H, W] positive integers', shape);
+    checkEvaluateOptions(opts, ['batchSize']);
     return evaluateArrays(model, data, a as ArrayLike<number>, shape, opts);
   }
   if (data === null || typeof data !== 'object' || typeof (data as { get?: unknown }).get !== 'function') {
-    throw new TypeError(`evaluate: expected a dataset or a Float32Array of images, got ${data === null ? 'null' : typeof data}`);
+    fail('evaluate', 'dataset', 'a dataset or a Float32Array of images', data);
   }
+  if (a !== undefined) checkEvaluateOptions(a, ['batchSize', 'loss']);
   return evaluateDataset(model, data, (a ?? {}) as EvaluateDatasetOptions);
 }
 
@@ -182,4 +188,11 @@ function evaluateDataset(model: Module, dataset: AnyDataset, opts: EvaluateDatas
     predictions: classification ? predictions : new Int32Array(0),
     logits,
   };
+}
+
+function checkEvaluateOptions(opts: unknown, known: string[]): void {
+  const o = checkObject('evaluate', 'opts', opts, `an object {${known.join(', ')}}`);
+  checkOptions('evaluate', o, known);
+  if (o.batchSize !== undefined) checkInt('evaluate', 'batchSize', o.batchSize, 1);
+  if (o.loss !== undefined && typeof o.loss !== 'function') fail('evaluate', 'loss', 'a function (output, target) => Tensor', o.loss);
 }

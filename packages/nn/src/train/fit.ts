@@ -1,8 +1,9 @@
 import { crossEntropy, noGrad, type Tensor, tensor, tidy } from '@tapegrad/autograd';
-import type { DataLoader } from '../data/data-loader.js';
+import { checkFunction, checkInt, checkObject, checkOptions, fail } from '../check.js';
+import { DataLoader } from '../data/data-loader.js';
 import { type AnyDataset, type Dataset, isTupleDataset, sampleFields } from '../data/dataset.js';
-import type { Module } from '../module.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { checkModule, type Module } from '../module.js';
+import { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/lr-scheduler.js';
 import { ReduceLROnPlateau } from '../optim/reduce-lr-on-plateau.js';
 import { argmaxRowsAccuracy } from './batch-accuracy.js';
@@ -57,6 +58,7 @@ export interface FitOptions {
  * fit(regressor, opt, { trainLoader: new DataLoader(new TensorDataset(x, y), { batchSize: 32 }), epochs: 50, loss: mseLoss });
  */
 export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: FitOptions): EpochLogs[] {
+  checkFitArgs(model, optimizer, opts);
   const callbacks = opts.callbacks ?? [];
   const now = opts.now ?? (() => performance.now() / 1000);
   if (opts.loss && opts.lossFn) throw new Error('fit: give either loss or lossFn (its former name), not both');
@@ -125,4 +127,27 @@ export function fit(model: Module, optimizer: Optimizer<{ lr: number }>, opts: F
   }
   for (const cb of callbacks) cb.onTrainEnd?.(ctx);
   return ctx.history;
+}
+
+const FIT_OPTIONS = ['trainLoader', 'epochs', 'validation', 'loss', 'lossFn', 'callbacks', 'scheduler', 'startEpoch', 'history', 'now'];
+
+function checkFitArgs(model: unknown, optimizer: unknown, opts: FitOptions): void {
+  checkModule('fit', 'model', model);
+  if (!(optimizer instanceof Optimizer)) fail('fit', 'optimizer', 'an Optimizer', optimizer);
+  checkObject('fit', 'opts', opts, 'an object {trainLoader, epochs, ...}');
+  checkOptions('fit', opts, FIT_OPTIONS);
+  if (!(opts.trainLoader instanceof DataLoader)) fail('fit', 'trainLoader', 'a DataLoader', opts.trainLoader);
+  checkInt('fit', 'epochs', opts.epochs, 0);
+  if (opts.startEpoch !== undefined) checkInt('fit', 'startEpoch', opts.startEpoch, 0);
+  if (opts.callbacks !== undefined && !Array.isArray(opts.callbacks)) fail('fit', 'callbacks', 'an array of callbacks', opts.callbacks);
+  if (opts.history !== undefined && !Array.isArray(opts.history)) fail('fit', 'history', 'an array of epoch logs', opts.history);
+  if (opts.loss !== undefined) checkFunction('fit', 'loss', opts.loss);
+  if (opts.lossFn !== undefined) checkFunction('fit', 'lossFn', opts.lossFn);
+  if (opts.now !== undefined) checkFunction('fit', 'now', opts.now);
+  const s = opts.scheduler as { step?: unknown } | undefined;
+  if (s !== undefined && (typeof s !== 'object' || s === null || typeof s.step !== 'function')) fail('fit', 'scheduler', 'an LRScheduler or a ReduceLROnPlateau', s);
+  const v = opts.validation as { get?: unknown; images?: unknown; labels?: unknown } | undefined;
+  if (v !== undefined && (typeof v !== 'object' || v === null || (typeof v.get !== 'function' && !(v.images instanceof Float32Array && v.labels !== undefined)))) {
+    fail('fit', 'validation', 'a dataset or {images: Float32Array, labels}', v);
+  }
 }

@@ -13,8 +13,23 @@
  */
 export type BorderMode = 'reflect' | 'clamp' | 'wrap';
 
+import { checkInt, checkOneOf } from '../check.js';
+
+export const BORDER_MODES: readonly BorderMode[] = ['reflect', 'clamp', 'wrap'];
+
 /** Maps an out-of-range index to one inside `[0, n)` according to `mode`. */
 export function borderIndex(i: number, n: number, mode: BorderMode): number {
+  checkInt('borderIndex', 'i', i, -Infinity);
+  checkInt('borderIndex', 'n', n, 1);
+  checkOneOf('borderIndex', 'mode', mode, BORDER_MODES);
+  return borderIndexUnchecked(i, n, mode);
+}
+
+/**
+ * borderIndex without the argument checks, for the filters' inner loops (one call per tap),
+ * whose callers check n and mode once.
+ */
+export function borderIndexUnchecked(i: number, n: number, mode: BorderMode): number {
   if (i >= 0 && i < n) return i;
   if (n === 1) return 0;
   if (mode === 'clamp') return i < 0 ? 0 : n - 1;

@@ -1,3 +1,4 @@
+import { checkBool, checkObject, checkOptions } from '../check.js';
 import { checkImage, type Transform } from './transform.js';
 
 export interface ColorJitterOptions {
@@ -16,9 +17,12 @@ export interface ColorJitterOptions {
  * @example colorJitter({ brightness: 0.2, contrast: 0.2 })
  */
 export function colorJitter(options: ColorJitterOptions): Transform {
+  checkObject('colorJitter', 'options', options, 'an object {brightness?, contrast?, clamp?}');
+  // torchvision's saturation and hue have no counterpart here: an error, not silently ignored.
+  checkOptions('colorJitter', options, ['brightness', 'contrast', 'clamp']);
   const brightness = options.brightness ?? 0;
   const contrast = options.contrast ?? 0;
-  const clamp = options.clamp ?? true;
+  const clamp = checkBool('colorJitter', 'clamp', options.clamp ?? true);
   for (const [name, v] of [['brightness', brightness], ['contrast', contrast]] as const) {
     if (!(v >= 0 && v <= 1)) throw new RangeError(`colorJitter: ${name} must be in [0, 1], got ${v}`);
   }

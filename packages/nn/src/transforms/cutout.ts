@@ -5,10 +5,10 @@ import { checkImage, type ImageShape, type Transform } from './transform.js';
  * @example cutoutAt(img, [1, 28, 28], 3, 4, 8)
  */
 export function cutoutAt(image: Float32Array, shape: ImageShape, top: number, left: number, size: number): Float32Array {
-  checkImage('cutout', image, shape);
+  checkImage('cutoutAt', image, shape);
   const [c, h, w] = shape;
-  if (!(Number.isInteger(size) && size >= 0 && top >= 0 && left >= 0 && top + size <= h && left + size <= w)) {
-    throw new RangeError(`cutout: square top=${top} left=${left} size=${size} is not inside [${shape.join(', ')}]`);
+  if (!(Number.isInteger(size) && Number.isInteger(top) && Number.isInteger(left) && size >= 0 && top >= 0 && left >= 0 && top + size <= h && left + size <= w)) {
+    throw new RangeError(`cutoutAt: square top=${top} left=${left} size=${size} is not inside [${shape.join(', ')}]`);
   }
   const out = image.slice();
   for (let ch = 0; ch < c; ch++) {

@@ -1,4 +1,5 @@
-import { borderIndex } from './border.js';
+import { checkArrayLike, checkInt, fail } from '../check.js';
+import { borderIndexUnchecked as borderIndex } from './border.js';
 
 /**
  * Fixed 3x3 kernels for the lecture's "what does a convolution do" demonstration, row-major.
@@ -21,8 +22,12 @@ export const BOX_BLUR: readonly number[] = Object.freeze([1, 1, 1, 1, 1, 1, 1, 1
  * @example applyFilter(plane, 28, 28, SOBEL_X) // -> [28, 28]
  */
 export function applyFilter(image: Float32Array, h: number, w: number, kernel: ArrayLike<number>): Float32Array {
+  if (!(image instanceof Float32Array)) fail('applyFilter', 'image', 'a Float32Array [H, W]', image);
+  checkInt('applyFilter', 'h', h, 1);
+  checkInt('applyFilter', 'w', w, 1);
+  checkArrayLike('applyFilter', 'kernel', kernel, 'an array of 9 numbers (3x3)');
   if (kernel.length !== 9) throw new RangeError(`applyFilter: kernel must have 9 values (3x3), got ${kernel.length}`);
-  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0) || image.length !== h * w) {
+  if (image.length !== h * w) {
     throw new RangeError(`applyFilter: image has ${image.length} values but H=${h} W=${w} needs ${h * w}`);
   }
   const out = new Float32Array(h * w);

@@ -1,13 +1,16 @@
-import { borderIndex, type BorderMode } from './border.js';
+import { checkNumber, checkOneOf, fail } from '../check.js';
+import { BORDER_MODES, borderIndexUnchecked as borderIndex, type BorderMode } from './border.js';
 import { checkImage, type ImageShape, type Transform } from './transform.js';
 
 /** A normalised 1-d Gaussian kernel of odd `size` (default `2*ceil(3*sigma)+1`). */
 export function gaussianKernel1d(sigma: number, size?: number): Float32Array {
-  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`gaussianKernel1d: sigma must be > 0, got ${sigma}`);
+  return kernel1d('gaussianKernel1d', 'size', sigma, size);
+}
+
+function kernel1d(fn: string, sizeArg: string, sigma: number, size: number | undefined): Float32Array {
+  checkNumber(fn, 'sigma', sigma, (v) => Number.isFinite(v) && v > 0, '> 0 and finite');
+  if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size % 2 === 1)) fail(fn, sizeArg, 'a positive odd integer', size);
   const n = size ?? 2 * Math.ceil(3 * sigma) + 1;
-  if (!Number.isInteger(n) || n < 1 || n % 2 === 0) {
-    throw new RangeError(`gaussianKernel1d: kernel size must be a positive odd integer, got ${n}`);
-  }
   const r = (n - 1) / 2;
   const k = new Float64Array(n);
   let sum = 0;
@@ -29,9 +32,10 @@ export function gaussianBlurImage(
   kernelSize?: number,
   border: BorderMode = 'reflect',
 ): Float32Array {
-  checkImage('gaussianBlur', image, shape);
+  checkImage('gaussianBlurImage', image, shape);
+  checkOneOf('gaussianBlurImage', 'border', border, BORDER_MODES);
   const [c, h, w] = shape;
-  const k = gaussianKernel1d(sigma, kernelSize);
+  const k = kernel1d('gaussianBlurImage', 'kernelSize', sigma, kernelSize);
   const r = (k.length - 1) / 2;
   const tmp = new Float64Array(h * w);
   const out = new Float32Array(image.length);
@@ -60,6 +64,8 @@ export function gaussianBlurImage(
  * @example gaussianBlur(1) // sigma 1, 7-tap kernel, reflect borders
  */
 export function gaussianBlur(sigma: number, kernelSize?: number, border: BorderMode = 'reflect'): Transform {
-  gaussianKernel1d(sigma, kernelSize); // validate eagerly, so a bad spec fails at parse time
+  // Validate eagerly, so a bad spec fails at parse time.
+  kernel1d('gaussianBlur', 'kernelSize', sigma, kernelSize);
+  checkOneOf('gaussianBlur', 'border', border, BORDER_MODES);
   return (image, shape) => gaussianBlurImage(image, shape, sigma, kernelSize, border);
 }

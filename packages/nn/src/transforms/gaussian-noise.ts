@@ -1,3 +1,4 @@
+import { checkNumber } from '../check.js';
 import { checkImage, type Transform } from './transform.js';
 
 /**
@@ -7,7 +8,7 @@ import { checkImage, type Transform } from './transform.js';
  * @example gaussianNoise(0.05)
  */
 export function gaussianNoise(std: number): Transform {
-  if (!(std >= 0) || !Number.isFinite(std)) throw new RangeError(`gaussianNoise: std must be finite and >= 0, got ${std}`);
+  checkNumber('gaussianNoise', 'std', std, (v) => Number.isFinite(v) && v >= 0, 'a finite number ≥ 0');
   return (image, shape, rng) => {
     checkImage('gaussianNoise', image, shape);
     const out = new Float32Array(image.length);

@@ -1,4 +1,5 @@
-import { checkImage, sampleBilinear, type ImageShape, type Transform } from './transform.js';
+import { checkNumber, fail } from '../check.js';
+import { checkImage, sampleBilinearUnchecked as sampleBilinear, type ImageShape, type Transform } from './transform.js';
 
 /**
  * Bilinearly resamples the box `[top, top+boxH) x [left, left+boxW)` (in pixels, fractional
@@ -17,6 +18,7 @@ export function cropResize(
 ): Float32Array {
   checkImage('cropResize', image, shape);
   const [c, h, w] = shape;
+  for (const [arg, v] of [['top', top], ['left', left], ['boxH', boxH], ['boxW', boxW]] as const) checkNumber('cropResize', arg, v);
   if (!(boxH > 0 && boxW > 0 && top >= 0 && left >= 0 && top + boxH <= h + 1e-9 && left + boxW <= w + 1e-9)) {
     throw new RangeError(`cropResize: box top=${top} left=${left} ${boxH}x${boxW} is not inside [${shape.join(', ')}]`);
   }
@@ -44,6 +46,7 @@ export function randomResizedCrop(minScale: number, maxScale = 1, ratio: readonl
   if (!(minScale > 0 && minScale <= maxScale && maxScale <= 1)) {
     throw new RangeError(`randomResizedCrop: need 0 < minScale <= maxScale <= 1, got ${minScale}, ${maxScale}`);
   }
+  if (!Array.isArray(ratio) || ratio.length !== 2) fail('randomResizedCrop', 'ratio', 'a pair [min, max] of aspect ratios', ratio);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) {
     throw new RangeError(`randomResizedCrop: need 0 < ratio[0] <= ratio[1], got [${ratio.join(', ')}]`);
   }

@@ -1,3 +1,4 @@
+import { describeValue } from '../check.js';
 import { checkImage, type ImageShape } from './transform.js';
 
 const f32 = Math.fround;
@@ -45,6 +46,7 @@ function linearTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int3
 export function resizeBilinear(image: Float32Array, shape: ImageShape, size: readonly [height: number, width: number]): Float32Array {
   checkImage('resizeBilinear', image, shape);
   const [c, h, w] = shape;
+  if (!Array.isArray(size) || size.length !== 2) throw new RangeError(`resizeBilinear: size must be [height, width] positive integers, got ${describeValue(size)}`);
   const [oh, ow] = size;
   if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
     throw new RangeError(`resizeBilinear: size must be [height, width] positive integers, got [${size.join(', ')}]`);

@@ -35,6 +35,7 @@ export function rot90(image: Float32Array, shape: ImageShape, k = 1): Float32Arr
 
 /** A transform turning by a fixed `k` quarter turns. */
 export function rotate90(k = 1): Transform {
+  if (!Number.isInteger(k)) throw new RangeError(`rotate90: k must be an integer, got ${k}`);
   return (image, shape) => rot90(image, shape, k);
 }
 

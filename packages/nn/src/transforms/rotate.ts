@@ -1,4 +1,5 @@
-import { checkImage, sampleBilinear, type ImageShape, type Transform } from './transform.js';
+import { checkNumber } from '../check.js';
+import { checkImage, sampleBilinearUnchecked as sampleBilinear, type ImageShape, type Transform } from './transform.js';
 
 /**
  * Rotates an image `[C, H, W]` by `degrees` counter-clockwise as displayed (row 0 at the top,
@@ -12,6 +13,8 @@ import { checkImage, sampleBilinear, type ImageShape, type Transform } from './t
  */
 export function rotate(image: Float32Array, shape: ImageShape, degrees: number, fill = 0): Float32Array {
   checkImage('rotate', image, shape);
+  checkNumber('rotate', 'degrees', degrees);
+  checkNumber('rotate', 'fill', fill);
   const [c, h, w] = shape;
   const theta = (degrees * Math.PI) / 180;
   const cos = Math.cos(theta);
@@ -42,5 +45,6 @@ export function randomRotation(maxDegrees: number, fill = 0): Transform {
   if (!(maxDegrees >= 0) || !Number.isFinite(maxDegrees)) {
     throw new RangeError(`randomRotation: maxDegrees must be a finite number >= 0, got ${maxDegrees}`);
   }
+  checkNumber('randomRotation', 'fill', fill);
   return (image, shape, rng) => rotate(image, shape, rng.uniform(-maxDegrees, maxDegrees), fill);
 }

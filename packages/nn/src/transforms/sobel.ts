@@ -9,7 +9,7 @@ import { checkImage, type ImageShape, type Transform } from './transform.js';
  * @example sobelMagnitude(img, [1, 28, 28])
  */
 export function sobelMagnitude(image: Float32Array, shape: ImageShape): Float32Array {
-  checkImage('sobel', image, shape);
+  checkImage('sobelMagnitude', image, shape);
   const [c, h, w] = shape;
   const out = new Float32Array(image.length);
   for (let ch = 0; ch < c; ch++) {

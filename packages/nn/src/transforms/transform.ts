@@ -1,3 +1,4 @@
+import { checkFunction, checkInt, checkNumber, checkString, fail } from '../check.js';
 import type { Rng } from '../random.js';
 
 /** `[C, H, W]` of one image. */
@@ -15,6 +16,8 @@ export type Transform = (image: Float32Array, shape: ImageShape, rng: Rng) => Fl
  * @example compose([randomHorizontalFlip(0.5), gaussianNoise(0.05)])
  */
 export function compose(transforms: readonly Transform[]): Transform {
+  if (!Array.isArray(transforms)) fail('compose', 'transforms', 'an array of transforms', transforms);
+  transforms.forEach((t, i) => checkFunction('compose', `transforms[${i}]`, t));
   const list = [...transforms];
   return (image, shape, rng) => {
     let x = image;
@@ -26,6 +29,9 @@ export function compose(transforms: readonly Transform[]): Transform {
 
 /** Throws unless `image` holds exactly `C*H*W` values of a valid shape. */
 export function checkImage(op: string, image: Float32Array, shape: ImageShape): void {
+  checkString('checkImage', 'op', op);
+  if (!(image instanceof Float32Array)) fail(op, 'image', 'a Float32Array [C, H, W]', image);
+  if (!Array.isArray(shape) || shape.length !== 3) fail(op, 'shape', '[C, H, W] positive integers', shape);
   const [c, h, w] = shape;
   if (![c, h, w].every((d) => Number.isInteger(d) && d > 0)) {
     throw new RangeError(`${op}: shape must be [C, H, W] positive integers, got [${shape.join(', ')}]`);
@@ -48,6 +54,20 @@ export function sampleBilinear(
   y: number,
   fill: number,
 ): number {
+  const fn = 'sampleBilinear';
+  if (!(src instanceof Float32Array)) fail(fn, 'src', 'a Float32Array', src);
+  checkInt(fn, 'h', h, 1);
+  checkInt(fn, 'w', w, 1);
+  checkInt(fn, 'off', off, 0);
+  if (off + h * w > src.length) throw new RangeError(`${fn}: off ${off} + h·w (${h}·${w}) is past the end of src (${src.length} values)`);
+  checkNumber(fn, 'x', x);
+  checkNumber(fn, 'y', y);
+  checkNumber(fn, 'fill', fill);
+  return sampleBilinearUnchecked(src, off, h, w, x, y, fill);
+}
+
+/** sampleBilinear without the argument checks, for the per-pixel loops of rotate and cropResize (which check once). */
+export function sampleBilinearUnchecked(src: Float32Array, off: number, h: number, w: number, x: number, y: number, fill: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;

@@ -77,7 +77,7 @@ describe('toOnnx: options, errors and the graph it writes', () => {
     const model = new Sequential([new Flatten(), new Linear(4, 2)]);
     expect(() => toOnnx(model, { inputShape: [1, 4], opset: 12 })).toThrow(/opset 12 is not supported \(export writes opsets 13–17\)/);
     expect(() => toOnnx(model, { inputShape: [1, 0] })).toThrow(/inputShape must be a list of positive integers/);
-    expect(() => toOnnx(model, { inputShape: [1, 5] })).toThrow(/linear: input has 5 features but weight expects 4/);
+    expect(() => toOnnx(model, { inputShape: [1, 5] })).toThrow(/Linear.forward: expected input \[..., 4\] \(inFeatures 4\), got \[\d+,5\]/);
   });
 
   it('flatten(x, 0) keeps a dynamic batch (−1 for the merged dimension); a constant with a batch-dependent shape is an error, not a fixed-batch graph', () => {
