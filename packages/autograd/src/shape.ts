@@ -6,9 +6,18 @@ import { checkShape, describeArg, fail, isShape } from './check.js';
 
 /** Number of elements of a shape ([] is a scalar: 1). */
 export function sizeOf(shape: Shape): number {
-  if (!isShape(shape)) checkShape('sizeOf', 'shape', shape);
+  return checkedSize('sizeOf', 'shape', shape);
+}
+
+/** sizeOf with the errors naming `fn` and `arg`: the shape is checked in the loop that multiplies its dims. */
+export function checkedSize(fn: string, arg: string, shape: Shape): number {
+  if (!Array.isArray(shape)) checkShape(fn, arg, shape);
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
+    if (!(Number.isInteger(d) && d >= 0)) checkShape(fn, arg, shape);
+    n *= d;
+  }
   return n;
 }
 
@@ -37,12 +46,14 @@ export function formatShape(shape: Shape): string {
 
 /** Row-major strides in elements. */
 export function stridesOf(shape: Shape): number[] {
-  if (!isShape(shape)) checkShape('stridesOf', 'shape', shape);
+  if (!Array.isArray(shape)) checkShape('stridesOf', 'shape', shape);
   const s = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (!(Number.isInteger(d) && d >= 0)) checkShape('stridesOf', 'shape', shape);
     s[i] = acc;
-    acc *= shape[i]!;
+    acc *= d;
   }
   return s;
 }

@@ -1,7 +1,7 @@
 import type { Backend, Shape, Storage } from './backend.js';
 import { checkBool, checkOptions, checkShape, fail, isShape, isTensor, TENSOR_BRAND } from './check.js';
 import { getBackend, StorageRef, trackTensor, untrackTensor } from './engine.js';
-import { broadcastShapes, fmt, sizeOf } from './shape.js';
+import { broadcastShapes, checkedSize, fmt, sizeOf } from './shape.js';
 import { type BackwardOptions, type Node, runBackward } from './tape.js';
 
 /**
@@ -20,20 +20,24 @@ export class Tensor {
 
   constructor(ref: StorageRef, readonly shape: Shape, public requiresGrad = false) {
     if (!(ref instanceof StorageRef)) fail('Tensor', 'ref', 'a StorageRef (make tensors with tensor(), zeros() or Tensor.fromStorage())', ref);
-    if (!isShape(shape)) checkShape('Tensor', 'shape', shape);
     if (typeof requiresGrad !== 'boolean') checkBool('Tensor', 'requiresGrad', requiresGrad);
-    if (ref.storage.size !== sizeOf(shape)) {
-      throw new Error(`Tensor: storage holds ${ref.storage.size} elements but shape ${fmt(shape)} needs ${sizeOf(shape)}`);
+    const size = ref.storage.size;
+    const needed = checkedSize('Tensor', 'shape', shape);
+    if (size !== needed) {
+      if (typeof size !== 'number') fail('Tensor', 'storage', "a backend's Storage", ref.storage);
+      throw new Error(`Tensor: storage holds ${size} elements but shape ${fmt(shape)} needs ${needed}`);
     }
     this.ref = ref;
     trackTensor(this);
   }
 
   /** Wraps freshly allocated storage (takes ownership). */
-  static fromStorage(storage: Storage, shape: Shape, backend: Backend = getBackend()): Tensor {
-    if (typeof storage !== 'object' || storage === null || typeof storage.size !== 'number') fail('Tensor.fromStorage', 'storage', "a backend's Storage", storage);
-    if (typeof backend !== 'object' || backend === null || typeof backend.free !== 'function') fail('Tensor.fromStorage', 'backend', 'a Backend', backend);
-    return new Tensor(new StorageRef(backend, storage), shape);
+  static fromStorage(storage: Storage, shape: Shape, backend?: Backend): Tensor {
+    // NOTE: every op's result comes through here; the checks cost a comparison or two (the
+    // storage's size is checked against the shape by the constructor).
+    if (typeof storage !== 'object' || storage === null) fail('Tensor.fromStorage', 'storage', "a backend's Storage", storage);
+    if (backend !== undefined && (typeof backend !== 'object' || backend === null || typeof backend.free !== 'function')) fail('Tensor.fromStorage', 'backend', 'a Backend', backend);
+    return new Tensor(new StorageRef(backend ?? getBackend(), storage), shape);
   }
 
   get backend(): Backend {

@@ -107,3 +107,17 @@ export function checkInputShape(layer: string, x: unknown, ok: (shape: readonly 
   if (!ok(t.shape)) throw new RangeError(`${layer}.forward: expected input ${typeof expected === 'string' ? expected : expected()}, got [${t.shape.join(',')}]`);
   return t;
 }
+
+/**
+ * Rejects arguments past the `max` a constructor takes (JavaScript would drop them silently),
+ * with `why` when PyTorch has a parameter there that is not supported:
+ * `ReLU: takes no arguments, got 1 (PyTorch's inplace is not supported: every op returns a new tensor)`.
+ */
+export function checkArgCount(fn: string, count: number, max: number, names: string, why?: string): void {
+  if (count <= max) return;
+  const takes = max === 0 ? 'no arguments' : `at most ${max} argument${max > 1 ? 's' : ''} (${names})`;
+  throw new RangeError(`${fn}: takes ${takes}, got ${count}${why ? ` (${why})` : ''}`);
+}
+
+/** Why a layer refuses PyTorch's `inplace` argument. */
+export const NO_INPLACE = "PyTorch's inplace is not supported: every op returns a new tensor";

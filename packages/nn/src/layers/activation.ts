@@ -1,5 +1,5 @@
 import { elu, gelu, leakyRelu, logSoftmax, softmax, softplus, type Tensor } from '@tapegrad/autograd';
-import { checkInput, checkInt, checkNumber } from '../check.js';
+import { NO_INPLACE, checkArgCount, checkInput, checkInt, checkNumber } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyFloat, pyNumber } from '../module-repr.js';
 
@@ -20,6 +20,7 @@ export class LeakyReLU extends Module {
   }
   constructor(readonly negativeSlope = 0.01) {
     super();
+    checkArgCount('LeakyReLU', arguments.length, 1, 'negativeSlope', NO_INPLACE);
     checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
@@ -38,6 +39,7 @@ export class GELU extends Module {
   }
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
+    checkArgCount('GELU', arguments.length, 1, 'approximate');
     if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   }
   forward(x: Tensor): Tensor {
@@ -56,6 +58,7 @@ export class ELU extends Module {
   }
   constructor(readonly alpha = 1) {
     super();
+    checkArgCount('ELU', arguments.length, 1, 'alpha', NO_INPLACE);
     checkNumber('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
@@ -74,6 +77,7 @@ export class Softplus extends Module {
   }
   constructor(readonly beta = 1, readonly threshold = 20) {
     super();
+    checkArgCount('Softplus', arguments.length, 2, 'beta, threshold');
     checkNumber('Softplus', 'beta', beta, (v) => Number.isFinite(v) && v > 0, 'a positive finite number');
     checkNumber('Softplus', 'threshold', threshold, (v) => !Number.isNaN(v), 'a number (Infinity for none)');
   }
@@ -93,6 +97,7 @@ export class Softmax extends Module {
   }
   constructor(readonly dim: number) {
     super();
+    checkArgCount('Softmax', arguments.length, 1, 'dim');
     checkInt('Softmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {
@@ -111,6 +116,7 @@ export class LogSoftmax extends Module {
   }
   constructor(readonly dim: number) {
     super();
+    checkArgCount('LogSoftmax', arguments.length, 1, 'dim');
     checkInt('LogSoftmax', 'dim', dim, -Infinity);
   }
   forward(x: Tensor): Tensor {

@@ -1,11 +1,15 @@
 import { dropout, dropout2d, flatten, relu, sigmoid, tanh, type Tensor } from '@tapegrad/autograd';
-import { checkInput, checkInputShape, checkInt, checkNumber } from '../check.js';
+import { NO_INPLACE, checkArgCount, checkInput, checkInputShape, checkInt, checkNumber } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyFloat } from '../module-repr.js';
 
 export class ReLU extends Module {
   static {
     keepClassName(this, 'ReLU');
+  }
+  constructor(...args: never[]) {
+    super();
+    checkArgCount('ReLU', args.length, 0, '', NO_INPLACE);
   }
   forward(x: Tensor): Tensor {
     checkInput('ReLU', x);
@@ -17,6 +21,10 @@ export class Sigmoid extends Module {
   static {
     keepClassName(this, 'Sigmoid');
   }
+  constructor(...args: never[]) {
+    super();
+    checkArgCount('Sigmoid', args.length, 0, '');
+  }
   forward(x: Tensor): Tensor {
     checkInput('Sigmoid', x);
     return sigmoid(x);
@@ -26,6 +34,10 @@ export class Sigmoid extends Module {
 export class Tanh extends Module {
   static {
     keepClassName(this, 'Tanh');
+  }
+  constructor(...args: never[]) {
+    super();
+    checkArgCount('Tanh', args.length, 0, '');
   }
   forward(x: Tensor): Tensor {
     checkInput('Tanh', x);
@@ -50,6 +62,7 @@ export class Flatten extends Module {
   }
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
+    checkArgCount('Flatten', arguments.length, 2, 'startDim, endDim');
     checkInt('Flatten', 'startDim', startDim, -Infinity);
     checkInt('Flatten', 'endDim', endDim, -Infinity);
   }
@@ -76,6 +89,7 @@ export class Dropout extends Module {
   }
   constructor(readonly p = 0.5) {
     super();
+    checkArgCount('Dropout', arguments.length, 1, 'p', NO_INPLACE);
     checkNumber('Dropout', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
   }
   forward(x: Tensor): Tensor {
@@ -98,6 +112,7 @@ export class Dropout2d extends Module {
   }
   constructor(readonly p = 0.5) {
     super();
+    checkArgCount('Dropout2d', arguments.length, 1, 'p', NO_INPLACE);
     checkNumber('Dropout2d', 'p', p, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
   }
   forward(x: Tensor): Tensor {

@@ -1,5 +1,5 @@
 import { checkBytes, checkString, fail as failArg } from '../check.js';
-import { type Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
+import { Tensor, formatShape, reshape, tidy } from '@tapegrad/autograd';
 import { DataError } from '../errors.js';
 import { fusionEnabled } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
@@ -144,6 +144,7 @@ export class OnnxModel extends Module {
 
   /** Output of the graph for input x ([N, ...] as the graph input declares). */
   forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) failArg('OnnxModel.forward', 'x', 'a Tensor', x);
     if (this.inputDims) {
       const ok = x.ndim === this.inputDims.length && this.inputDims.every((d, i) => d === null || d === x.shape[i]);
       if (!ok) throw new Error(`OnnxModel: input ${formatShape(x.shape)} does not match the graph input '${this.inputName}' [${this.inputDims.map((d) => d ?? '?').join(',')}]`);

@@ -35,6 +35,8 @@ export class EarlyStopping implements Callback {
   }
 
   onEpochEnd(logs: EpochLogs, ctx: TrainContext): void | 'stop' {
+    checkObject('EarlyStopping.onEpochEnd', 'logs', logs, 'the epoch logs fit passes');
+    checkObject('EarlyStopping.onEpochEnd', 'ctx', ctx, 'the training context fit passes');
     const value = logs[this.monitor];
     if (value === undefined) throw new Error(`EarlyStopping: ${this.monitor} is not available; pass a validation set to fit`);
     if (Number.isNaN(value) && this.monitor === 'valAccuracy') {
@@ -59,6 +61,7 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(ctx: TrainContext): void {
+    checkObject('EarlyStopping.onTrainEnd', 'ctx', ctx, 'the training context fit passes');
     if (this.bestWeights) ctx.model.loadStateDict(this.bestWeights);
   }
 }
