@@ -5,7 +5,8 @@
  * from dy to the bias gradient, reluBackward + sum over [0, 2, 3] against reluBackwardBias; and
  * the whole training step of the case-study CNN (batch 128 of Fashion-MNIST, Adam) with layer
  * fusion on and off (Note [layer fusion] in @tapegrad/nn: `withFusion(false, …)`), the two taking
- * turns in one process, fastest and median turn. One thread and all cores.
+ * turns in one process: fastest and median turn, the median ratio of a round's two turns, and
+ * process CPU time per step. One thread and all cores.
  */
 import { crossEntropy, manualSeed, setBackend, tensor, tidy } from '@tapegrad/autograd';
 import { createWasmBackend } from '@tapegrad/kernels-wasm';
@@ -16,7 +17,7 @@ import { randomStorage } from './kernels.js';
 import { buildModel } from './models.js';
 import { CONV_LAYERS } from './shapes.js';
 import type { SuiteOptions } from './suite.js';
-import { bestOfAlternating, median, turnsAlternating } from './timing.js';
+import { bestOfAlternating, median } from './timing.js';
 
 export interface FusionRow {
   name: string;
@@ -28,6 +29,32 @@ export interface FusionRow {
   unfusedMedianMs?: number;
   fusedMedianMs?: number;
   medianRatio?: number;
+  /**
+   * For the train step: the median over rounds of the process CPU time per step (every thread's,
+   * so on all cores it counts the workers' spinning too): on one thread, the time that other
+   * processes taking the core cannot inflate.
+   */
+  unfusedCpuMs?: number;
+  fusedCpuMs?: number;
+}
+
+/** Wall and process CPU ms per call of each fn, `rounds` round-robin turns of `calls` calls each (after 3 warm-up calls). */
+function wallAndCpuTurns(fns: readonly (() => void)[], rounds: number, calls: number): { wall: number[][]; cpu: number[][] } {
+  for (const fn of fns) for (let i = 0; i < 3; i++) fn();
+  const wall = fns.map(() => [] as number[]);
+  const cpu = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let k = 0; k < calls; k++) fn();
+      const t1 = performance.now();
+      const c = process.cpuUsage(c0);
+      wall[i]!.push((t1 - t0) / calls);
+      cpu[i]!.push((c.user + c.system) / 1000 / calls);
+    });
+  }
+  return { wall, cpu };
 }
 
 /**
@@ -79,14 +106,16 @@ export async function runFusionSuite(o: SuiteOptions): Promise<FusionRow[]> {
     }
     setBackend(be);
     const { step, dispose } = cnnStep();
-    // Short turns, many rounds: on a shared machine the load changes within seconds, and the
-    // ratio of the two turns of one round is what it disturbs least.
-    const [unfusedTurns, fusedTurns] = turnsAlternating([() => withFusion(false, step), step], o.quick ? 6 : 30, o.quick ? 100 : 200);
+    // Short turns (4 steps), many rounds: on a shared machine the load changes within seconds, and
+    // the ratio of the two turns of one round is what it disturbs least.
+    const { wall, cpu } = wallAndCpuTurns([() => withFusion(false, step), step], o.quick ? 6 : 30, o.quick ? 2 : 4);
+    const [unfusedTurns, fusedTurns] = wall as [number[], number[]];
     dispose();
     rows.push({
       name: `CNN train step, batch ${BATCH_SIZE} (layer fusion off / on)`, threads,
-      unfusedMs: Math.min(...unfusedTurns!), fusedMs: Math.min(...fusedTurns!), unfusedMedianMs: median(unfusedTurns!), fusedMedianMs: median(fusedTurns!),
-      medianRatio: median(unfusedTurns!.map((u, r) => u / fusedTurns![r]!)),
+      unfusedMs: Math.min(...unfusedTurns), fusedMs: Math.min(...fusedTurns), unfusedMedianMs: median(unfusedTurns), fusedMedianMs: median(fusedTurns),
+      medianRatio: median(unfusedTurns.map((u, r) => u / fusedTurns[r]!)),
+      unfusedCpuMs: median(cpu[0]!), fusedCpuMs: median(cpu[1]!),
     });
     await be.dispose();
   }
@@ -97,7 +126,8 @@ export async function runFusionSuite(o: SuiteOptions): Promise<FusionRow[]> {
 export function fusionTable(rows: readonly FusionRow[]): string {
   const body = rows.map((r) => [r.name, String(r.threads), fmt(r.unfusedMs, 3), fmt(r.fusedMs, 3), fmt(r.unfusedMs - r.fusedMs, 3), `${fmt(r.unfusedMs / r.fusedMs, 2)}×`]);
   const steps = rows.filter((r) => r.unfusedMedianMs !== undefined && r.fusedMedianMs !== undefined);
-  const medians = steps.length === 0 ? '' : `\n${renderTable('Train step, median turn (ms) and median over rounds of unfused ÷ fused', ['', 'threads', 'unfused', 'fused', 'speed-up'],
-    steps.map((r) => [r.name, String(r.threads), fmt(r.unfusedMedianMs!, 3), fmt(r.fusedMedianMs!, 3), `${fmt(r.medianRatio ?? r.unfusedMedianMs! / r.fusedMedianMs!, 2)}×`]))}`;
+  const cpu = (r: FusionRow) => (r.unfusedCpuMs !== undefined && r.fusedCpuMs !== undefined ? `${fmt(r.unfusedCpuMs, 1)} / ${fmt(r.fusedCpuMs, 1)}` : '—');
+  const medians = steps.length === 0 ? '' : `\n${renderTable('Train step, median turn (ms) and median over rounds of unfused ÷ fused', ['', 'threads', 'unfused', 'fused', 'speed-up', 'CPU ms/step (all threads)'],
+    steps.map((r) => [r.name, String(r.threads), fmt(r.unfusedMedianMs!, 3), fmt(r.fusedMedianMs!, 3), `${fmt(r.medianRatio ?? r.unfusedMedianMs! / r.fusedMedianMs!, 2)}×`, cpu(r)]))}`;
   return renderTable('Fused kernels against the unfused ones, ms per call (fastest of alternating turns in this run)', ['kernels', 'threads', 'unfused', 'fused', 'saved', 'speed-up'], body) + medians;
 }

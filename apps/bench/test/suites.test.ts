@@ -47,8 +47,8 @@ describe('fusion suite table', () => {
   });
   it('adds the median turns of the train step rows and the median ratio of their rounds', async () => {
     const { fusionTable } = await import('../src/fusion.js');
-    const t = fusionTable([{ name: 'CNN train step', threads: 2, unfusedMs: 20, fusedMs: 16, unfusedMedianMs: 22, fusedMedianMs: 20, medianRatio: 1.12 }]);
+    const t = fusionTable([{ name: 'CNN train step', threads: 2, unfusedMs: 20, fusedMs: 16, unfusedMedianMs: 22, fusedMedianMs: 20, medianRatio: 1.12, unfusedCpuMs: 30, fusedCpuMs: 27.5 }]);
     const lines = t.split('\n').filter((l) => l.startsWith('CNN train step')).map((l) => l.trim().split(/\s{2,}/));
-    expect(lines).toEqual([['CNN train step', '2', '20.000', '16.000', '4.000', '1.25×'], ['CNN train step', '2', '22.000', '20.000', '1.12×']]);
+    expect(lines).toEqual([['CNN train step', '2', '20.000', '16.000', '4.000', '1.25×'], ['CNN train step', '2', '22.000', '20.000', '1.12×', '30.0 / 27.5']]);
   });
 });

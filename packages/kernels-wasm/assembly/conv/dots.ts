@@ -7,14 +7,47 @@
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** Σ_t a[t]·b[t] over t in [0, t), f32x4 then a scalar tail. */
+/** Σ_t a[t]·b[t] over t in [0, t): two f32x4 accumulators (a single one waits on the add latency), then a scalar tail. */
 function dot(aPtr: usize, bPtr: usize, t: i32): f32 {
-  let vacc = f32x4.splat(0);
+  let vacc0 = f32x4.splat(0), vacc1 = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= t; i += 4) vacc = f32x4.add(vacc, f32x4.mul(v128.load(aPtr + (<usize>i << 2)), v128.load(bPtr + (<usize>i << 2))));
-  let acc = hsum(vacc);
+  for (; i + 8 <= t; i += 8) {
+    const off = <usize>i << 2;
+    vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load(aPtr + off), v128.load(bPtr + off)));
+    vacc1 = f32x4.add(vacc1, f32x4.mul(v128.load(aPtr + off, 16), v128.load(bPtr + off, 16)));
+  }
+  for (; i + 4 <= t; i += 4) vacc0 = f32x4.add(vacc0, f32x4.mul(v128.load(aPtr + (<usize>i << 2)), v128.load(bPtr + (<usize>i << 2))));
+  let acc = hsum(f32x4.add(vacc0, vacc1));
   for (; i < t; i++) acc += load<f32>(aPtr + (<usize>i << 2)) * load<f32>(bPtr + (<usize>i << 2));
   return acc;
+}
+
+/**
+ * out[j·step] += Σ_t a[t] · b_j[t] for the four rows b_j = b0 + j·bRowBytes (one row against four:
+ * four accumulators, 5 loads per 4 multiply-adds), each reduced across lanes, then a scalar tail.
+ */
+function dot1x4(aPtr: usize, bPtr: usize, bRowBytes: usize, outPtr: usize, outStepBytes: usize, t: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const t4 = t & ~3;
+  for (let i = 0; i < t4; i += 4) {
+    const off = <usize>i << 2;
+    const va = v128.load(aPtr + off);
+    a0 = f32x4.add(a0, f32x4.mul(va, v128.load(bPtr + off)));
+    a1 = f32x4.add(a1, f32x4.mul(va, v128.load(bPtr + bRowBytes + off)));
+    a2 = f32x4.add(a2, f32x4.mul(va, v128.load(bPtr + 2 * bRowBytes + off)));
+    a3 = f32x4.add(a3, f32x4.mul(va, v128.load(bPtr + 3 * bRowBytes + off)));
+  }
+  let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+  for (let i = t4; i < t; i++) {
+    const off = <usize>i << 2;
+    const x = load<f32>(aPtr + off);
+    s0 += x * load<f32>(bPtr + off); s1 += x * load<f32>(bPtr + bRowBytes + off);
+    s2 += x * load<f32>(bPtr + 2 * bRowBytes + off); s3 += x * load<f32>(bPtr + 3 * bRowBytes + off);
+  }
+  store<f32>(outPtr, load<f32>(outPtr) + s0);
+  store<f32>(outPtr + outStepBytes, load<f32>(outPtr + outStepBytes) + s1);
+  store<f32>(outPtr + 2 * outStepBytes, load<f32>(outPtr + 2 * outStepBytes) + s2);
+  store<f32>(outPtr + 3 * outStepBytes, load<f32>(outPtr + 3 * outStepBytes) + s3);
 }
 
 /**
@@ -65,11 +98,20 @@ export function accumulateDots(vPtr: usize, zPtr: usize, outPtr: usize, c: i32, 
       store<f32>(out + 3 * ob, load<f32>(out + 3 * ob) + s30); store<f32>(out + 3 * ob, load<f32>(out + 3 * ob, 4) + s31, 4);
     }
   }
-  // Rows of v past the last group of 4, or rows of z past the last pair: one dot product each.
-  for (let ci = 0; ci < c; ci++) {
-    for (let oj = ci < c4 ? o2 : 0; oj < o; oj++) {
+  // The last row of z when O is odd, against each group of 4 rows of v; then the rows of v past
+  // the last group of 4 against groups of 4 rows of z (conv1's C·KH·KW = 9: row 8, half the work
+  // before these took 4 accumulators), and what is left one dot product each.
+  const outRowBytes = <usize>o << 2;
+  if (o2 < o) {
+    for (let ci = 0; ci < c4; ci += 4) dot1x4(zPtr + <usize>o2 * rowBytes, vPtr + <usize>ci * rowBytes, rowBytes, outPtr + (<usize>(ci * o + o2) << 2), outRowBytes, t);
+  }
+  const o4 = o & ~3;
+  for (let ci = c4; ci < c; ci++) {
+    const v = vPtr + <usize>ci * rowBytes;
+    for (let oj = 0; oj < o4; oj += 4) dot1x4(v, zPtr + <usize>oj * rowBytes, rowBytes, outPtr + (<usize>(ci * o + oj) << 2), 4, t);
+    for (let oj = o4; oj < o; oj++) {
       const out = outPtr + (<usize>(ci * o + oj) << 2);
-      store<f32>(out, load<f32>(out) + dot(vPtr + <usize>ci * rowBytes, zPtr + <usize>oj * rowBytes, t));
+      store<f32>(out, load<f32>(out) + dot(v, zPtr + <usize>oj * rowBytes, t));
     }
   }
 }

@@ -20,7 +20,7 @@
 // Pointers are byte addresses; sizes in elements.
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
 import { madd } from '../gemm/madd';
-import { accumulateDotLanes, reduceDotLanes } from './dots';
+import { accumulateDots, accumulateDotLanes, reduceDotLanes } from './dots';
 
 /** Bytes of slack after each scratch region: vector stores / reads of a last partial group. */
 const SLACK: i32 = 64;
@@ -133,12 +133,24 @@ export function winogradForwardScratchBytes(o: i32, geomPtr: usize, blockTiles: 
   return stripBytes(c, bth, btw) + tileBufBytes(c, tb) + mBufBytes(o, tb) + 16 * packUBytes(o, c);
 }
 
+/**
+ * Whether the weight gradient keeps dUᵀ as f32x4 lane partials (accumulateDotLanes): they save the
+ * cross-lane sums of every block, but take 4× the bytes of dUᵀ, read and written once per block
+ * and position; past LANES_MAX_BYTES (a share of L2) that traffic costs more than the sums saved
+ * (C = O = 64: 1 MiB of partials, measured slower on the resnet's 16×16×64 convs).
+ */
+const LANES_MAX_BYTES: i32 = 256 << 10;
+// @ts-ignore: decorator
+@inline function useDotLanes(c: i32, o: i32): bool {
+  return 16 * c * o * 16 <= LANES_MAX_BYTES;
+}
+
 /** Scratch bytes winogradConv2dBackwardWeight needs (per thread). */
 export function winogradBackwardWeightScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
   const c = geom(geomPtr, G_C);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
   return stripBytes(c, bth, btw) + dyStripBytes(o, bth, btw) + tileBufBytes(c, tb) + tileBufBytes(o, tb) +
-    align16(16 * c * o * 4) + 16 * c * o * 16 + 64;
+    align16(16 * c * o * 4) + (useDotLanes(c, o) ? 16 * c * o * 16 : 0) + 64;
 }
 
 /** Zeroes `bytes` (a multiple of 16) at ptr. */
@@ -553,9 +565,11 @@ export function winogradConv2dBackwardWeight(
   const zPtr = vPtr + <usize>tileBufBytes(c, tb);
   const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
   const lanesPtr = dutPtr + <usize>align16(16 * c * o * 4);
-  const tmpPtr = lanesPtr + <usize>(16 * c * o * 16);
+  const lanes = useDotLanes(c, o);
+  const tmpPtr = lanesPtr + <usize>(lanes ? 16 * c * o * 16 : 0);
   // dUᵀ's lane partials [16][C][O] f32x4 over every block and image, reduced across lanes once at the end
-  zero(lanesPtr, 16 * c * o * 16);
+  if (lanes) zero(lanesPtr, 16 * c * o * 16);
+  else zero(dutPtr, 16 * c * o * 4);
   let stripKey = NO_WINDOW, dyStripKey = NO_WINDOW;
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
@@ -585,12 +599,14 @@ export function winogradConv2dBackwardWeight(
         }
         for (let pos = 0; pos < 16; pos++) {
           // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
-          accumulateDotLanes(vPtr + <usize>pos * vPosBytes, zPtr + <usize>pos * zPosBytes, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
+          const vPosPtr = vPtr + <usize>pos * vPosBytes, zPosPtr = zPtr + <usize>pos * zPosBytes;
+          if (lanes) accumulateDotLanes(vPosPtr, zPosPtr, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
+          else accumulateDots(vPosPtr, zPosPtr, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
         }
       }
     }
   }
-  reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
+  if (lanes) reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
   // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]
   const posStride = <usize>(c * o) << 2;
   for (let oc = 0; oc < o; oc++) {
