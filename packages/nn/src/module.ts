@@ -301,7 +301,9 @@ export abstract class Module {
     if (strict && unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
     for (const [k, t] of own) {
       const v = entries.get(k);
-      if (v && !shapesEqual(v.shape, t.shape)) problems.push(`${k} has shape ${formatShape(v.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
+      if (v !== undefined && !(v instanceof Tensor) && !(typeof v === 'object' && v !== null && Array.isArray(v.shape) && typeof v.data?.length === 'number')) {
+        problems.push(`${k} must be a Tensor or {shape, data}, got ${describeValue(v)}`);
+      } else if (v && !shapesEqual(v.shape, t.shape)) problems.push(`${k} has shape ${formatShape(v.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
       // A plain record's data must fill its shape; otherwise the copy would be partial (or throw midway).
       else if (v && 'data' in v && v.data.length !== t.size) problems.push(`${k} has ${v.data.length} values in the state dict but shape ${formatShape(v.shape)} needs ${t.size}`);
     }

@@ -5,9 +5,11 @@
 //
 // Each 2×2 output tile is A^T [ (G g G^T) ⊙ (B^T d B) ] A over the 4×4 input tile d. Per block of
 // tiles of an image (Note [winograd tile blocks]):
-//   1. the block's input window is copied into a zero-padded strip (padding and the ragged edge),
+//   1. the block's input window is copied into a zero-padded strip (padding and the ragged edge;
+//      a window inside the image is read in place: Note [winograd direct reads]),
 //   2. input transform V[pos][c][t] = (B^T d_t B)[pos]           (16 positions, t = tile in the block)
-//   3. 16 GEMMs M[pos][o][t] = Σ_c U[pos][o][c] · V[pos][c][t]   (U = G g G^T, packed once per call)
+//   3. 16 GEMMs M[pos][o][t] = Σ_c U[pos][o][c] · V[pos][c][t]   (U = G g G^T, packed once per call;
+//      Note [winograd gemm tile])
 //   4. output transform y_t = A^T M_t A (+ bias), stored into the 2×2 tile.
 // Per 2×2 output tile and (o, c) pair: 16 multiply-adds in the GEMMs instead of 4·9 = 36 (2.25× fewer).
 // Backward-weight: dU[pos][c][o] = Σ_n Σ_t V[pos][c][t] · Z[pos][o][t] with Z = A dY_t A^T, then
@@ -18,6 +20,12 @@
 // the first tiles of the next row, which are written afterwards, so the rows stay compact for the GEMMs;
 // each position's plane is followed by 8 floats of slack (posFloats) for the last row's spill.
 // Pointers are byte addresses; sizes in elements.
+//
+// Note [winograd tile size]: F(2×2, 3×3) and not F(4×4, 3×3) (36 positions per 4×4 outputs: 1.78×
+// fewer multiply-adds) or F(3×3, 3×3): in a float32 emulation against float64 (random normal x and
+// w, 200 tiles, C = 16 and 64), the worst error of F(4×4) is 3–9× the conformance suite's tolerance
+// (2⁻²³·√(C·9)·8, relative and absolute; interpolation points 0, ±1, ±2 or ±½ alike) and of F(3×3) 2–5×,
+// against 0.3–0.4× for F(2×2): the larger tiles would fail the suite (apps/bench/scripts/winograd-error.mjs).
 import { geom, G_C, G_H, G_W, G_PH, G_PW, G_OH, G_OW } from '../geometry';
 import { madd } from '../gemm/madd';
 import { accumulateDots, accumulateDotLanes, reduceDotLanes } from './dots';

@@ -93,10 +93,7 @@ export class DataLoader<D extends AnyDataset = Dataset> implements Iterable<Batc
     checkDataset('DataLoader', 'dataset', dataset);
     checkObject('DataLoader', 'options', options, 'an object {batchSize, shuffle?, seed?, dropLast?, transform?}');
     checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'seed', 'dropLast', 'transform']);
-    const { batchSize } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
-    }
+    const batchSize = checkInt('DataLoader', 'batchSize', options.batchSize, 1);
     this.batchSize = batchSize;
     this.shuffle = checkBool('DataLoader', 'shuffle', options.shuffle ?? false);
     this.seed = checkInt('DataLoader', 'seed', options.seed ?? 0, -Infinity);

@@ -76,7 +76,9 @@ export function encodeSafetensors(
   let offset = 0;
   for (const name of names) {
     if (name === METADATA_KEY) throw new TypeError(`encodeSafetensors: '${METADATA_KEY}' is reserved and cannot name a tensor`);
-    const { shape, data, dtype = 'F32' } = tensors[name]!;
+    const entry = tensors[name];
+    if (typeof entry !== 'object' || entry === null) throw new TypeError(`encodeSafetensors: tensor '${name}' must be {shape, data, dtype?}, got ${entry === null ? 'null' : typeof entry}`);
+    const { shape, data, dtype = 'F32' } = entry;
     const range = ENCODABLE[dtype];
     if (!range) throw new TypeError(`encodeSafetensors: tensor '${name}' has dtype ${JSON.stringify(dtype)}, which encode cannot write (supported: ${Object.keys(ENCODABLE).join(', ')})`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {

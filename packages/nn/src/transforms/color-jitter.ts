@@ -1,4 +1,4 @@
-import { checkBool, checkObject, checkOptions } from '../check.js';
+import { checkBool, checkNumber, checkObject, checkOptions } from '../check.js';
 import { checkImage, type Transform } from './transform.js';
 
 export interface ColorJitterOptions {
@@ -24,7 +24,7 @@ export function colorJitter(options: ColorJitterOptions): Transform {
   const contrast = options.contrast ?? 0;
   const clamp = checkBool('colorJitter', 'clamp', options.clamp ?? true);
   for (const [name, v] of [['brightness', brightness], ['contrast', contrast]] as const) {
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`colorJitter: ${name} must be in [0, 1], got ${v}`);
+    checkNumber('colorJitter', name, v, (x) => x >= 0 && x <= 1, 'in [0, 1]');
   }
   return (image, shape, rng) => {
     checkImage('colorJitter', image, shape);

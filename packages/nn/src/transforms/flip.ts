@@ -1,3 +1,4 @@
+import { checkNumber } from '../check.js';
 import { checkImage, type ImageShape, type Transform } from './transform.js';
 
 /**
@@ -20,6 +21,6 @@ export function hflip(image: Float32Array, shape: ImageShape): Float32Array {
  * @example randomHorizontalFlip(0.5)
  */
 export function randomHorizontalFlip(p = 0.5): Transform {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
+  checkNumber('randomHorizontalFlip', 'p', p, (v) => v >= 0 && v <= 1, 'in [0, 1]');
   return (image, shape, rng) => (rng.nextFloat() < p ? hflip(image, shape) : image.slice());
 }

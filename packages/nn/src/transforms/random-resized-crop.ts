@@ -43,10 +43,14 @@ export function cropResize(
  * @example randomResizedCrop(0.8) // keep 80-100% of the area
  */
 export function randomResizedCrop(minScale: number, maxScale = 1, ratio: readonly [number, number] = [3 / 4, 4 / 3]): Transform {
+  checkNumber('randomResizedCrop', 'minScale', minScale);
+  checkNumber('randomResizedCrop', 'maxScale', maxScale);
   if (!(minScale > 0 && minScale <= maxScale && maxScale <= 1)) {
     throw new RangeError(`randomResizedCrop: need 0 < minScale <= maxScale <= 1, got ${minScale}, ${maxScale}`);
   }
   if (!Array.isArray(ratio) || ratio.length !== 2) fail('randomResizedCrop', 'ratio', 'a pair [min, max] of aspect ratios', ratio);
+  checkNumber('randomResizedCrop', 'ratio[0]', ratio[0]);
+  checkNumber('randomResizedCrop', 'ratio[1]', ratio[1]);
   if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) {
     throw new RangeError(`randomResizedCrop: need 0 < ratio[0] <= ratio[1], got [${ratio.join(', ')}]`);
   }
