@@ -2,7 +2,7 @@
 // Same-process A/B of two builds of @tapegrad/kernels-wasm on the case-study FNN (784→128 ReLU→10,
 // batch 128, Adam): each GEMM of its training step and of inference (batch 500) on Fashion-MNIST
 // data, then the whole training step and test-set inference, builds taking turns (the order flips
-// every round), medians over the rounds. Timed both by the wall clock and by this process's CPU
+// every round), medians over the rounds and of the paired ratios. Timed both by the wall clock and by this process's CPU
 // time (process.cpuUsage), which on a loaded machine leaves out the time spent waiting for a core;
 // on one thread it is the steadier figure. Also checks that the two builds give the same GEMM results.
 //
@@ -93,17 +93,28 @@ const runs = builds.map(({ name, be }) => {
 const loader = (batches, first) => new DataLoader(new ArrayDataset(
   train.images.subarray(first * 784, (first + batches * 128) * 784), train.labels.subarray(first, first + batches * 128), [1, 28, 28]), { batchSize: 128 });
 for (const run of runs) { setBackend(run.be); fit(run.model, run.optimizer, { trainLoader: loader(24, 0), epochs: 1 }); }
-const STEPS = 40;
-for (let r = 0; r < rounds; r++) for (const run of r % 2 ? [...runs].reverse() : runs) {
-  setBackend(run.be);
-  const first = 128 * ((r * STEPS) % 400);
-  const [w, c] = time(() => fit(run.model, run.optimizer, { trainLoader: loader(STEPS, first), epochs: 1 }), 1);
-  run.step.wall.push(w / STEPS); run.step.cpu.push(c / STEPS);
-  const [wi, ci] = time(() => evaluate(run.model, test.images, test.labels, [1, 28, 28], { batchSize: 500 }), 1);
-  run.infer.wall.push(test.count / wi * 1000); run.infer.cpu.push(test.count / ci * 1000);
+// Short turns (10 steps; 2 000 test images) taken in pairs, 4 pairs a round: a burst of other load
+// then hits both builds of a pair alike, and the median of the paired ratios drops it.
+const STEPS = 10;
+const pairs = { step: [], infer: [] };
+for (let r = 0; r < 4 * rounds; r++) {
+  const t = runs.map(() => [0, 0]);
+  for (const bi of r % 2 ? [1, 0] : [0, 1]) {
+    const run = runs[bi];
+    setBackend(run.be);
+    const first = 128 * ((r * STEPS) % 400);
+    const [w, c] = time(() => fit(run.model, run.optimizer, { trainLoader: loader(STEPS, first), epochs: 1 }), 1);
+    run.step.wall.push(w / STEPS); run.step.cpu.push(c / STEPS);
+    const at = 2000 * (r % 5);
+    const [wi, ci] = time(() => evaluate(run.model, test.images.subarray(at * 784, (at + 2000) * 784), test.labels.subarray(at, at + 2000), [1, 28, 28], { batchSize: 500 }), 1);
+    run.infer.wall.push(2000 / wi * 1000); run.infer.cpu.push(2000 / ci * 1000);
+    t[bi] = [c, ci];
+  }
+  pairs.step.push(t[1][0] / t[0][0]); pairs.infer.push(t[1][1] / t[0][1]);
 }
-console.log(`FNN training step (batch 128, Adam) and inference (10 000 test images, batch 500), ${threads} thread(s), medians of ${rounds}`);
+console.log(`FNN training step (batch 128, Adam) and inference (test images, batch 500), ${threads} thread(s), medians of ${4 * rounds} turns (CPU time, wall in brackets)`);
 for (const run of runs) {
-  console.log(`  ${run.name}: step ${med(run.step.cpu).toFixed(3)} ms CPU [${med(run.step.wall).toFixed(3)} wall] = ${(med(run.step.cpu) * 60000 / 128 / 1000).toFixed(3)} s/epoch; inference ${med(run.infer.cpu).toFixed(0)} img/s CPU [${med(run.infer.wall).toFixed(0)} wall]`);
+  console.log(`  ${run.name}: step ${med(run.step.cpu).toFixed(3)} ms [${med(run.step.wall).toFixed(3)}] = ${(med(run.step.cpu) * 60000 / 128 / 1000).toFixed(3)} s/epoch; inference ${med(run.infer.cpu).toFixed(0)} img/s [${med(run.infer.wall).toFixed(0)}]`);
 }
+console.log(`  median of paired new/old CPU-time ratios: step ${med(pairs.step).toFixed(3)}, inference time ${med(pairs.infer).toFixed(3)}`);
 for (const { be } of builds) await be.dispose();

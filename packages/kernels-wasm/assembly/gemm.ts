@@ -23,6 +23,7 @@ import { madd } from './gemm/madd';
 import { allFinite, packASkip, skipListsPtr } from './gemm/skip';
 export { packA, packB, gemmPackABytes, gemmPackBBytes } from './gemm/pack';
 export { gemmSkipPackABytes } from './gemm/skip';
+export { gemmTranspose } from './gemm/transpose';
 
 /** C starts as C (beta = 1) instead of 0: accumulation across calls or across the batch. */
 export const GEMM_ACCUMULATE: i32 = 1;

@@ -1,6 +1,6 @@
 // Entry point of build/kernels.wasm: every exported kernel. One kernel family per file.
 // Memory is imported (env.memory, shared) and owned by the TS side; kernels never allocate.
-export { gemm, gemmPackABytes, gemmPackBBytes, gemmSkipPackABytes } from './gemm';
+export { gemm, gemmPackABytes, gemmPackBBytes, gemmSkipPackABytes, gemmTranspose } from './gemm';
 export { im2col, col2im } from './conv/im2col';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
 export { unary, reluBackward, reluBackwardBias, binary, binaryRow, where } from './elementwise';

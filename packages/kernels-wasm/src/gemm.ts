@@ -43,6 +43,41 @@ function manyZeros(h: KernelHost, aPtr: number, count: number): boolean {
   return seen > 0 && 4 * zeros >= seen;
 }
 
+/**
+ * Share of ZERO_GROUPS groups of 5 consecutive values (spread over the rows of a contiguous
+ * [rows, cols] matrix) that are all zero: how often a 5-row tile of the op(·) that reads the
+ * matrix transposed (rows = k) would skip a step. Images have it (their zero pixels are
+ * neighbours); a ReLU mask over units mostly not.
+ */
+function zeroGroups(h: KernelHost, ptr: number, rows: number, cols: number): number {
+  const groupsPerRow = Math.floor(cols / 5);
+  if (groupsPerRow === 0) return 0;
+  let zeros = 0;
+  for (let s = 0; s < ZERO_GROUPS; s++) {
+    const row = Math.floor(((s + 0.5) * rows) / ZERO_GROUPS);
+    const at = ptr + 4 * (row * cols + ((s * 7) % groupsPerRow) * 5);
+    let all = true;
+    for (let c = 0; c < 5 && all; c++) all = h.f32At(at + 4 * c) === 0;
+    if (all) zeros++;
+  }
+  return zeros / ZERO_GROUPS;
+}
+const ZERO_GROUPS = 32;
+/**
+ * C = Aᵀ·B (the Linear weight gradient dW = dyᵀ·x, A and B stored [k, ·]) runs as Cᵀ = Bᵀ·A, then
+ * transposed, when B's zeros cluster along its rows this much more than A's: zero-skipping then
+ * drops the steps where 5 neighbouring pixels of an image are zero (a third of the FNN's dW steps,
+ * where dyᵀ's 5-unit panels are rarely all zero).
+ */
+const SWAP_MIN_GAIN = 0.1;
+
+/** Whether gemmInto computes C = Aᵀ·B as (Bᵀ·A)ᵀ to skip B's zeros (SWAP_MIN_GAIN). */
+export function swapForZeros(h: KernelHost, at: GemmAddresses, p: GemmParams): boolean {
+  const { batch, m, n, k } = p;
+  return batch === 1 && p.transA && !p.transB && at.bias === 0 && p.relu !== true && m >= 16 && n >= 16 &&
+    zeroGroups(h, at.b, k, n) >= zeroGroups(h, at.a, k, m) + SWAP_MIN_GAIN;
+}
+
 /** Byte addresses of the GEMM operands: a, b, out, and bias (0: none). */
 export interface GemmAddresses { a: number; b: number; out: number; bias: number }
 
@@ -50,12 +85,18 @@ export interface GemmAddresses { a: number; b: number; out: number; bias: number
 export interface GemmOptions { threadsMinMacs: number; skipZeros: boolean }
 
 /** out[batch, m, n] = op(A)·op(B) (+ bias[n]) (ReLU). */
-export function gemmInto(h: KernelHost, at: GemmAddresses, p: GemmParams, o: GemmOptions): void {
+export function gemmInto(h: KernelHost, at: GemmAddresses, p: GemmParams, o: GemmOptions, swapped = false): void {
   const { batch, m, n, k } = p;
   if (batch === 0 || m === 0 || n === 0) return;
   const { kernels, dispatch } = h;
   const hasBias = at.bias !== 0;
   const relu = p.relu === true ? GEMM_RELU : 0;
+  if (o.skipZeros && !swapped && swapForZeros(h, at, p)) {
+    const ct = dispatch.scratch('gemmSwap', m * n * 4);
+    gemmInto(h, { a: at.b, b: at.a, out: ct, bias: 0 }, { ...p, m: n, n: m }, o, true);
+    kernels.gemmTranspose(ct, at.out, n, m);
+    return;
+  }
   if (batch === 1 && n <= GEMM_TRANSPOSED_MAX_N && m >= GEMM_TRANSPOSED_MIN_M) {
     // Cᵀ = op(B)ᵀ · op(A)ᵀ: the many rows of A become the cheaply packed B operand (4 bytes per
     // element instead of the pre-broadcast 16), then the small n × m result is transposed.

@@ -1,7 +1,8 @@
 import { createRefBackend, type GemmParams } from '@tapegrad/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@tapegrad/autograd/testing'; // expect(...).toAllSatisfy
-import { createWasmBackend, type WasmBackend } from '../src/index.js';
+import { createWasmBackend, type WasmBackend, type WasmStorage } from '../src/index.js';
+import { swapForZeros } from '../src/gemm.js';
 import { EPS32, expectClose, nanStorage, randomArray } from './helpers.js';
 
 // Note [zero-skipping A panels] (assembly/gemm/skip.ts): the GEMM drops the k steps at which every
@@ -99,6 +100,34 @@ describe.each([false, true])('gemm zero-skipping relaxedSimd=%s', (relaxedSimd) 
       const threaded = run(two, a, b, null, p);
       expect(threaded).toAllSatisfy((v, i) => Object.is(v, got[i]));
       expect(two.parallelCalls).toBeGreaterThan(calls);
+    }
+  });
+
+  it('dW = dyᵀ·x with image-like x (zeros in runs along its rows) runs as (xᵀ·dy)ᵀ: equal to the dense GEMM bit for bit, on 2 threads too', () => {
+    // x [128 images, 784]: a border of zero columns that varies by image, like Fashion-MNIST's background.
+    const x = randomArray(128 * 784, 11);
+    for (let i = 0; i < 128; i++) for (let j = 0; j < 784; j++) if (j % 28 < 4 + (i % 5) || j % 28 > 22 - (i % 3)) x[i * 784 + j] = 0;
+    const dy = sparseA(128, 128, false, 0.5, 'random', 12); // a ReLU mask: zeros scattered over the units
+    const p: GemmParams = { batch: 1, m: 128, n: 784, k: 128, transA: true, transB: false, strideA: 0, strideB: 0 };
+    const [xs, dys] = [skip.fromArray(x), skip.fromArray(dy)] as WasmStorage[];
+    expect(swapForZeros(skip, { a: dys!.ptr, b: xs!.ptr, out: 0, bias: 0 }, p)).toBe(true);
+    expect(swapForZeros(skip, { a: xs!.ptr, b: dys!.ptr, out: 0, bias: 0 }, { ...p, n: 128 })).toBe(false);
+    const got = run(skip, dy, x, null, p);
+    const denseC = run(dense, dy, x, null, p);
+    expect(got).toAllSatisfy((v, i) => Object.is(v, denseC[i]));
+    expectClose(got, ref.read(ref.gemm(ref.fromArray(dy), ref.fromArray(x), p)), 0, 8 * EPS32 * 128);
+    const threaded = run(two, dy, x, null, p);
+    expect(threaded).toAllSatisfy((v, i) => Object.is(v, got[i]));
+    // Odd sizes through the swap: m, n not multiples of the tiles or of the transpose's 4x4 blocks.
+    for (const [m, n, k] of [[17, 130, 37], [21, 33, 5], [130, 17, 3]] as const) {
+      const xb = randomArray(k * n, m + n);
+      for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) if (j % 16 < 9) xb[i * n + j] = 0;
+      const a = randomArray(k * m, m * n);
+      const q: GemmParams = { batch: 1, m, n, k, transA: true, transB: false, strideA: 0, strideB: 0 };
+      const c = run(skip, a, xb, null, q);
+      const d = run(dense, a, xb, null, q);
+      expect(c, `${m}x${n}x${k}`).toAllSatisfy((v, i) => Object.is(v, d[i]));
+      expectClose(c, ref.read(ref.gemm(ref.fromArray(a), ref.fromArray(xb), q)), 0, 8 * EPS32 * k);
     }
   });
 
