@@ -1,4 +1,4 @@
-import { checkBytes, checkString } from '../check.js';
+import { checkBytes, checkString, fail } from '../check.js';
 import { checkModule, type Module } from '../module.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
@@ -7,7 +7,7 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './
  * num_batches_tracked) as I64, as PyTorch's state_dict has them. Keys are prefixed with `prefix`.
  */
 export function stateDictTensors(module: Module, prefix = ''): Record<string, SafetensorsTensor> {
-  checkModule('stateDictTensors', 'module', module);
+  checkStateful('stateDictTensors', module);
   checkString('stateDictTensors', 'prefix', prefix);
   const dtypes = module.stateDictDtypes();
   const tensors: Record<string, SafetensorsTensor> = {};
@@ -22,7 +22,7 @@ export function stateDictTensors(module: Module, prefix = ''): Record<string, Sa
  * equivalent torch.nn module, so `safetensors.torch.load_file` + `load_state_dict` reads it.
  */
 export function moduleToSafetensors(module: Module, metadata?: Record<string, string>): Uint8Array {
-  checkModule('moduleToSafetensors', 'module', module);
+  checkStateful('moduleToSafetensors', module);
   return encodeSafetensors(stateDictTensors(module), metadata);
 }
 
@@ -37,4 +37,15 @@ export function loadSafetensorsInto(module: Module, bytes: Uint8Array, source: s
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   module.loadStateDict(tensors, { source });
   return metadata;
+}
+
+/**
+ * Writing a state dict needs only stateDict() and stateDictDtypes(), so any object with both
+ * passes (a Module, or a stand-in holding a chosen state dict, as tests of partial files use).
+ */
+function checkStateful(fn: string, module: unknown): void {
+  const m = module as Partial<Module> | null;
+  if (typeof m !== 'object' || m === null || typeof m.stateDict !== 'function' || typeof m.stateDictDtypes !== 'function') {
+    fail(fn, 'module', 'a Module (an object with stateDict() and stateDictDtypes())', module);
+  }
 }
