@@ -1,5 +1,11 @@
 // Row-by-row dot products for weight gradients, where both operands are stored contiguous along
 // the reduction (im2col rows and dy rows; Winograd's V and Z rows). Pointers are byte addresses.
+// NOTE: the tiles' multiply-adds are the GEMM's madd (Note [relaxed madd], gemm/madd.ts): mul + add
+// in the plain build (bit-identical to before), fused relaxed_madd in the relaxed one. Once the
+// cross-lane sums were out of the Winograd loop (accumulateDotLanes) this paid everywhere, unlike
+// the earlier try that madd.ts mentions: weight gradients 0.81–0.89× (conv1, conv2, the resnet
+// stem, stride-2 and 16×16×64 convs; apps/bench/scripts/conv-ab.mjs, 40 rounds, CPU time, AMD EPYC).
+import { madd } from '../gemm/madd';
 
 /** Σ of the four lanes. */
 // @ts-ignore: decorator
@@ -32,10 +38,10 @@ function dot1x4(aPtr: usize, bPtr: usize, bRowBytes: usize, outPtr: usize, outSt
   for (let i = 0; i < t4; i += 4) {
     const off = <usize>i << 2;
     const va = v128.load(aPtr + off);
-    a0 = f32x4.add(a0, f32x4.mul(va, v128.load(bPtr + off)));
-    a1 = f32x4.add(a1, f32x4.mul(va, v128.load(bPtr + bRowBytes + off)));
-    a2 = f32x4.add(a2, f32x4.mul(va, v128.load(bPtr + 2 * bRowBytes + off)));
-    a3 = f32x4.add(a3, f32x4.mul(va, v128.load(bPtr + 3 * bRowBytes + off)));
+    a0 = madd(va, v128.load(bPtr + off), a0);
+    a1 = madd(va, v128.load(bPtr + bRowBytes + off), a1);
+    a2 = madd(va, v128.load(bPtr + 2 * bRowBytes + off), a2);
+    a3 = madd(va, v128.load(bPtr + 3 * bRowBytes + off), a3);
   }
   let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
   for (let i = t4; i < t; i++) {
@@ -72,13 +78,13 @@ export function accumulateDots(vPtr: usize, zPtr: usize, outPtr: usize, c: i32, 
         const off = <usize>i << 2;
         const vz0 = v128.load(z0 + off), vz1 = v128.load(z0 + rowBytes + off);
         const vv0 = v128.load(v0 + off);
-        a00 = f32x4.add(a00, f32x4.mul(vv0, vz0)); a01 = f32x4.add(a01, f32x4.mul(vv0, vz1));
+        a00 = madd(vv0, vz0, a00); a01 = madd(vv0, vz1, a01);
         const vv1 = v128.load(v0 + rowBytes + off);
-        a10 = f32x4.add(a10, f32x4.mul(vv1, vz0)); a11 = f32x4.add(a11, f32x4.mul(vv1, vz1));
+        a10 = madd(vv1, vz0, a10); a11 = madd(vv1, vz1, a11);
         const vv2 = v128.load(v0 + 2 * rowBytes + off);
-        a20 = f32x4.add(a20, f32x4.mul(vv2, vz0)); a21 = f32x4.add(a21, f32x4.mul(vv2, vz1));
+        a20 = madd(vv2, vz0, a20); a21 = madd(vv2, vz1, a21);
         const vv3 = v128.load(v0 + 3 * rowBytes + off);
-        a30 = f32x4.add(a30, f32x4.mul(vv3, vz0)); a31 = f32x4.add(a31, f32x4.mul(vv3, vz1));
+        a30 = madd(vv3, vz0, a30); a31 = madd(vv3, vz1, a31);
       }
       const out = outPtr + (<usize>(ci * o + oj) << 2);
       const ob = <usize>o << 2;
@@ -152,13 +158,13 @@ export function accumulateDotLanes(vPtr: usize, zPtr: usize, lanesPtr: usize, c:
         const off = <usize>i << 2;
         const vz0 = v128.load(z0 + off), vz1 = v128.load(z0 + rowBytes + off);
         const vv0 = v128.load(v0 + off);
-        a00 = f32x4.add(a00, f32x4.mul(vv0, vz0)); a01 = f32x4.add(a01, f32x4.mul(vv0, vz1));
+        a00 = madd(vv0, vz0, a00); a01 = madd(vv0, vz1, a01);
         const vv1 = v128.load(v0 + rowBytes + off);
-        a10 = f32x4.add(a10, f32x4.mul(vv1, vz0)); a11 = f32x4.add(a11, f32x4.mul(vv1, vz1));
+        a10 = madd(vv1, vz0, a10); a11 = madd(vv1, vz1, a11);
         const vv2 = v128.load(v0 + 2 * rowBytes + off);
-        a20 = f32x4.add(a20, f32x4.mul(vv2, vz0)); a21 = f32x4.add(a21, f32x4.mul(vv2, vz1));
+        a20 = madd(vv2, vz0, a20); a21 = madd(vv2, vz1, a21);
         const vv3 = v128.load(v0 + 3 * rowBytes + off);
-        a30 = f32x4.add(a30, f32x4.mul(vv3, vz0)); a31 = f32x4.add(a31, f32x4.mul(vv3, vz1));
+        a30 = madd(vv3, vz0, a30); a31 = madd(vv3, vz1, a31);
       }
       if (t4 < t) {
         let s00: f32 = 0, s01: f32 = 0, s10: f32 = 0, s11: f32 = 0, s20: f32 = 0, s21: f32 = 0, s30: f32 = 0, s31: f32 = 0;
