@@ -1,6 +1,13 @@
-/** Seconds as the progress bar shows them: 42 s, 3 min 05 s, 1 h 02 min. */
+/**
+ * Seconds as the progress bar and the results table show them: 0.4 s, 42 s, 3 min 05 s, 1 h 02 min.
+ * Below 10 s in tenths, so that a short run (an FNN epoch on a few thousand images) does not read
+ * "0 s"; a positive time under 0.05 s is "< 0.1 s".
+ */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds === 0) return '0 s';
+  if (seconds < 0.05) return '< 0.1 s';
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;

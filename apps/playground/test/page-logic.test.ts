@@ -84,6 +84,10 @@ describe('progress figures', () => {
   });
   it('durations and rates as the page prints them', () => {
     expect([formatDuration(42.4), formatDuration(185), formatDuration(3720), formatDuration(NaN)]).toEqual(['42 s', '3 min 05 s', '1 h 02 min', '–']);
+    // Short runs (an FNN's training time) in tenths below 10 s, never "0 s" for a run that took time.
+    expect([0.4, 0.44, 0.46, 2.25, 9.94, 9.96, 10.4, 0.03, 0, -1].map(formatDuration)).toEqual(
+      ['0.4 s', '0.4 s', '0.5 s', '2.3 s', '9.9 s', '10 s', '10 s', '< 0.1 s', '0 s', '–'],
+    );
     expect([formatRate(1234), formatRate(12_345), formatRate(0)]).toEqual(['1,230', '12,300', '–']);
   });
   it('throttle passes the first call, then at most one per interval; force always passes', () => {
