@@ -17,7 +17,7 @@ import { decodeSafetensors, evaluate, fit, fromOnnx } from '@tapegrad/nn';
 import { FASHION_MNIST_SYSTEM_DIR, loadFashionMnist } from '@tapegrad/nn/node';
 import * as ort from 'onnxruntime-node';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requires } from '@tapegrad/autograd/testing';
 import { DIST, prepareStatic, startStaticServer } from '../scripts/serve.mjs';
 
@@ -30,12 +30,10 @@ const TRAIN = 3000;
 const TEST = 1000;
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-// Without Chromium (which .ci/run installs when it can) the suite is skipped; without the data it
-// is skipped too, except under CI=true, where it fails saying so (requires).
-const noBrowser = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !hasPage ? 'the page is not built (vite build)' : '';
-const suite = noBrowser
-  ? (name: string, fn: () => void) => describe.skip(`${name} (not run: ${noBrowser})`, fn)
-  : requires(hasData ? null : `no Fashion-MNIST in ${DATA_DIR}`).describe;
+// Without Chromium (which .ci/run installs), the built page or the data, the suite is skipped,
+// except under CI=true, where it fails saying what is missing (requires).
+const missing = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !hasPage ? 'the page is not built (vite build)' : !hasData ? `no Fashion-MNIST in ${DATA_DIR}` : null;
+const suite = requires(missing).describe;
 
 suite('the playground page in Chromium', () => {
   let server: Server;

@@ -1,7 +1,7 @@
 // The backend in a real browser (headless Chromium): Web Workers from Blob URLs over a shared
 // memory in a cross-origin isolated page, and the one-thread fallback with its message in a page
 // that is not. Runs where a Chromium is installed (CI installs Debian's `chromium`; set CHROMIUM to
-// another binary); elsewhere the suite says it was not run.
+// another binary); elsewhere the suite is skipped, and fails under CI=true (requires).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { requires } from '@tapegrad/autograd/testing';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
@@ -72,7 +73,7 @@ async function runPage(url: string): Promise<PageResult> {
   }
 }
 
-describe.runIf(CHROMIUM !== undefined)(`wasm backend in headless Chromium (${CHROMIUM ?? 'not installed: not run'})`, () => {
+requires(CHROMIUM ? null : 'no Chromium (CHROMIUM, /usr/bin/chromium, chromium-browser or google-chrome)').describe(`wasm backend in headless Chromium (${CHROMIUM ?? 'not installed'})`, () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
