@@ -21,5 +21,6 @@ export {
 } from './conv/grouped';
 export { copy } from './layout';
 export {
-  winogradConv2d, winogradConv2dBackwardWeight, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes, winogradBlockTiles,
+  winogradConv2d, winogradConv2dBackwardWeight, winogradConv2dBackwardInput, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes,
+  winogradBackwardInputScratchBytes, winogradBlockTiles,
 } from './conv/winograd';

@@ -75,12 +75,35 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
   ]);
 }
 
+/**
+ * Whether a Winograd conv's dx runs as the adjoint (Note [winograd backward-input]) rather than as the
+ * forward Winograd conv of dy with the flipped weights: when that forward's tile grid (over x, H × W)
+ * has more tiles than y's (OH × OW: padding 0, the case study's conv2, 169 against 144 tiles) or its
+ * padding would be negative. Measured with apps/bench/scripts/conv-ab.mjs (one thread, AMD EPYC,
+ * 2026-12-03): conv2 [128,16,26,26] 0.87–0.90× the flipped forward's time; on equal grids (padding
+ * 1, the resnet suite's 32×32×32 and 16×16×64) 1.13–1.22×, so those keep the flipped forward.
+ */
+function adjointPays(g: Conv2dGeometry, phT: number, pwT: number): boolean {
+  const tiles = (rows: number, cols: number): number => Math.ceil(rows / 2) * Math.ceil(cols / 2);
+  return phT < 0 || pwT < 0 || tiles(g.oh, g.ow) < tiles(g.h, g.w);
+}
+
 /** dx of y = conv2d(x, w) given dy, into dxPtr ([N, C, H, W]). */
 export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dxPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
   if (isGrouped(g)) return groupedConvBackwardInput(h, dyPtr, wPtr, dxPtr, g);
   const ckk = g.c * g.kh * g.kw;
   const phT = g.dh * (g.kh - 1) - g.ph;
   const pwT = g.dw * (g.kw - 1) - g.pw;
+  if (opts.winograd && winogradFits(g) && adjointPays(g, phT, pwT)) {
+    // Note [winograd backward-input] (assembly/conv/winograd.ts): on y's tile grid, no flipped weights
+    const geom = h.geometryBlock(g);
+    const tiles = blockTiles(h, g, opts);
+    const bytes = h.kernels.winogradBackwardInputScratchBytes(g.o, geom, tiles);
+    h.dispatch.runImages('winogradConv2dBackwardInput', g.n, (t, nBegin, nEnd) => [
+      dyPtr, wPtr, dxPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+    ]);
+    return;
+  }
   // NOTE: with stride 1, dx = conv2d(dy, flipped wᵀ, padding d·(k−1)−p): a forward conv whose GEMM
   // has K = O·KH·KW instead of K = O, which the 4x8 tile runs much faster (and which Winograd
   // takes when it fits). Worth it once C fills most of a 4-row tile; otherwise (and for strides

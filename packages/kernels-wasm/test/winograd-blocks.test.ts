@@ -48,6 +48,10 @@ function randomData(g: Conv2dGeometry, seed: number): Float32Array[] {
 // default block (C + O = 112 → 146 tiles) is 4 rows × 36 columns: blocks of 4, 4, 2 rows and of
 // 36, 1 columns. O and C are not multiples of the GEMM tiles (4 and 5 rows, 8 columns).
 const SWEEP = geometry(3, 9, 13, 18, 7, 1, 1);
+// dx by the adjoint (Note [winograd backward-input], src/conv.ts adjointPays): padding 0 (6×8 tiles
+// of y against 7×9 of x) and padding 3 (the flipped forward's padding would be −1; windows reach
+// past the image on every side, so dx goes through the strip).
+const SWEEPS = [SWEEP, geometry(3, 9, 13, 18, 7, 0, 0), geometry(2, 8, 9, 10, 5, 3, 3)];
 const BLOCK_TILES = [1, 5, 8, 12, 30, 63, 1000];
 const RAGGED = [geometry(2, 64, 20, 75, 48, 1, 0), geometry(1, 24, 31, 9, 13, 0, 2)];
 
@@ -73,16 +77,20 @@ describe('Winograd in tile blocks against the reference backend', () => {
     expectClose(got.dw, want.dw, { ...tol(g.n * g.oh * g.ow), label: `${what} conv2dBackwardWeight` });
   }
 
-  it(`${label(SWEEP)} with winogradBlockTiles ${BLOCK_TILES.join(', ')} and the default: every pass like the reference; forward and backward-input bit-identical across block shapes`, () => {
-    const data = randomData(SWEEP, 7);
-    const want = refPasses(SWEEP, data);
-    const base = runPasses(backends.get(0)!, SWEEP, data);
-    expectLikeRef(base, want, SWEEP, 'default block');
+  for (const g of SWEEPS) it(`${label(g)} with winogradBlockTiles ${BLOCK_TILES.join(', ')} and the default: every pass like the reference; forward bit-identical across block shapes, each pass bit-identical run to run`, () => {
+    const data = randomData(g, 7);
+    const want = refPasses(g, data);
+    const base = runPasses(backends.get(0)!, g, data);
+    expectLikeRef(base, want, g, 'default block');
     for (const t of BLOCK_TILES) {
-      const got = runPasses(backends.get(t)!, SWEEP, data);
-      expectLikeRef(got, want, SWEEP, `blockTiles ${t}`);
+      const got = runPasses(backends.get(t)!, g, data);
+      expectLikeRef(got, want, g, `blockTiles ${t}`);
       expectBitIdentical(got.y, base.y, `forward with blockTiles ${t}`);
-      expectBitIdentical(got.dx, base.dx, `backward-input with blockTiles ${t}`);
+      // backward-input's overlap-add sums a window's edges across blocks (Note [winograd
+      // backward-input]), so like the weight gradient its rounding depends on the block shape
+      const again = runPasses(backends.get(t)!, g, data);
+      expectBitIdentical(again.dx, got.dx, `second run dx with blockTiles ${t}`);
+      expectBitIdentical(again.dw, got.dw, `second run dw with blockTiles ${t}`);
     }
   });
 
@@ -114,7 +122,7 @@ describe('Winograd in tile blocks against the reference backend', () => {
       const small = runPasses(backends.get(16)!, g, data);
       expectLikeRef(small, want, g, 'blockTiles 16');
       expectBitIdentical(small.y, base.y, 'forward with blockTiles 16');
-      expectBitIdentical(small.dx, base.dx, 'backward-input with blockTiles 16');
+
     });
   }
 

@@ -1,7 +1,7 @@
 // Winograd F(2×2, 3×3) convolution (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-// Networks", 2016) for 3×3 kernels with stride 1 and dilation 1, any padding: forward and
-// backward-weight. (The stride-1 backward-input is a forward conv of dy with the flipped weights,
-// see convBackwardInput in src/conv.ts, so it takes the forward kernel.)
+// Networks", 2016) for 3×3 kernels with stride 1 and dilation 1, any padding: forward,
+// backward-weight and backward-input (the adjoint, Note [winograd backward-input]; where it does not
+// pay, src/conv.ts runs dx as the forward conv of dy with the flipped weights instead).
 //
 // Each 2×2 output tile is A^T [ (G g G^T) ⊙ (B^T d B) ] A over the 4×4 input tile d. Per block of
 // tiles of an image (Note [winograd tile blocks]):
@@ -43,8 +43,9 @@ const SLACK: i32 = 64;
 // caller (a tuning knob the tests use to sweep block shapes). Every tile is computed exactly as
 // without blocks (the GEMM's sum over channels does not depend on the number of columns), so the
 // forward output does not depend on the block shape; the weight gradient sums each block's dot
-// products into dU, so its rounding does (deterministically: the shape is a function of the
-// geometry, O and the tile budget only).
+// products into dU, and the adjoint backward-input adds the windows of neighbouring blocks, so
+// their rounding does (deterministically: the shape is a function of the geometry, O and the tile
+// budget only).
 
 /** Bytes of V and M (or V and Z) of one block that the default block size aims for (L2-sized). */
 const WINOGRAD_BLOCK_BYTES: i32 = 1 << 20;
@@ -378,11 +379,12 @@ function outputTransform(
 /**
  * U[pos][o][c] = (G g G^T)[pos] for w[O, C, 3, 3], packed for the GEMM tile (Note [winograd gemm
  * tile]): [16][round4(O)/4][C][4 rows][4 lanes], each value pre-broadcast to four lanes, rows past
- * O zero. G rows: [1 0 0], [½ ½ ½], [½ −½ ½], [0 0 1].
+ * O zero. G rows: [1 0 0], [½ ½ ½], [½ −½ ½], [0 0 1]. With `transposed`, Uᵀ[pos][c][o] packed the
+ * same way ([16][round4(C)/4][O][4 rows][4 lanes], rows past C zero) for the backward-input GEMMs.
  */
-function transformWeights(wPtr: usize, packPtr: usize, o: i32, c: i32): void {
-  const posStride = <usize>packUBytes(o, c);
-  zero(packPtr, 16 * packUBytes(o, c));
+function transformWeights(wPtr: usize, packPtr: usize, o: i32, c: i32, transposed: bool = false): void {
+  const posStride = <usize>(transposed ? packUBytes(c, o) : packUBytes(o, c));
+  zero(packPtr, 16 * <i32>posStride);
   for (let oc = 0; oc < o; oc++) {
     for (let ic = 0; ic < c; ic++) {
       const g = wPtr + (<usize>((oc * c + ic) * 9) << 2);
@@ -392,7 +394,8 @@ function transformWeights(wPtr: usize, packPtr: usize, o: i32, c: i32): void {
       const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
       const r1c0: f32 = 0.5 * (g00 + g10 + g20), r1c1: f32 = 0.5 * (g01 + g11 + g21), r1c2: f32 = 0.5 * (g02 + g12 + g22);
       const r2c0: f32 = 0.5 * (g00 - g10 + g20), r2c1: f32 = 0.5 * (g01 - g11 + g21), r2c2: f32 = 0.5 * (g02 - g12 + g22);
-      const base = packPtr + (<usize>(((oc >> 2) * c + ic) * 4 + (oc & 3)) << 4);
+      // Uᵀ (transposed, for the backward-input GEMMs): rows c, reduction over o
+      const base = packPtr + (<usize>(transposed ? ((ic >> 2) * o + oc) * 4 + (ic & 3) : ((oc >> 2) * c + ic) * 4 + (oc & 3)) << 4);
       storeRowGT(base, posStride, 0, g00, g01, g02);
       storeRowGT(base, posStride, 1, r1c0, r1c1, r1c2);
       storeRowGT(base, posStride, 2, r2c0, r2c1, r2c2);
@@ -635,6 +638,172 @@ export function winogradConv2dBackwardWeight(
         store<f32>(out + (<usize>(i * 3) << 2), a + <f32>0.5 * (b + cc));
         store<f32>(out + (<usize>(i * 3 + 1) << 2), <f32>0.5 * (b - cc));
         store<f32>(out + (<usize>(i * 3 + 2) << 2), <f32>0.5 * (b + cc) + d);
+      }
+    }
+  }
+}
+
+// Note [winograd backward-input]: dx of y = conv2d(x, w) by the adjoint of the forward's Winograd,
+// on the same 2×2 output tiles: y_t = Aᵀ [U ⊙ (Bᵀ d_t B)] A, so
+//   dd_t = B [Uᵀ ⊙ (A dy_t Aᵀ)] Bᵀ,   dx = Σ_t dd_t placed at tile t's 4×4 input window,
+// whose windows overlap their neighbours' by 2 rows and 2 columns (an overlap-add). Per block:
+// Z = A dy Aᵀ (the weight gradient's dy transform), the 16 GEMMs W[pos] = Uᵀ[pos] · Z[pos]
+// ([C × O] · [O × t], gemmTiles on Uᵀ packed by transformWeights), then the adjoint input
+// transform added into a zero-padded dx strip that is copied (one block per image) or added (blocks
+// overlap) into dx. Against the forward conv of dy with the flipped weights that it replaces, it
+// runs on y's tile grid (12 × 12 for the case study's conv2) instead of x's (13 × 13, a ragged
+// 13 wide, and dy always copied into a padded strip first): the same 16 multiply-adds per tile and
+// (o, c), on 144 tiles instead of 169.
+
+/** Scratch bytes winogradConv2dBackwardInput needs (per thread). */
+export function winogradBackwardInputScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
+  const c = geom(geomPtr, G_C);
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  return dyStripBytes(o, bth, btw) + tileBufBytes(o, tb) + mBufBytes(c, tb) + 16 * packUBytes(c, o) + stripBytes(c, bth, btw);
+}
+
+/** dst[i] += src[i] for `count` floats. */
+// @ts-ignore: decorator
+@inline function addRow(dstPtr: usize, srcPtr: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const d = dstPtr + (<usize>i << 2);
+    v128.store(d, f32x4.add(v128.load(d), v128.load(srcPtr + (<usize>i << 2))));
+  }
+  for (; i < count; i++) {
+    const d = dstPtr + (<usize>i << 2);
+    store<f32>(d, load<f32>(d) + load<f32>(srcPtr + (<usize>i << 2)));
+  }
+}
+
+/**
+ * One row of four tiles' dd (c0..c3: columns 0..3 of the row, lane k = tile k) added into the strip
+ * row at rowPtr: tile k's column j goes to column 2k + j, so columns 2k and 2k + 1 take c0, c1 of
+ * tile k and c2, c3 of tile k − 1, and columns 8, 9 the last tile's c2, c3.
+ */
+// @ts-ignore: decorator
+@inline function addWindowRow(rowPtr: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  const vzero = f32x4.splat(0);
+  const even = f32x4.add(c0, v128.shuffle<f32>(vzero, c2, 0, 4, 5, 6));
+  const odd = f32x4.add(c1, v128.shuffle<f32>(vzero, c3, 0, 4, 5, 6));
+  v128.store(rowPtr, f32x4.add(v128.load(rowPtr), v128.shuffle<f32>(even, odd, 0, 4, 1, 5)));
+  v128.store(rowPtr, f32x4.add(v128.load(rowPtr, 16), v128.shuffle<f32>(even, odd, 2, 6, 3, 7)), 16);
+  const tail = v128.shuffle<f32>(c2, c3, 3, 7, 3, 7);
+  v128.store64_lane(rowPtr, f32x4.add(v128.load64_zero(rowPtr + 32), tail), 0, 32);
+}
+
+/**
+ * dd_t = B W_t Bᵀ for the th × tw tiles of a block (W [16][round4(C)][round8(t)], the GEMMs'
+ * output), added at each tile's 4×4 window into the dx strip (C planes planeFloats apart, rows of pc
+ * floats, zeroed by the caller: the padded strip, or dx itself when the window lies inside it; tile (ty, tx) covers rows 2ty..2ty+3, columns 2tx..2tx+3). B rows:
+ * [1 0 0 0], [0 1 −1 1], [−1 1 1 0], [0 0 0 −1]. Lanes of a last group of 4 past the block's last
+ * tile column (the next row's tiles) are masked to zero.
+ */
+function inputTransformAdjoint(wtPtr: usize, stripPtr: usize, c: i32, th: i32, tw: i32, pc: i32, planeFloats: i32): void {
+  const ldm = round8(th * tw);
+  const posBytes = <usize>(round4(c) * ldm) << 2;
+  const rowBytes = <usize>pc << 2;
+  const lane = i32x4(0, 1, 2, 3);
+  for (let ci = 0; ci < c; ci++) {
+    const wPlane = wtPtr + (<usize>(ci * ldm) << 2);
+    const plane = stripPtr + (<usize>(ci * planeFloats) << 2);
+    for (let ty = 0; ty < th; ty++) {
+      const rowPtr = plane + <usize>(2 * ty) * rowBytes;
+      for (let tx0 = 0; tx0 < tw; tx0 += 4) {
+        const mask = i32x4.lt_s(lane, i32x4.splat(tw - tx0));
+        const p = wPlane + (<usize>(ty * tw + tx0) << 2);
+        const out = rowPtr + (<usize>(2 * tx0) << 2);
+        // rows 1 and 2 of B·W: r1j = w1j − w2j + w3j, r2j = w1j + w2j − w0j
+        let a = v128.and(v128.load(p + 4 * posBytes), mask), b = v128.and(v128.load(p + 8 * posBytes), mask);
+        const r10 = f32x4.add(f32x4.sub(a, b), v128.and(v128.load(p + 12 * posBytes), mask));
+        const r20 = f32x4.sub(f32x4.add(a, b), v128.and(v128.load(p), mask));
+        a = v128.and(v128.load(p + 5 * posBytes), mask); b = v128.and(v128.load(p + 9 * posBytes), mask);
+        const r11 = f32x4.add(f32x4.sub(a, b), v128.and(v128.load(p + 13 * posBytes), mask));
+        const r21 = f32x4.sub(f32x4.add(a, b), v128.and(v128.load(p + posBytes), mask));
+        a = v128.and(v128.load(p + 6 * posBytes), mask); b = v128.and(v128.load(p + 10 * posBytes), mask);
+        const r12 = f32x4.add(f32x4.sub(a, b), v128.and(v128.load(p + 14 * posBytes), mask));
+        const r22 = f32x4.sub(f32x4.add(a, b), v128.and(v128.load(p + 2 * posBytes), mask));
+        a = v128.and(v128.load(p + 7 * posBytes), mask); b = v128.and(v128.load(p + 11 * posBytes), mask);
+        const r13 = f32x4.add(f32x4.sub(a, b), v128.and(v128.load(p + 15 * posBytes), mask));
+        const r23 = f32x4.sub(f32x4.add(a, b), v128.and(v128.load(p + 3 * posBytes), mask));
+        // each row r times Bᵀ: [r0, r1 − r2 + r3, r1 + r2 − r0, −r3]
+        addWindowRow(out + rowBytes, r10, f32x4.add(f32x4.sub(r11, r12), r13), f32x4.sub(f32x4.add(r11, r12), r10), f32x4.neg(r13));
+        addWindowRow(out + 2 * rowBytes, r20, f32x4.add(f32x4.sub(r21, r22), r23), f32x4.sub(f32x4.add(r21, r22), r20), f32x4.neg(r23));
+        // row 0 of B·W is w0j, row 3 is −w3j
+        let x0 = v128.and(v128.load(p), mask), x1 = v128.and(v128.load(p + posBytes), mask);
+        let x2 = v128.and(v128.load(p + 2 * posBytes), mask), x3 = v128.and(v128.load(p + 3 * posBytes), mask);
+        addWindowRow(out, x0, f32x4.add(f32x4.sub(x1, x2), x3), f32x4.sub(f32x4.add(x1, x2), x0), f32x4.neg(x3));
+        x0 = f32x4.neg(v128.and(v128.load(p + 12 * posBytes), mask)); x1 = f32x4.neg(v128.and(v128.load(p + 13 * posBytes), mask));
+        x2 = f32x4.neg(v128.and(v128.load(p + 14 * posBytes), mask)); x3 = f32x4.neg(v128.and(v128.load(p + 15 * posBytes), mask));
+        addWindowRow(out + 3 * rowBytes, x0, f32x4.add(f32x4.sub(x1, x2), x3), f32x4.sub(f32x4.add(x1, x2), x0), f32x4.neg(x3));
+      }
+    }
+  }
+}
+
+/**
+ * dx[n] of y = conv2d(x, w) given dy (Note [winograd backward-input]) for n in [nBegin, nEnd), w
+ * [O, C, 3, 3], stride 1, dilation 1, padding from the geometry block (the forward's), in blocks of up
+ * to `blockTiles` tiles (Note [winograd tile blocks]). Overwrites dx.
+ * scratchPtr: winogradBackwardInputScratchBytes(O, geom, blockTiles) bytes.
+ */
+export function winogradConv2dBackwardInput(
+  dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
+): void {
+  const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
+  const th = tilesH(geomPtr), tw = tilesW(geomPtr);
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  const sr = stripRows(bth), sc = stripCols(btw), dsc = dyStripCols(btw);
+  const dyStripPtr = scratchPtr;
+  const zPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
+  const wtPtr = zPtr + <usize>tileBufBytes(o, tb);
+  const packPtr = wtPtr + <usize>mBufBytes(c, tb);
+  const stripPtr = packPtr + <usize>(16 * packUBytes(c, o));
+  transformWeights(wPtr, packPtr, o, c, true);
+  // One block per image: its strip covers the image and is copied out; else blocks overlap and add.
+  const oneBlock = bth >= th && btw >= tw;
+  let dyStripKey = NO_WINDOW;
+  for (let n = nBegin; n < nEnd; n++) {
+    const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
+    const dxImage = dxPtr + <usize>n * (<usize>(c * h * w) << 2);
+    if (!oneBlock) zeroRow(dxImage, c * h * w);
+    for (let ty0 = 0; ty0 < th; ty0 += bth) {
+      const bh = min(bth, th - ty0);
+      for (let tx0 = 0; tx0 < tw; tx0 += btw) {
+        const bw = min(btw, tw - tx0), t = bh * bw;
+        const zPosBytes = <usize>posFloats(o, t) << 2;
+        if (windowInside(2 * ty0, 2 * tx0, 2 * bh, 2 * round4(bw), oh, ow)) {
+          dyTransform(dyImage + (<usize>(2 * ty0 * ow + 2 * tx0) << 2), zPtr, zPosBytes, o, bh, bw, oh, ow);
+        } else {
+          const key = windowKey(2 * ty0, 2 * tx0, 2 * bh);
+          copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc, key != dyStripKey);
+          dyStripKey = key;
+          dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
+        }
+        gemmTiles(packPtr, zPtr, zPosBytes, wtPtr, c, o, t);
+        // the block's window, rows row0 .. row0 + 2bh + 1 and columns col0 .. col0 + 2bw + 1, clipped to the image
+        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
+        if (oneBlock && windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+          // added into dx in place (the adjoint of Note [winograd direct reads]): the case study's conv2
+          zeroRow(dxImage, c * h * w);
+          inputTransformAdjoint(wtPtr, dxImage + (<usize>(row0 * w + col0) << 2), c, bh, bw, w, h * w);
+          continue;
+        }
+        zero(stripPtr, c * sr * sc * 4);
+        inputTransformAdjoint(wtPtr, stripPtr, c, bh, bw, sc, sr * sc);
+        const r0 = max(0, -row0), r1 = min(2 * bh + 2, h - row0);
+        const j0 = max(0, -col0), j1 = min(2 * bw + 2, w - col0);
+        for (let ci = 0; ci < c; ci++) {
+          const src = stripPtr + (<usize>(ci * sr * sc) << 2);
+          const dst = dxImage + (<usize>(ci * h * w) << 2);
+          for (let r = r0; r < r1; r++) {
+            const s = src + (<usize>(r * sc + j0) << 2), d = dst + (<usize>((row0 + r) * w + col0 + j0) << 2);
+            if (oneBlock) copyRow(d, s, j1 - j0);
+            else addRow(d, s, j1 - j0);
+          }
+        }
       }
     }
   }
