@@ -163,6 +163,12 @@ export interface Backend {
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage;
   /** dw[O, C/groups, KH, KW] from dy and x. */
   conv2dBackwardWeight(dy: Storage, x: Storage, g: Conv2dGeometry): Storage;
+  /**
+   * Both gradients at once, for a convolution whose input and weight both need them: the same
+   * dx and dw as conv2dBackwardInput and conv2dBackwardWeight (the reference is those two calls),
+   * which lets a backend share work between them (the WASM Winograd kernels transform dy once).
+   */
+  conv2dBackward(dy: Storage, x: Storage, w: Storage, g: Conv2dGeometry): { dx: Storage; dw: Storage };
 
   // ---- pooling ----
   /** Max pooling (padding counts as −∞). `argmax` is backend-private state for the backward. */

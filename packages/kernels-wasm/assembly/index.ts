@@ -22,5 +22,5 @@ export {
 export { copy } from './layout';
 export {
   winogradConv2d, winogradConv2dBackwardWeight, winogradConv2dBackwardInput, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes,
-  winogradBackwardInputScratchBytes, winogradBlockTiles,
+  winogradBackwardScratchBytes, winogradConv2dBackward, winogradBlockTiles,
 } from './conv/winograd';

@@ -98,7 +98,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
     // Note [winograd backward-input] (assembly/conv/winograd.ts): on y's tile grid, no flipped weights
     const geom = h.geometryBlock(g);
     const tiles = blockTiles(h, g, opts);
-    const bytes = h.kernels.winogradBackwardInputScratchBytes(g.o, geom, tiles);
+    const bytes = h.kernels.winogradBackwardScratchBytes(g.o, geom, tiles);
     h.dispatch.runImages('winogradConv2dBackwardInput', g.n, (t, nBegin, nEnd) => [
       dyPtr, wPtr, dxPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
     ]);
@@ -119,6 +119,35 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
   h.dispatch.runImages('conv2dBackwardInput', g.n, (t, nBegin, nEnd) => [
     dyPtr, wPtr, dxPtr, g.o, geom, ...im2colScratch(h, ckk, g.o, g, t), nBegin, nEnd,
   ]);
+}
+
+/**
+ * dx and dw of y = conv2d(x, w) given dy, into dxPtr and dwPtr: where dx runs as the Winograd adjoint
+ * (adjointPays), one kernel for both that transforms dy once (winogradConv2dBackward, bit for bit
+ * the two passes' results), else the two passes.
+ */
+export function convBackward(
+  h: KernelHost, dyPtr: number, xPtr: number, wPtr: number, dxPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions,
+): void {
+  const phT = g.dh * (g.kh - 1) - g.ph, pwT = g.dw * (g.kw - 1) - g.pw;
+  if (isGrouped(g) || !opts.winograd || !winogradFits(g) || !adjointPays(g, phT, pwT)) {
+    convBackwardInput(h, dyPtr, wPtr, dxPtr, g, opts);
+    convBackwardWeight(h, dyPtr, xPtr, dwPtr, g, opts);
+    return;
+  }
+  const { kernels, dispatch } = h;
+  const geom = h.geometryBlock(g);
+  const tiles = blockTiles(h, g, opts);
+  const bytes = kernels.winogradBackwardScratchBytes(g.o, geom, tiles);
+  const dwSize = g.o * g.c * 9;
+  const partials: number[] = [];
+  // as convBackwardWeight: each thread sums its images into its own dw, added in thread order
+  const threads = dispatch.runImages('winogradConv2dBackward', g.n, (t, nBegin, nEnd) => {
+    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
+    partials.push(dw);
+    return [dyPtr, xPtr, wPtr, dxPtr, dw, g.o, geom, dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd];
+  });
+  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
 }
 
 /**

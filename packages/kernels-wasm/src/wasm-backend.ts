@@ -2,7 +2,7 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
-import { type ConvOptions, convBackwardInput, convBackwardWeight, convForward } from './conv.js';
+import { type ConvOptions, convBackward, convBackwardInput, convBackwardWeight, convForward } from './conv.js';
 import { Dispatch, type KernelHost } from './dispatch.js';
 import { GEMM_THREADS_MIN_MACS, type GemmOptions, gemmInto } from './gemm.js';
 import {
@@ -511,6 +511,17 @@ export class WasmBackend implements Backend, KernelHost {
     const out = this.alloc(g.o * (g.c / (g.groups ?? 1)) * g.kh * g.kw);
     if (out.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), out.ptr, g, this.conv);
     return out;
+  }
+
+  conv2dBackward(dy: Storage, x: Storage, w: Storage, g: Conv2dGeometry): { dx: Storage; dw: Storage } {
+    const dx = this.alloc(g.n * g.c * g.h * g.w);
+    const dw = this.alloc(g.o * (g.c / (g.groups ?? 1)) * g.kh * g.kw);
+    if (dx.size > 0 && dw.size > 0) convBackward(this, this.ptr(dy), this.ptr(x), this.ptr(w), dx.ptr, dw.ptr, g, this.conv);
+    else {
+      if (dx.size > 0) convBackwardInput(this, this.ptr(dy), this.ptr(w), dx.ptr, g, this.conv);
+      if (dw.size > 0) convBackwardWeight(this, this.ptr(dy), this.ptr(x), dw.ptr, g, this.conv);
+    }
+    return { dx, dw };
   }
 
   // ---- pooling ----

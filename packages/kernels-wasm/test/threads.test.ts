@@ -89,6 +89,10 @@ for (const threads of [2, 3]) {
         if (threads === 2 && g.n === 1) expectClose(dwMt1, dwSt, 0, 0); // one image: one thread, same sum
         // Batch 1 runs on one thread; any other batch was split (4 calls: fwd, bwd-input, 2× bwd-weight).
         expect(mt.parallelCalls - splitBefore).toBe(g.n > 1 ? 4 : 0);
+        // Both gradients at once: the same split, so bit for bit the two passes on these threads
+        const pair = mt.conv2dBackward(dym, xm, wm, g);
+        expectClose(mt.read(pair.dx), mt.read(mt.conv2dBackwardInput(dym, wm, g)), 0, 0);
+        expectClose(mt.read(pair.dw), dwMt1, 0, 0);
       });
     }
 

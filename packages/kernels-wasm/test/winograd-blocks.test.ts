@@ -34,7 +34,11 @@ function runPasses(be: WasmBackend, g: Conv2dGeometry, data: Float32Array[]): Pa
   const dx = be.conv2dBackwardInput(dy!, w!, g);
   const dw = be.conv2dBackwardWeight(dy!, x!, g);
   const out = { y: be.read(y), dx: be.read(dx), dw: be.read(dw) };
-  for (const s of [x, w, b, dy, y, dx, dw]) be.free(s!);
+  // both at once (one kernel that transforms dy once, where dx is the adjoint): the same bits
+  const both = be.conv2dBackward(dy!, x!, w!, g);
+  expectBitIdentical(be.read(both.dx), out.dx, `${label(g)} conv2dBackward dx`);
+  expectBitIdentical(be.read(both.dw), out.dw, `${label(g)} conv2dBackward dw`);
+  for (const s of [x, w, b, dy, y, dx, dw, both.dx, both.dw]) be.free(s!);
   return out;
 }
 

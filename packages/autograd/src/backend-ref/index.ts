@@ -200,6 +200,9 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       backend.free(dcols);
       return dx;
     },
+    conv2dBackward(dy, x, w, g) {
+      return { dx: backend.conv2dBackwardInput(dy, w, g), dw: backend.conv2dBackwardWeight(dy, x, g) };
+    },
     conv2dBackwardWeight(dy, x, g) {
       if (isGrouped(g)) return groupedConv2dBackwardWeight(backend, dy, x, g);
       const ckk = g.c * g.kh * g.kw;

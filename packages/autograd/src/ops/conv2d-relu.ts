@@ -37,11 +37,17 @@ export function conv2dRelu(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2d
     let dbias: Storage | null = null;
     if (needs[2]) ({ dx: dpre, dbias } = be.reluBackwardBias(dy.storage, ys!.storage, g.n, g.o, g.oh * g.ow));
     else dpre = be.reluBackward(dy.storage, ys!.storage);
-    const grads = [
-      needs[0] ? wrap(be.conv2dBackwardInput(dpre, ws!.storage, g), xs!.shape) : null,
-      needs[1] ? wrap(be.conv2dBackwardWeight(dpre, xs!.storage, g), ws!.shape) : null,
-      dbias ? wrap(dbias, [g.o]) : null,
-    ];
+    let grads: (Tensor | null)[];
+    if (needs[0] && needs[1]) {
+      const { dx, dw } = be.conv2dBackward(dpre, xs!.storage, ws!.storage, g);
+      grads = [wrap(dx, xs!.shape), wrap(dw, ws!.shape), dbias ? wrap(dbias, [g.o]) : null];
+    } else {
+      grads = [
+        needs[0] ? wrap(be.conv2dBackwardInput(dpre, ws!.storage, g), xs!.shape) : null,
+        needs[1] ? wrap(be.conv2dBackwardWeight(dpre, xs!.storage, g), ws!.shape) : null,
+        dbias ? wrap(dbias, [g.o]) : null,
+      ];
+    }
     be.free(dpre);
     return grads;
   }, [x, w, y], { geometry: g });

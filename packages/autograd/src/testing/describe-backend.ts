@@ -227,6 +227,9 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       same('conv2dRelu no bias', b.conv2dRelu(x!, w!, null, g), ref.conv2dRelu(xr!, wr!, null, g), tol(ckk));
       same('conv2dBackwardInput', b.conv2dBackwardInput(dy!, w!, g), ref.conv2dBackwardInput(dyr!, wr!, g), tol(ckk * g.o));
       same('conv2dBackwardWeight', b.conv2dBackwardWeight(dy!, x!, g), ref.conv2dBackwardWeight(dyr!, xr!, g), tol(g.n * g.oh * g.ow));
+      const pair = b.conv2dBackward(dy!, x!, w!, g), pairRef = ref.conv2dBackward(dyr!, xr!, wr!, g);
+      same('conv2dBackward dx', pair.dx, pairRef.dx, tol(ckk * g.o));
+      same('conv2dBackward dw', pair.dw, pairRef.dw, tol(g.n * g.oh * g.ow));
     });
 
     const poolCases: Array<[Shape, { kernelSize: number | [number, number]; stride?: number | [number, number]; padding?: number | [number, number] }]> = [

@@ -555,94 +555,6 @@ function dyTransform(dyPadPtr: usize, zPtr: usize, posBytes: usize, o: i32, th: 
   }
 }
 
-/**
- * dw[O, C, 3, 3] = Σ_{n in [nBegin, nEnd)} ∂L/∂w of y[n] = conv2d(x[n], w) (overwrites dw), by
- * Winograd F(2×2, 3×3): dU[pos] = Σ_n Σ_t V[pos][·][t] ⊗ Z[pos][·][t], dw = G^T dU G, in blocks of
- * up to `blockTiles` tiles (Note [winograd tile blocks]).
- * scratchPtr: winogradBackwardWeightScratchBytes(O, geom, blockTiles) bytes.
- */
-export function winogradConv2dBackwardWeight(
-  dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
-): void {
-  const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
-  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
-  const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
-  const th = tilesH(geomPtr), tw = tilesW(geomPtr);
-  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
-  const sr = stripRows(bth), sc = stripCols(btw), dsc = dyStripCols(btw);
-  const stripPtr = scratchPtr;
-  const dyStripPtr = stripPtr + <usize>stripBytes(c, bth, btw);
-  const vPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
-  const zPtr = vPtr + <usize>tileBufBytes(c, tb);
-  const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
-  const lanesPtr = dutPtr + <usize>align16(16 * c * o * 4);
-  const lanes = useDotLanes(c, o);
-  const tmpPtr = lanesPtr + <usize>(lanes ? 16 * c * o * 16 : 0);
-  // dUᵀ's lane partials [16][C][O] f32x4 over every block and image, reduced across lanes once at the end
-  if (lanes) zero(lanesPtr, 16 * c * o * 16);
-  else zero(dutPtr, 16 * c * o * 4);
-  let stripKey = NO_WINDOW, dyStripKey = NO_WINDOW;
-  for (let n = nBegin; n < nEnd; n++) {
-    const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
-    const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
-    for (let ty0 = 0; ty0 < th; ty0 += bth) {
-      const bh = min(bth, th - ty0);
-      for (let tx0 = 0; tx0 < tw; tx0 += btw) {
-        const bw = min(btw, tw - tx0), t = bh * bw;
-        const vPosBytes = <usize>posFloats(c, t) << 2, zPosBytes = <usize>posFloats(o, t) << 2;
-        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
-        // Note [winograd direct reads]
-        if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
-          inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
-        } else {
-          const key = windowKey(row0, col0, 2 * bh + 2);
-          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
-          stripKey = key;
-          inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
-        }
-        if (windowInside(2 * ty0, 2 * tx0, 2 * bh, 2 * round4(bw), oh, ow)) {
-          dyTransform(dyImage + (<usize>(2 * ty0 * ow + 2 * tx0) << 2), zPtr, zPosBytes, o, bh, bw, oh, ow);
-        } else {
-          const key = windowKey(2 * ty0, 2 * tx0, 2 * bh);
-          copyWindow(dyImage, dyStripPtr, o, oh, ow, 2 * ty0, 2 * tx0, 2 * bh, 2 * bth, dsc, key != dyStripKey);
-          dyStripKey = key;
-          dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
-        }
-        for (let pos = 0; pos < 16; pos++) {
-          // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
-          const vPosPtr = vPtr + <usize>pos * vPosBytes, zPosPtr = zPtr + <usize>pos * zPosBytes;
-          if (lanes) accumulateDotLanes(vPosPtr, zPosPtr, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
-          else accumulateDots(vPosPtr, zPosPtr, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
-        }
-      }
-    }
-  }
-  if (lanes) reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
-  // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]
-  const posStride = <usize>(c * o) << 2;
-  for (let oc = 0; oc < o; oc++) {
-    for (let ic = 0; ic < c; ic++) {
-      const u = dutPtr + (<usize>(ic * o + oc) << 2);
-      const out = dwPtr + (<usize>((oc * c + ic) * 9) << 2);
-      // rows of G^T dU (3 × 4), column by column
-      for (let j = 0; j < 4; j++) {
-        const x0 = load<f32>(u + <usize>j * posStride), x1 = load<f32>(u + <usize>(4 + j) * posStride);
-        const x2 = load<f32>(u + <usize>(8 + j) * posStride), x3 = load<f32>(u + <usize>(12 + j) * posStride);
-        store<f32>(tmpPtr + (<usize>j << 2), x0 + <f32>0.5 * (x1 + x2));
-        store<f32>(tmpPtr + (<usize>(4 + j) << 2), <f32>0.5 * (x1 - x2));
-        store<f32>(tmpPtr + (<usize>(8 + j) << 2), <f32>0.5 * (x1 + x2) + x3);
-      }
-      for (let i = 0; i < 3; i++) {
-        const r = tmpPtr + (<usize>(i * 4) << 2);
-        const a = load<f32>(r), b = load<f32>(r, 4), cc = load<f32>(r, 8), d = load<f32>(r, 12);
-        store<f32>(out + (<usize>(i * 3) << 2), a + <f32>0.5 * (b + cc));
-        store<f32>(out + (<usize>(i * 3 + 1) << 2), <f32>0.5 * (b - cc));
-        store<f32>(out + (<usize>(i * 3 + 2) << 2), <f32>0.5 * (b + cc) + d);
-      }
-    }
-  }
-}
-
 // Note [winograd backward-input]: dx of y = conv2d(x, w) by the adjoint of the forward's Winograd,
 // on the same 2×2 output tiles: y_t = Aᵀ [U ⊙ (Bᵀ d_t B)] A, so
 //   dd_t = B [Uᵀ ⊙ (A dy_t Aᵀ)] Bᵀ,   dx = Σ_t dd_t placed at tile t's 4×4 input window,
@@ -654,13 +566,6 @@ export function winogradConv2dBackwardWeight(
 // runs on y's tile grid (12 × 12 for the case study's conv2) instead of x's (13 × 13, a ragged
 // 13 wide, and dy always copied into a padded strip first): the same 16 multiply-adds per tile and
 // (o, c), on 144 tiles instead of 169.
-
-/** Scratch bytes winogradConv2dBackwardInput needs (per thread). */
-export function winogradBackwardInputScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
-  const c = geom(geomPtr, G_C);
-  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
-  return dyStripBytes(o, bth, btw) + tileBufBytes(o, tb) + mBufBytes(c, tb) + 16 * packUBytes(c, o) + stripBytes(c, bth, btw);
-}
 
 /** dst[i] += src[i] for `count` floats. */
 // @ts-ignore: decorator
@@ -741,14 +646,26 @@ function inputTransformAdjoint(wtPtr: usize, stripPtr: usize, c: i32, th: i32, t
   }
 }
 
+/** Scratch bytes winogradConv2dBackward (both gradients) needs (per thread). */
+export function winogradBackwardScratchBytes(o: i32, geomPtr: usize, blockTiles: i32): i32 {
+  const c = geom(geomPtr, G_C);
+  const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
+  return winogradBackwardWeightScratchBytes(o, geomPtr, blockTiles) + mBufBytes(c, tb) + 16 * packUBytes(c, o) + stripBytes(c, bth, btw);
+}
+
 /**
- * dx[n] of y = conv2d(x, w) given dy (Note [winograd backward-input]) for n in [nBegin, nEnd), w
- * [O, C, 3, 3], stride 1, dilation 1, padding from the geometry block (the forward's), in blocks of up
- * to `blockTiles` tiles (Note [winograd tile blocks]). Overwrites dx.
- * scratchPtr: winogradBackwardInputScratchBytes(O, geom, blockTiles) bytes.
+ * The backward passes of y = conv2d(x, w) over the images [nBegin, nEnd), block by block (Note
+ * [winograd tile blocks]): Z = A dy Aᵀ once per block, then with `wantDw` the input transform V
+ * of x and the dot products into dU (dw = Gᵀ dU G at the end; overwrites dw), with `wantDx` the
+ * GEMMs with Uᵀ and the adjoint input transform into dx (Note [winograd backward-input];
+ * overwrites dx). Called with constant flags, so each kernel compiles to its own loop; dw and dx
+ * are the same, bit for bit, whether computed together or apart. Scratch: the weight gradient's
+ * buffers (winogradBackwardWeightScratchBytes layout) when wantDw, then the input gradient's.
  */
-export function winogradConv2dBackwardInput(
-  dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
+// @ts-ignore: decorator
+@inline function backwardBlocks(
+  dyPtr: usize, xPtr: usize, wPtr: usize, dxPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
+  nBegin: i32, nEnd: i32, wantDx: bool, wantDw: bool,
 ): void {
   const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
@@ -756,24 +673,40 @@ export function winogradConv2dBackwardInput(
   const th = tilesH(geomPtr), tw = tilesW(geomPtr);
   const btw = blockCols(blockTiles, geomPtr), bth = blockRows(blockTiles, geomPtr), tb = btw * bth;
   const sr = stripRows(bth), sc = stripCols(btw), dsc = dyStripCols(btw);
-  const dyStripPtr = scratchPtr;
-  const zPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
-  const wtPtr = zPtr + <usize>tileBufBytes(o, tb);
+  // the weight gradient's layout first (as winogradBackwardWeightScratchBytes counts it)
+  const stripPtr = scratchPtr;
+  const dyStripPtr = stripPtr + <usize>stripBytes(c, bth, btw);
+  const vPtr = dyStripPtr + <usize>dyStripBytes(o, bth, btw);
+  const zPtr = vPtr + <usize>tileBufBytes(c, tb);
+  const dutPtr = zPtr + <usize>tileBufBytes(o, tb);
+  const lanesPtr = dutPtr + <usize>align16(16 * c * o * 4);
+  const lanes = useDotLanes(c, o);
+  const tmpPtr = lanesPtr + <usize>(lanes ? 16 * c * o * 16 : 0);
+  // then the input gradient's
+  const wtPtr = scratchPtr + <usize>winogradBackwardWeightScratchBytes(o, geomPtr, blockTiles);
   const packPtr = wtPtr + <usize>mBufBytes(c, tb);
-  const stripPtr = packPtr + <usize>(16 * packUBytes(c, o));
-  transformWeights(wPtr, packPtr, o, c, true);
-  // One block per image: its strip covers the image and is copied out; else blocks overlap and add.
+  const dxStripPtr = packPtr + <usize>(16 * packUBytes(c, o));
+  if (wantDw) {
+    // dUᵀ's lane partials [16][C][O] f32x4 over every block and image, reduced across lanes once at the end
+    if (lanes) zero(lanesPtr, 16 * c * o * 16);
+    else zero(dutPtr, 16 * c * o * 4);
+  }
+  if (wantDx) transformWeights(wPtr, packPtr, o, c, true);
+  // One block per image: its dx strip covers the image and is copied out; else blocks overlap and add.
   const oneBlock = bth >= th && btw >= tw;
-  let dyStripKey = NO_WINDOW;
+  let stripKey = NO_WINDOW, dyStripKey = NO_WINDOW;
   for (let n = nBegin; n < nEnd; n++) {
+    const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
     const dyImage = dyPtr + <usize>n * (<usize>(o * oh * ow) << 2);
     const dxImage = dxPtr + <usize>n * (<usize>(c * h * w) << 2);
-    if (!oneBlock) zeroRow(dxImage, c * h * w);
+    if (wantDx && !oneBlock) zeroRow(dxImage, c * h * w);
     for (let ty0 = 0; ty0 < th; ty0 += bth) {
       const bh = min(bth, th - ty0);
       for (let tx0 = 0; tx0 < tw; tx0 += btw) {
         const bw = min(btw, tw - tx0), t = bh * bw;
-        const zPosBytes = <usize>posFloats(o, t) << 2;
+        const vPosBytes = <usize>posFloats(c, t) << 2, zPosBytes = <usize>posFloats(o, t) << 2;
+        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
+        // Note [winograd direct reads]
         if (windowInside(2 * ty0, 2 * tx0, 2 * bh, 2 * round4(bw), oh, ow)) {
           dyTransform(dyImage + (<usize>(2 * ty0 * ow + 2 * tx0) << 2), zPtr, zPosBytes, o, bh, bw, oh, ow);
         } else {
@@ -782,29 +715,107 @@ export function winogradConv2dBackwardInput(
           dyStripKey = key;
           dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
         }
-        gemmTiles(packPtr, zPtr, zPosBytes, wtPtr, c, o, t);
-        // the block's window, rows row0 .. row0 + 2bh + 1 and columns col0 .. col0 + 2bw + 1, clipped to the image
-        const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
-        if (oneBlock && windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
-          // added into dx in place (the adjoint of Note [winograd direct reads]): the case study's conv2
-          zeroRow(dxImage, c * h * w);
-          inputTransformAdjoint(wtPtr, dxImage + (<usize>(row0 * w + col0) << 2), c, bh, bw, w, h * w);
-          continue;
+        if (wantDw) {
+          if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+            inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
+          } else {
+            const key = windowKey(row0, col0, 2 * bh + 2);
+            copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
+            stripKey = key;
+            inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
+          }
+          for (let pos = 0; pos < 16; pos++) {
+            // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
+            const vPosPtr = vPtr + <usize>pos * vPosBytes, zPosPtr = zPtr + <usize>pos * zPosBytes;
+            if (lanes) accumulateDotLanes(vPosPtr, zPosPtr, lanesPtr + <usize>pos * (<usize>(c * o) << 4), c, o, t);
+            else accumulateDots(vPosPtr, zPosPtr, dutPtr + <usize>pos * (<usize>(c * o) << 2), c, o, t);
+          }
         }
-        zero(stripPtr, c * sr * sc * 4);
-        inputTransformAdjoint(wtPtr, stripPtr, c, bh, bw, sc, sr * sc);
-        const r0 = max(0, -row0), r1 = min(2 * bh + 2, h - row0);
-        const j0 = max(0, -col0), j1 = min(2 * bw + 2, w - col0);
-        for (let ci = 0; ci < c; ci++) {
-          const src = stripPtr + (<usize>(ci * sr * sc) << 2);
-          const dst = dxImage + (<usize>(ci * h * w) << 2);
-          for (let r = r0; r < r1; r++) {
-            const s = src + (<usize>(r * sc + j0) << 2), d = dst + (<usize>((row0 + r) * w + col0 + j0) << 2);
-            if (oneBlock) copyRow(d, s, j1 - j0);
-            else addRow(d, s, j1 - j0);
+        if (wantDx) {
+          gemmTiles(packPtr, zPtr, zPosBytes, wtPtr, c, o, t);
+          // the block's window, rows row0 .. row0 + 2bh + 1 and columns col0 .. col0 + 2bw + 1, clipped to the image
+          if (oneBlock && windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+            // added into dx in place (the adjoint of Note [winograd direct reads]): the case study's conv2
+            zeroRow(dxImage, c * h * w);
+            inputTransformAdjoint(wtPtr, dxImage + (<usize>(row0 * w + col0) << 2), c, bh, bw, w, h * w);
+            continue;
+          }
+          zero(dxStripPtr, c * sr * sc * 4);
+          inputTransformAdjoint(wtPtr, dxStripPtr, c, bh, bw, sc, sr * sc);
+          const r0 = max(0, -row0), r1 = min(2 * bh + 2, h - row0);
+          const j0 = max(0, -col0), j1 = min(2 * bw + 2, w - col0);
+          for (let ci = 0; ci < c; ci++) {
+            const src = dxStripPtr + (<usize>(ci * sr * sc) << 2);
+            const dst = dxImage + (<usize>(ci * h * w) << 2);
+            for (let r = r0; r < r1; r++) {
+              const sp = src + (<usize>(r * sc + j0) << 2), dp = dst + (<usize>((row0 + r) * w + col0 + j0) << 2);
+              if (oneBlock) copyRow(dp, sp, j1 - j0);
+              else addRow(dp, sp, j1 - j0);
+            }
           }
         }
       }
     }
   }
+  if (!wantDw) return;
+  if (lanes) reduceDotLanes(lanesPtr, dutPtr, 16 * c * o);
+  // dw[o][c] = G^T dU G; G^T rows: [1 ½ ½ 0], [0 ½ −½ 0], [0 ½ ½ 1]
+  const posStride = <usize>(c * o) << 2;
+  for (let oc = 0; oc < o; oc++) {
+    for (let ic = 0; ic < c; ic++) {
+      const u = dutPtr + (<usize>(ic * o + oc) << 2);
+      const out = dwPtr + (<usize>((oc * c + ic) * 9) << 2);
+      // rows of G^T dU (3 × 4), column by column
+      for (let j = 0; j < 4; j++) {
+        const x0 = load<f32>(u + <usize>j * posStride), x1 = load<f32>(u + <usize>(4 + j) * posStride);
+        const x2 = load<f32>(u + <usize>(8 + j) * posStride), x3 = load<f32>(u + <usize>(12 + j) * posStride);
+        store<f32>(tmpPtr + (<usize>j << 2), x0 + <f32>0.5 * (x1 + x2));
+        store<f32>(tmpPtr + (<usize>(4 + j) << 2), <f32>0.5 * (x1 - x2));
+        store<f32>(tmpPtr + (<usize>(8 + j) << 2), <f32>0.5 * (x1 + x2) + x3);
+      }
+      for (let i = 0; i < 3; i++) {
+        const r = tmpPtr + (<usize>(i * 4) << 2);
+        const a = load<f32>(r), b = load<f32>(r, 4), cc = load<f32>(r, 8), d = load<f32>(r, 12);
+        store<f32>(out + (<usize>(i * 3) << 2), a + <f32>0.5 * (b + cc));
+        store<f32>(out + (<usize>(i * 3 + 1) << 2), <f32>0.5 * (b - cc));
+        store<f32>(out + (<usize>(i * 3 + 2) << 2), <f32>0.5 * (b + cc) + d);
+      }
+    }
+  }
+}
+
+/**
+ * dw[O, C, 3, 3] = Σ_{n in [nBegin, nEnd)} ∂L/∂w of y[n] = conv2d(x[n], w) (overwrites dw), by
+ * Winograd F(2×2, 3×3): dU[pos] = Σ_n Σ_t V[pos][·][t] ⊗ Z[pos][·][t], dw = G^T dU G, in blocks of
+ * up to `blockTiles` tiles (Note [winograd tile blocks]).
+ * scratchPtr: winogradBackwardWeightScratchBytes(O, geom, blockTiles) bytes.
+ */
+export function winogradConv2dBackwardWeight(
+  dyPtr: usize, xPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
+): void {
+  backwardBlocks(dyPtr, xPtr, 0, 0, dwPtr, o, geomPtr, scratchPtr, blockTiles, nBegin, nEnd, false, true);
+}
+
+/**
+ * dx[n] of y = conv2d(x, w) given dy (Note [winograd backward-input]) for n in [nBegin, nEnd), w
+ * [O, C, 3, 3], stride 1, dilation 1, padding from the geometry block (the forward's), in blocks of up
+ * to `blockTiles` tiles (Note [winograd tile blocks]). Overwrites dx.
+ * scratchPtr: winogradBackwardScratchBytes(O, geom, blockTiles) bytes (the weight gradient's part unused).
+ */
+export function winogradConv2dBackwardInput(
+  dyPtr: usize, wPtr: usize, dxPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32, nBegin: i32, nEnd: i32,
+): void {
+  backwardBlocks(dyPtr, 0, wPtr, dxPtr, 0, o, geomPtr, scratchPtr, blockTiles, nBegin, nEnd, true, false);
+}
+
+/**
+ * dx[n] (overwritten) and dw (Σ over [nBegin, nEnd), overwritten) of y = conv2d(x, w) given dy, in
+ * one pass over the blocks that transforms dy once for both (Note [winograd backward-input]); each
+ * bit for bit what the two kernels above give. scratchPtr: winogradBackwardScratchBytes(O, geom, blockTiles).
+ */
+export function winogradConv2dBackward(
+  dyPtr: usize, xPtr: usize, wPtr: usize, dxPtr: usize, dwPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
+  nBegin: i32, nEnd: i32,
+): void {
+  backwardBlocks(dyPtr, xPtr, wPtr, dxPtr, dwPtr, o, geomPtr, scratchPtr, blockTiles, nBegin, nEnd, true, true);
 }
