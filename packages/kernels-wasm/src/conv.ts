@@ -83,9 +83,9 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
  * 2026-12-03): conv2 [128,16,26,26] 0.87–0.90× the flipped forward's time; on equal grids (padding
  * 1, the resnet suite's 32×32×32 and 16×16×64) 1.13–1.22×, so those keep the flipped forward.
  */
-function adjointPays(g: Conv2dGeometry, phT: number, pwT: number): boolean {
+function adjointPays(g: Conv2dGeometry): boolean {
   const tiles = (rows: number, cols: number): number => Math.ceil(rows / 2) * Math.ceil(cols / 2);
-  return phT < 0 || pwT < 0 || tiles(g.oh, g.ow) < tiles(g.h, g.w);
+  return g.ph > g.kh - 1 || g.pw > g.kw - 1 || tiles(g.oh, g.ow) < tiles(g.h, g.w);
 }
 
 /** dx of y = conv2d(x, w) given dy, into dxPtr ([N, C, H, W]). */
@@ -94,7 +94,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
   const ckk = g.c * g.kh * g.kw;
   const phT = g.dh * (g.kh - 1) - g.ph;
   const pwT = g.dw * (g.kw - 1) - g.pw;
-  if (opts.winograd && winogradFits(g) && adjointPays(g, phT, pwT)) {
+  if (opts.winograd && winogradFits(g) && adjointPays(g)) {
     // Note [winograd backward-input] (assembly/conv/winograd.ts): on y's tile grid, no flipped weights
     const geom = h.geometryBlock(g);
     const tiles = blockTiles(h, g, opts);
@@ -129,8 +129,7 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
 export function convBackward(
   h: KernelHost, dyPtr: number, xPtr: number, wPtr: number, dxPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions,
 ): void {
-  const phT = g.dh * (g.kh - 1) - g.ph, pwT = g.dw * (g.kw - 1) - g.pw;
-  if (isGrouped(g) || !opts.winograd || !winogradFits(g) || !adjointPays(g, phT, pwT)) {
+  if (isGrouped(g) || !opts.winograd || !winogradFits(g) || !adjointPays(g)) {
     convBackwardInput(h, dyPtr, wPtr, dxPtr, g, opts);
     convBackwardWeight(h, dyPtr, xPtr, dwPtr, g, opts);
     return;

@@ -37,18 +37,11 @@ export function conv2dRelu(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2d
     let dbias: Storage | null = null;
     if (needs[2]) ({ dx: dpre, dbias } = be.reluBackwardBias(dy.storage, ys!.storage, g.n, g.o, g.oh * g.ow));
     else dpre = be.reluBackward(dy.storage, ys!.storage);
-    let grads: (Tensor | null)[];
-    if (needs[0] && needs[1]) {
-      const { dx, dw } = be.conv2dBackward(dpre, xs!.storage, ws!.storage, g);
-      grads = [wrap(dx, xs!.shape), wrap(dw, ws!.shape), dbias ? wrap(dbias, [g.o]) : null];
-    } else {
-      grads = [
-        needs[0] ? wrap(be.conv2dBackwardInput(dpre, ws!.storage, g), xs!.shape) : null,
-        needs[1] ? wrap(be.conv2dBackwardWeight(dpre, xs!.storage, g), ws!.shape) : null,
-        dbias ? wrap(dbias, [g.o]) : null,
-      ];
-    }
+    // both gradients in one call where both are needed (a backend may share work between them)
+    const pair = needs[0] && needs[1] ? be.conv2dBackward(dpre, xs!.storage, ws!.storage, g) : null;
+    const dx = pair ? pair.dx : needs[0] ? be.conv2dBackwardInput(dpre, ws!.storage, g) : null;
+    const dw = pair ? pair.dw : needs[1] ? be.conv2dBackwardWeight(dpre, xs!.storage, g) : null;
     be.free(dpre);
-    return grads;
+    return [dx && wrap(dx, xs!.shape), dw && wrap(dw, ws!.shape), dbias && wrap(dbias, [g.o])];
   }, [x, w, y], { geometry: g });
 }

@@ -71,15 +71,10 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const y = wrap(getBackend().conv2d(x.storage, w.storage, b ? b.storage : null, g), [g.n, g.o, g.oh, g.ow]);
   return record('conv2d', y, inputs, (dy, [xs, ws], needs) => {
     const be = getBackend();
-    const dbias = needs[2] ? wrap(be.sum(dy.storage, dy.shape, [0, 2, 3]), [g.o]) : null;
-    if (needs[0] && needs[1]) {
-      const { dx, dw } = be.conv2dBackward(dy.storage, xs!.storage, ws!.storage, g);
-      return [wrap(dx, xs!.shape), wrap(dw, ws!.shape), dbias];
-    }
-    return [
-      needs[0] ? wrap(be.conv2dBackwardInput(dy.storage, ws!.storage, g), xs!.shape) : null,
-      needs[1] ? wrap(be.conv2dBackwardWeight(dy.storage, xs!.storage, g), ws!.shape) : null,
-      dbias,
-    ];
+    // both gradients in one call where both are needed (a backend may share work between them)
+    const pair = needs[0] && needs[1] ? be.conv2dBackward(dy.storage, xs!.storage, ws!.storage, g) : null;
+    const dx = pair ? pair.dx : needs[0] ? be.conv2dBackwardInput(dy.storage, ws!.storage, g) : null;
+    const dw = pair ? pair.dw : needs[1] ? be.conv2dBackwardWeight(dy.storage, xs!.storage, g) : null;
+    return [dx && wrap(dx, xs!.shape), dw && wrap(dw, ws!.shape), needs[2] ? wrap(be.sum(dy.storage, dy.shape, [0, 2, 3]), [g.o]) : null];
   }, [x, w], { geometry: g });
 }

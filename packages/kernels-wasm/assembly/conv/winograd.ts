@@ -298,6 +298,27 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
   }
 }
 
+/**
+ * V of a block of bh × bw tiles whose window starts at (row0, col0) of the image's C planes [h, w]:
+ * read in place when the window lies inside the planes (Note [winograd direct reads]), else
+ * through the zero-padded strip (sr rows of sc floats per plane), whose zeros are rewritten only
+ * when the window differs from the one the strip last held (`stripKey`). Returns the strip's key.
+ */
+// @ts-ignore: decorator
+@inline function transformBlockInput(
+  xImage: usize, stripPtr: usize, vPtr: usize, vPosBytes: usize, c: i32, h: i32, w: i32, row0: i32, col0: i32, bh: i32, bw: i32,
+  sr: i32, sc: i32, stripKey: i64,
+): i64 {
+  if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
+    inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
+    return stripKey;
+  }
+  const key = windowKey(row0, col0, 2 * bh + 2);
+  copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
+  inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
+  return key;
+}
+
 /** The first `cols` (1..7) floats of [lo hi] at ptr, by lane stores (no round trip through memory). */
 // @ts-ignore: decorator
 @inline function storeCols(ptr: usize, lo: v128, hi: v128, cols: i32): void {
@@ -500,15 +521,7 @@ export function winogradConv2d(
         const bw = min(btw, tw - tx0), t = bh * bw;
         const vPosBytes = <usize>posFloats(c, t) << 2;
         const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
-        if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
-          // Note [winograd direct reads]
-          inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
-        } else {
-          const key = windowKey(row0, col0, 2 * bh + 2);
-          copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
-          stripKey = key;
-          inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
-        }
+        stripKey = transformBlockInput(xImage, stripPtr, vPtr, vPosBytes, c, h, w, row0, col0, bh, bw, sr, sc, stripKey);
         gemmTiles(packPtr, vPtr, vPosBytes, mPtr, o, c, t);
         outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow);
       }
@@ -716,14 +729,7 @@ export function winogradBackwardScratchBytes(o: i32, geomPtr: usize, blockTiles:
           dyTransform(dyStripPtr, zPtr, zPosBytes, o, bh, bw, 2 * bth, dsc);
         }
         if (wantDw) {
-          if (windowInside(row0, col0, 2 * bh + 2, 2 * round4(bw) + 2, h, w)) {
-            inputTransform(xImage + (<usize>(row0 * w + col0) << 2), vPtr, vPosBytes, c, bh, bw, h, w);
-          } else {
-            const key = windowKey(row0, col0, 2 * bh + 2);
-            copyWindow(xImage, stripPtr, c, h, w, row0, col0, 2 * bh + 2, sr, sc, key != stripKey);
-            stripKey = key;
-            inputTransform(stripPtr, vPtr, vPosBytes, c, bh, bw, sr, sc);
-          }
+          stripKey = transformBlockInput(xImage, stripPtr, vPtr, vPosBytes, c, h, w, row0, col0, bh, bw, sr, sc, stripKey);
           for (let pos = 0; pos < 16; pos++) {
             // dUᵀ[pos] [C × O] += V[pos] [C × t] · Z[pos]ᵀ [t × O]
             const vPosPtr = vPtr + <usize>pos * vPosBytes, zPosPtr = zPtr + <usize>pos * zPosBytes;
