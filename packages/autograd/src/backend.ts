@@ -159,6 +159,19 @@ export interface Backend {
    * dy, y viewed as [N, C, S]. One pass instead of reluBackward then sum over [0, 2].
    */
   reluBackwardBias(dy: Storage, y: Storage, n: number, c: number, s: number): { dx: Storage; dbias: Storage };
+  /**
+   * maxPool2d(relu(conv2d(x, w) + bias)) for the fused op `conv2dReluMaxPool` (Note [fused conv
+   * pool] in ops/conv2d-relu-maxpool.ts): `g` is the convolution's geometry, `pool` the pooling's
+   * over the convolution's output ([N, O, OH, OW]). y and argmax are maxPool2d's (argmax
+   * backend-private, for maxPoolReluBackwardBias). The reference is that composition.
+   */
+  conv2dReluMaxPool(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry, pool: ConvGeometry): { y: Storage; argmax: Storage };
+  /**
+   * The backward of y = maxPool2d(relu(pre)) up to pre, with the bias gradient: dx =
+   * maxPool2dBackward(dy where y > 0, argmax) ([N, C, H, W] of `pool`), dbias[c] = Σ over n and
+   * the plane of dx[n, c]. y and argmax are conv2dReluMaxPool's (or maxPool2d's of a ReLU output).
+   */
+  maxPoolReluBackwardBias(dy: Storage, argmax: Storage, y: Storage, pool: ConvGeometry): { dx: Storage; dbias: Storage };
   /** dx[N, C, H, W] from dy[N, O, OH, OW]. */
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage;
   /** dw[O, C/groups, KH, KW] from dy and x. */

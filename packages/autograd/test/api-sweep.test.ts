@@ -309,6 +309,15 @@ const CASES: Record<string, Case[]> = {
   ],
   conv2d: convCase(),
   conv2dRelu: convCase(),
+  conv2dReluMaxPool: [
+    { args: [X4, 'w', null, {}, { kernelSize: 2 }], mentions: /argument 2 must be a Tensor, got string "w"/ },
+    { args: [X4, W4, 'b', {}, { kernelSize: 2 }], mentions: /argument 3 must be a Tensor, got string "b"/ },
+    { args: [X4, W4, null, { strides: 2 }, { kernelSize: 2 }], mentions: /unknown option 'strides' \(supported: stride, padding, dilation, groups\)/ },
+    { args: [X4, W4, null, 'same', { kernelSize: 2 }], mentions: /options must be an object, got string "same"/ },
+    { args: [X4, W4, null, {}], mentions: /options must be an object with kernelSize, got undefined/ },
+    { args: [X4, W4, null, {}, { kernelSize: 2, ceilMode: true }], mentions: /unknown option 'ceilMode'/ },
+    { args: [X4, W4, null, {}, { kernelSize: 3 }], mentions: /window 3×3 is larger than the padded input 2×2 \(x=\[1,1,2,2\]\)/ },
+  ],
   conv1d: [
     { args: [X3, 'w'], mentions: /argument 2 must be a Tensor, got string "w"/ },
     { args: [X3, W3, null, { stride: [2] }], mentions: /stride must be a positive integer, got array \[2\]/ },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, conv2dRelu, createRefBackend, crossEntropy, dropout, linear,
+  Generator, add, avgPool2d, batchNorm, bmm, broadcastTo, concat, conv1d, conv2d, conv2dRelu, conv2dReluMaxPool, createRefBackend, crossEntropy, dropout, linear,
   logSoftmax, matmul, maxPool2d, memory, mseLoss, mul, ones, pad, permute, relu, reshape, slice, squeeze, sum, tensor, tidy, transpose,
   unsqueeze, where, withBackend, zeros, argmax, argmin, elu, gather, gelu, leakyRelu, min, norm, softplus, stack, type Tensor,
   adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss, exp, erf, full,
@@ -17,6 +17,20 @@ describe('conv2dRelu errors name conv2dRelu', () => {
   });
   it('conv2dRelu w=[16,1,3,3] b=[8]: bias size', () => {
     expect(() => conv2dRelu(zeros([2, 1, 5, 5]), zeros([16, 1, 3, 3]), zeros([8]))).toThrow(/^conv2dRelu: bias must be \[16\], got \[8\] \(w=\[16,1,3,3\]\)$/);
+  });
+});
+
+describe('conv2dReluMaxPool errors name conv2dReluMaxPool', () => {
+  it('conv2dReluMaxPool x=[8,3,28,28] w=[16,1,3,3]: channel mismatch names both shapes', () => {
+    expect(() => conv2dReluMaxPool(zeros([8, 3, 28, 28]), zeros([16, 1, 3, 3]), null, {}, { kernelSize: 2 })).toThrow(
+      /^conv2dReluMaxPool: input has 3 channels but weight expects 1 \(x=\[8,3,28,28\], w=\[16,1,3,3\]\)$/,
+    );
+  });
+  it('conv2dReluMaxPool w=[16,1,3,3] b=[8]: bias size', () => {
+    expect(() => conv2dReluMaxPool(zeros([2, 1, 5, 5]), zeros([16, 1, 3, 3]), zeros([8]), {}, { kernelSize: 2 })).toThrow(/^conv2dReluMaxPool: bias must be \[16\], got \[8\] \(w=\[16,1,3,3\]\)$/);
+  });
+  it('conv2dReluMaxPool: a pool window larger than the convolution output names the conv output shape', () => {
+    expect(() => conv2dReluMaxPool(zeros([2, 1, 5, 5]), zeros([4, 1, 3, 3]), null, {}, { kernelSize: 4 })).toThrow(/^conv2dReluMaxPool: window 4×4 is larger than the padded input 3×3 \(x=\[2,4,3,3\]\)$/);
   });
 });
 

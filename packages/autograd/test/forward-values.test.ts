@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, crossEntropy, div, dropout, equal, exp,
+  Generator, abs, add, avgPool2d, batchNorm, broadcastTo, clamp, concat, conv1d, conv2d, conv2dRelu, conv2dReluMaxPool, crossEntropy, div, dropout, equal, exp,
   getBackend, greater, log, logSoftmax, matmul, max, maxPool2d, mean, mul, neg, ones, pad, permute, pow, relu, sigmoid, slice, softmax,
   sqrt, sub, sum, tanh, erf, tensor, tidy, where, zeros, gather, norm, dropout2d, type Tensor,
 } from '../src/index.js';
@@ -104,6 +104,14 @@ describe('conv2d forward against a direct convolution loop', () => {
     expect(values(y)).toEqual([16, 18, 13, 22, 24, 16, 17, 18, 19]);
   });
 
+  it('conv2dReluMaxPool x=[1,1,4,4] w=[1,1,3,3] p=1 b=[-10], k=2: hand values, the max of each window after the ReLU', () => {
+    // conv with a 3×3 kernel of ones and padding 1: the sum of each 3×3 neighbourhood, minus 10
+    const x = tensor([1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5], [1, 1, 4, 4]);
+    const w = tensor(new Array(9).fill(1), [1, 1, 3, 3]);
+    // neighbourhood sums: row 0 [10 10 6 0], row 1 [10 10 6 0], row 2 [7 7 9 5], row 3 [0 0 5 5]; minus 10 → relu
+    expect(values(conv2dReluMaxPool(x, w, tensor([-10], [1]), { padding: 1 }, { kernelSize: 2 }))).toEqual([0, 0, 0, 0]);
+    expect(values(conv2dReluMaxPool(x, w, tensor([-6], [1]), { padding: 1 }, { kernelSize: 2 }))).toEqual([4, 0, 1, 3]);
+  });
   it('conv2dRelu x=[1,1,3,3] w=[1,1,3,3] p=1 b=[-10]: hand values, negatives clipped to 0', () => {
     const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
     const w = tensor([0, 0, 0, 0, 1, 0, 0, 0, 1], [1, 1, 3, 3]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
-  conv2dRelu, exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
+  conv2dRelu, conv2dReluMaxPool, exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
   clone, elu, erf, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
 } from '../src/index.js';
@@ -194,6 +194,37 @@ describe('gradcheck: conv2dRelu (fused relu(conv2d))', () => {
     const plain = grads((x, w, b) => relu(conv2d(x, w, b, { padding: 1 })));
     expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0)).toBe(true); // both sides of the kink
     expect(fused).toEqual(plain);
+  });
+});
+
+describe('gradcheck: conv2dReluMaxPool (fused maxPool2d(relu(conv2d)))', () => {
+  run([
+    { name: 'conv2dReluMaxPool x=[1,1,6,6] w=[1,1,3,3] b=[1] k=2 (full Jacobian)', fn: (x, w, b) => conv2dReluMaxPool(x, w, b, {}, { kernelSize: 2 }), inputs: [[1, 1, 6, 6], [1, 1, 3, 3], [1]] },
+    { name: 'conv2dReluMaxPool x=[2,3,8,8] w=[4,3,3,3] b=[4] p=1 k=2', fn: (x, w, b) => conv2dReluMaxPool(x, w, b, { padding: 1 }, { kernelSize: 2 }), inputs: [[2, 3, 8, 8], [4, 3, 3, 3], [4]] },
+    { name: 'conv2dReluMaxPool x=[2,2,9,7] w=[3,2,3,3] no bias k=3 s=2 p=1 (overlapping windows, odd sizes)', fn: (x, w) => conv2dReluMaxPool(x, w, null, {}, { kernelSize: 3, stride: 2, padding: 1 }), inputs: [[2, 2, 9, 7], [3, 2, 3, 3]] },
+    { name: 'conv2dReluMaxPool x=[2,2,9,8] w=[3,2,3,2] b=[3] s=[2,1] p=[1,0] pool k=[2,3] s=[1,2]', fn: (x, w, b) => conv2dReluMaxPool(x, w, b, { stride: [2, 1], padding: [1, 0] }, { kernelSize: [2, 3], stride: [1, 2] }), inputs: [[2, 2, 9, 8], [3, 2, 3, 2], [3]] },
+    { name: 'conv2dReluMaxPool x=[2,3,6,6] w=[4,3,3,3] b=[4] k=2, only w and b require grad', fn: (x, w, b) => conv2dReluMaxPool(x, w, b, { padding: 1 }, { kernelSize: 2 }), inputs: [{ shape: [2, 3, 6, 6], requiresGrad: false }, [4, 3, 3, 3], [4]] },
+    { name: 'conv2dReluMaxPool x=[2,3,6,6] w=[4,3,3,3] b=[4] k=2, only x requires grad', fn: (x, w, b) => conv2dReluMaxPool(x, w, b, {}, { kernelSize: 2 }), inputs: [[2, 3, 6, 6], { shape: [4, 3, 3, 3], requiresGrad: false }, { shape: [4], requiresGrad: false }] },
+  ]);
+
+  it('conv2dReluMaxPool: values and gradients equal maxPool2d(relu(conv2d)) on the reference backend (x=[2,3,8,8] w=[4,3,3,3] b=[4] p=1, k=2)', () => {
+    const g = new Generator(6);
+    const data = (n: number) => Array.from({ length: n }, () => g.normal());
+    const [xd, wd, bd, dyd] = [data(2 * 3 * 64), data(4 * 27), data(4), data(2 * 4 * 16)];
+    const grads = (f: (x: Tensor, w: Tensor, b: Tensor) => Tensor) => {
+      const x = tensor(xd, [2, 3, 8, 8], { requiresGrad: true });
+      const w = tensor(wd, [4, 3, 3, 3], { requiresGrad: true });
+      const b = tensor(bd, [4], { requiresGrad: true });
+      const y = f(x, w, b);
+      sum(mul(y, tensor(dyd, [2, 4, 4, 4]))).backward();
+      return [y, x.grad!, w.grad!, b.grad!].map((t) => Array.from(t.toArray()));
+    };
+    const fused = grads((x, w, b) => conv2dReluMaxPool(x, w, b, { padding: 1 }, { kernelSize: 2 }));
+    const plain = grads((x, w, b) => maxPool2d(relu(conv2d(x, w, b, { padding: 1 })), { kernelSize: 2 }));
+    expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0)).toBe(true); // windows with and without a positive value
+    expect(fused.slice(0, 3)).toEqual(plain.slice(0, 3));
+    // the bias gradient sums the same terms in another order
+    fused[3]!.forEach((v, i) => expect(v).toBeCloseTo(plain[3]![i]!, 12));
   });
 });
 

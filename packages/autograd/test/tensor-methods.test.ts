@@ -16,6 +16,7 @@ const NOT_METHODS: Record<string, string> = {
   conv2dGeometry: 'shape helper',
   poolGeometry: 'shape helper',
   conv2dRelu: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
+  conv2dReluMaxPool: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
 };
 
 describe('Tensor methods', () => {

@@ -2,7 +2,7 @@
 // Memory is imported (env.memory, shared) and owned by the TS side; kernels never allocate.
 export { gemm, gemmPackABytes, gemmPackBBytes, gemmSkipPackABytes, gemmTranspose } from './gemm';
 export { im2col, col2im } from './conv/im2col';
-export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
+export { maxPool2d, maxPool2dBackward, maxPoolReluBackwardBias, avgPool2d, avgPool2dBackward } from './pool';
 export { unary, reluBackward, reluBackwardBias, binary, binaryRow, where } from './elementwise';
 export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
@@ -21,6 +21,6 @@ export {
 } from './conv/grouped';
 export { copy } from './layout';
 export {
-  winogradConv2d, winogradConv2dBackwardWeight, winogradConv2dBackwardInput, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes,
+  winogradConv2d, winogradConv2dReluMaxPool, winogradConv2dBackwardWeight, winogradConv2dBackwardInput, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes,
   winogradBackwardScratchBytes, winogradConv2dBackward, winogradBlockTiles,
 } from './conv/winograd';

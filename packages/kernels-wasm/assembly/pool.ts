@@ -262,3 +262,90 @@ function maxPool2x2Backward(dyPtr: usize, argmaxPtr: usize, dxPtr: usize, w: i32
     }
   }
 }
+
+/**
+ * The backward of y = maxPool2d(relu(pre)) up to pre, with the bias gradient's first pass
+ * (autograd's Note [fused conv pool]): g = dy where y > 0 (the ReLU's mask at the window's argmax),
+ * dx = 0, then dx[argmax] += g, and rowSum[n, c] = Σ g over the plane, for images [nBegin, nEnd) of
+ * [N, C] planes (threads split images; the caller adds the rows over n in order). The 2×2,
+ * stride-2 pool over planes of exactly 2·OH × 2·OW writes each dx element once, as
+ * maxPool2x2Backward; its row sums are kept in f32x4 lane partials, then the tail.
+ */
+export function maxPoolReluBackwardBias(
+  dyPtr: usize, argmaxPtr: usize, yPtr: usize, dxPtr: usize, rowSumPtr: usize, geomPtr: usize, c: i32, nBegin: i32, nEnd: i32,
+): void {
+  const h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
+  const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
+  const planeSize = h * w;
+  const outSize = oh * ow;
+  if (nEnd <= nBegin) return;
+  const planeBegin = nBegin * c, planeEnd = nEnd * c;
+  const vzero = f32x4.splat(0);
+  if (
+    geom(geomPtr, G_KH) == 2 && geom(geomPtr, G_KW) == 2 && geom(geomPtr, G_SH) == 2 && geom(geomPtr, G_SW) == 2 &&
+    geom(geomPtr, G_PH) == 0 && geom(geomPtr, G_PW) == 0 && geom(geomPtr, G_DH) == 1 && geom(geomPtr, G_DW) == 1 &&
+    h == 2 * oh && w == 2 * ow
+  ) {
+    const wBytes = <usize>w << 2;
+    const vEven = i32x4(0, 2, 4, 6);
+    const vOne = i32x4.splat(1);
+    const vW = i32x4.splat(w);
+    for (let plane = planeBegin; plane < planeEnd; plane++) {
+      const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
+      let outOff = <usize>plane * <usize>outSize << 2;
+      let vacc = vzero;
+      let acc: f32 = 0;
+      for (let oy = 0; oy < oh; oy++) {
+        const row0 = 2 * oy * w;
+        let ox = 0;
+        for (; ox + 4 <= ow; ox += 4) {
+          const vdy = v128.and(v128.load(dyPtr + outOff), f32x4.gt(v128.load(yPtr + outOff), vzero));
+          vacc = f32x4.add(vacc, vdy);
+          const vidx = v128.load(argmaxPtr + outOff);
+          const vi00 = i32x4.add(i32x4.splat(row0 + 2 * ox), vEven);
+          const vi10 = i32x4.add(vi00, vW);
+          const v00 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, vi00));
+          const v01 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, i32x4.add(vi00, vOne)));
+          const v10 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, vi10));
+          const v11 = v128.bitselect(vdy, vzero, i32x4.eq(vidx, i32x4.add(vi10, vOne)));
+          const p = dxPlanePtr + (<usize>(row0 + 2 * ox) << 2);
+          v128.store(p, v128.shuffle<f32>(v00, v01, 0, 4, 1, 5));
+          v128.store(p, v128.shuffle<f32>(v00, v01, 2, 6, 3, 7), 16);
+          v128.store(p + wBytes, v128.shuffle<f32>(v10, v11, 0, 4, 1, 5));
+          v128.store(p + wBytes, v128.shuffle<f32>(v10, v11, 2, 6, 3, 7), 16);
+          outOff += 16;
+        }
+        for (; ox < ow; ox++) {
+          const i0 = row0 + 2 * ox;
+          const g: f32 = load<f32>(yPtr + outOff) > 0 ? load<f32>(dyPtr + outOff) : 0;
+          acc += g;
+          const index = load<i32>(argmaxPtr + outOff);
+          const p = dxPlanePtr + (<usize>i0 << 2);
+          store<f32>(p, index == i0 ? g : 0);
+          store<f32>(p, index == i0 + 1 ? g : 0, 4);
+          store<f32>(p + wBytes, index == i0 + w ? g : 0);
+          store<f32>(p + wBytes, index == i0 + w + 1 ? g : 0, 4);
+          outOff += 4;
+        }
+      }
+      const lanes: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+      store<f32>(rowSumPtr + (<usize>plane << 2), lanes + acc);
+    }
+    return;
+  }
+  memory.fill(dxPtr + (<usize>planeBegin * <usize>planeSize << 2), 0, <usize>(planeEnd - planeBegin) * <usize>planeSize << 2);
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
+    const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
+    const base = <usize>plane * <usize>outSize;
+    let acc: f32 = 0;
+    for (let o = 0; o < outSize; o++) {
+      const index = load<i32>(argmaxPtr + ((base + o) << 2));
+      if (index < 0 || !(load<f32>(yPtr + ((base + o) << 2)) > 0)) continue;
+      const g = load<f32>(dyPtr + ((base + o) << 2));
+      const p = dxPlanePtr + (<usize>index << 2);
+      store<f32>(p, load<f32>(p) + g);
+      acc += g;
+    }
+    store<f32>(rowSumPtr + (<usize>plane << 2), acc);
+  }
+}

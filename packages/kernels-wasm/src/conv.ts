@@ -76,6 +76,30 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
 }
 
 /**
+ * Whether convReluMaxPool pools in the Winograd output transform (Note [winograd pool epilogue],
+ * assembly/conv/winograd.ts): a Winograd conv, even OH and OW, and a 2×2, stride-2 window.
+ */
+export function winogradPoolFits(g: Conv2dGeometry, pool: ConvGeometry, opts: ConvOptions): boolean {
+  return opts.winograd && winogradFits(g) && !isGrouped(g) && g.oh % 2 === 0 && g.ow % 2 === 0 &&
+    pool.kh === 2 && pool.kw === 2 && pool.sh === 2 && pool.sw === 2 && pool.ph === 0 && pool.pw === 0 && pool.dh === 1 && pool.dw === 1;
+}
+
+/**
+ * y, argmax = maxPool2d(relu(conv2d(x, w) + bias)) for a conv where winogradPoolFits, into yPtr and
+ * argmaxPtr ([N, O, OH/2, OW/2]): images split across threads.
+ */
+export function convReluMaxPool(
+  h: KernelHost, xPtr: number, wPtr: number, biasPtr: number, yPtr: number, argmaxPtr: number, g: Conv2dGeometry, opts: ConvOptions,
+): void {
+  const geom = h.geometryBlock(g);
+  const tiles = blockTiles(h, g, opts);
+  const bytes = h.kernels.winogradForwardScratchBytes(g.o, geom, tiles);
+  h.dispatch.runImages('winogradConv2dReluMaxPool', g.n, (t, nBegin, nEnd) => [
+    xPtr, wPtr, biasPtr, yPtr, argmaxPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+  ]);
+}
+
+/**
  * Whether a Winograd conv's dx runs as the adjoint (Note [winograd backward-input]) rather than as the
  * forward Winograd conv of dy with the flipped weights: when that forward's tile grid (over x, H × W)
  * has more tiles than y's (OH × OW: padding 0, the case study's conv2, 169 against 144 tiles) or its

@@ -2,7 +2,7 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
-import { type ConvOptions, convBackward, convBackwardInput, convBackwardWeight, convForward } from './conv.js';
+import { type ConvOptions, convBackward, convBackwardInput, convBackwardWeight, convForward, convReluMaxPool, winogradPoolFits } from './conv.js';
 import { Dispatch, type KernelHost } from './dispatch.js';
 import { GEMM_THREADS_MIN_MACS, type GemmOptions, gemmInto } from './gemm.js';
 import {
@@ -495,6 +495,43 @@ export class WasmBackend implements Backend, KernelHost {
     this.dispatch.runSplit('reluBackwardBias', n, n * c * s, 1, (b, e) => [dyPtr, yPtr, dx.ptr, rows.ptr, c, s, b, e]);
     // One image: the rows are the sums (the unfused sum has no second pass either).
     if (n === 1) return { dx, dbias: rows };
+    const dbias = this.alloc(c);
+    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
+    this.free(rows);
+    return { dx, dbias };
+  }
+
+  /**
+   * maxPool2d(relu(conv2d)) (autograd's Note [fused conv pool]): pooled in the Winograd output
+   * transform where it fits (winogradPoolFits, src/conv.ts), else conv2dRelu then maxPool2d.
+   */
+  conv2dReluMaxPool(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry, pool: ConvGeometry): { y: Storage; argmax: Storage } {
+    if (!winogradPoolFits(g, pool, this.conv) || g.n === 0 || g.o === 0) {
+      const pre = this.conv2dRelu(x, w, bias, g);
+      const out = this.maxPool2d(pre, pool);
+      this.free(pre);
+      return out;
+    }
+    const y = this.alloc(pool.n * pool.c * pool.oh * pool.ow);
+    const argmax = this.alloc(y.size);
+    convReluMaxPool(this, this.ptr(x), this.ptr(w), bias !== null ? this.ptr(bias) : 0, y.ptr, argmax.ptr, g, this.conv);
+    return { y, argmax };
+  }
+
+  maxPoolReluBackwardBias(dy: Storage, argmax: Storage, y: Storage, pool: ConvGeometry): { dx: Storage; dbias: Storage } {
+    const { n, c } = pool;
+    const dx = this.alloc(n * c * pool.h * pool.w);
+    const rows = this.alloc(n * c);
+    if (dx.size > 0) {
+      const [dyPtr, argmaxPtr, yPtr, geom] = [this.ptr(dy), this.ptr(argmax), this.ptr(y), this.geometry(pool)];
+      // images split across threads, each writing its planes' sums; then the rows added over n in order
+      this.dispatch.runSplit('maxPoolReluBackwardBias', n, dx.size, 1, (b, e) => [dyPtr, argmaxPtr, yPtr, dx.ptr, rows.ptr, geom, c, b, e]);
+    }
+    if (n === 1) return { dx, dbias: rows };
+    if (n === 0 || c === 0) {
+      this.free(rows);
+      return { dx, dbias: this.fill(c, 0) };
+    }
     const dbias = this.alloc(c);
     this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
     this.free(rows);

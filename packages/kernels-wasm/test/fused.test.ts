@@ -1,5 +1,5 @@
 import { type Conv2dGeometry, createRefBackend, type Storage } from '@tapegrad/autograd';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
 import { EPS32, expectClose, randomArray, withNanOutput } from './helpers.js';
 
@@ -85,6 +85,96 @@ describe('fused conv + ReLU kernels', () => {
       const m = mt.reluBackwardBias(put(mt, dyd), put(mt, yd), n, c, s);
       expect(mt.read(m.dx)).toEqual(st.read(got.dx));
       expect(mt.read(m.dbias)).toEqual(st.read(got.dbias));
+    });
+  }
+});
+
+// conv2dReluMaxPool (autograd's Note [fused conv pool]; Note [winograd pool epilogue]): where the
+// Winograd output transform pools (3×3, C ≥ 8, even OH and OW, a 2×2 stride-2 window: the case
+// study's conv2, pooled widths of 9 and 17 that leave 1–3 lanes of a 4-tile group, several tile
+// blocks) and where the backend composes (odd output, C = 1, a strided conv, a 3×3 window).
+const POOLED: Array<[Conv2dGeometry, { k: number; s: number; p: number }]> = [
+  [geometry(3, 16, 26, 26, 16, 3), { k: 2, s: 2, p: 0 }],
+  [geometry(2, 9, 12, 18, 7, 3, 1, 1), { k: 2, s: 2, p: 0 }],
+  [geometry(3, 8, 6, 34, 5, 3, 1, 1), { k: 2, s: 2, p: 0 }],
+  [geometry(3, 16, 13, 13, 16, 3), { k: 2, s: 2, p: 0 }],
+  [geometry(3, 1, 28, 28, 16, 3), { k: 2, s: 2, p: 0 }],
+  [geometry(5, 3, 9, 9, 5, 3, 2, 1), { k: 2, s: 2, p: 0 }],
+  [geometry(2, 16, 9, 9, 6, 3, 1, 1), { k: 3, s: 2, p: 1 }],
+];
+const poolOf = (g: Conv2dGeometry, q: { k: number; s: number; p: number }) => {
+  const oh = Math.floor((g.oh + 2 * q.p - q.k) / q.s) + 1, ow = Math.floor((g.ow + 2 * q.p - q.k) / q.s) + 1;
+  return { n: g.n, c: g.o, h: g.oh, w: g.ow, kh: q.k, kw: q.k, sh: q.s, sw: q.s, ph: q.p, pw: q.p, dh: 1, dw: 1, oh, ow };
+};
+const bits = (f: Float32Array) => new Int32Array(f.buffer, f.byteOffset, f.length);
+
+describe('fused conv + ReLU + max-pool kernels', () => {
+  const ref = createRefBackend();
+  let st: WasmBackend;
+  let mt: WasmBackend;
+  let mt3: WasmBackend;
+  let small: WasmBackend;
+  const put = (b: WasmBackend, data: Float32Array): Storage => b.fromArray(data);
+  beforeAll(async () => {
+    st = await createWasmBackend();
+    mt = await createWasmBackend({ threads: 2 });
+    mt3 = await createWasmBackend({ threads: 3 });
+    small = await createWasmBackend({ winogradBlockTiles: 5 });
+  });
+  afterAll(async () => { await mt.dispose(); await mt3.dispose(); });
+
+  for (const [g, q] of POOLED) {
+    it(`conv2dReluMaxPool ${label(g)} pool k=${q.k} s=${q.s} p=${q.p}: y and argmax bit for bit maxPool2d(conv2dRelu), reference within rounding, same on 2 and 3 threads and small tile blocks`, () => {
+      const pg = poolOf(g, q);
+      const xd = randomArray(g.n * g.c * g.h * g.w, 11);
+      const wd = randomArray(g.o * g.c * g.kh * g.kw, 12);
+      const bd = randomArray(g.o, 13);
+      const size = pg.n * pg.c * pg.oh * pg.ow;
+      const run = (b: WasmBackend, bias = true) => {
+        const r = b.conv2dReluMaxPool(b.fromArray(xd), b.fromArray(wd), bias ? b.fromArray(bd) : null, g, pg);
+        return [b.read(r.y), bits(b.read(r.argmax))] as const;
+      };
+      const spy = vi.spyOn(st, 'maxPool2d');
+      const fusedRun = withNanOutput(st, size, () => st.conv2dReluMaxPool(put(st, xd), put(st, wd), put(st, bd), g, pg), (r) => r.y);
+      // the first three pool in the Winograd output transform, the others compose
+      expect(spy.mock.calls.length).toBe(POOLED.indexOf(POOLED.find(([h]) => h === g)!) < 3 ? 0 : 1);
+      spy.mockRestore();
+      const fused = [st.read(fusedRun.y), bits(st.read(fusedRun.argmax))] as const;
+      const pre = st.conv2dRelu(put(st, xd), put(st, wd), put(st, bd), g);
+      const plain = st.maxPool2d(pre, pg);
+      expect(fused[0]).toEqual(st.read(plain.y));
+      expect(fused[1]).toEqual(bits(st.read(plain.argmax)));
+      expect(fused[0].some((v) => v === 0) && fused[0].some((v) => v > 0)).toBe(true);
+      const want = ref.read(ref.conv2dReluMaxPool(ref.fromArray(xd), ref.fromArray(wd), ref.fromArray(bd), g, pg).y);
+      expectClose(fused[0], want, 0, 8 * EPS32 * g.c * g.kh * g.kw);
+      const noBias = run(st, false);
+      const plainNoBias = st.maxPool2d(st.conv2dRelu(put(st, xd), put(st, wd), null, g), pg);
+      expect(noBias[0]).toEqual(st.read(plainNoBias.y));
+      for (const b of [mt, mt3, small]) {
+        const [y, am] = run(b);
+        expect(y).toEqual(fused[0]);
+        expect(am).toEqual(fused[1]);
+      }
+
+      // the backward: dx = maxPool2dBackward(reluBackward(dy, y)), dbias its sum per channel
+      const dyd = randomArray(size, 14);
+      const dy = put(st, dyd);
+      const got = withNanOutput(st, g.n * g.o * g.oh * g.ow, () => st.maxPoolReluBackwardBias(dy, fusedRun.argmax, fusedRun.y, pg), (r) => r.dx);
+      const dxPlain = st.maxPool2dBackward(st.reluBackward(dy, plain.y), plain.argmax, pg);
+      expect(st.read(got.dx)).toEqual(st.read(dxPlain));
+      const dbiasPlain = st.read(st.sum(dxPlain, [g.n, g.o, g.oh * g.ow], [0, 2]));
+      const dxd = st.read(got.dx);
+      let sq = 0;
+      for (const v of dxd) sq += v * v;
+      expectClose(st.read(got.dbias), dbiasPlain, 0, 4 * EPS32 * Math.sqrt(size / g.o) * Math.sqrt(sq / g.o) + 8 * EPS32);
+      const refGrad = ref.maxPoolReluBackwardBias(ref.fromArray(dyd), ref.conv2dReluMaxPool(ref.fromArray(xd), ref.fromArray(wd), ref.fromArray(bd), g, pg).argmax, ref.fromArray(want), pg);
+      expectClose(dxd, ref.read(refGrad.dx), 0, 0);
+      for (const b of [mt, mt3]) {
+        const r = b.conv2dReluMaxPool(b.fromArray(xd), b.fromArray(wd), b.fromArray(bd), g, pg);
+        const m = b.maxPoolReluBackwardBias(b.fromArray(dyd), r.argmax, r.y, pg);
+        expect(b.read(m.dx)).toEqual(dxd);
+        expect(b.read(m.dbias)).toEqual(st.read(got.dbias));
+      }
     });
   }
 });

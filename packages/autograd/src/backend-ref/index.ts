@@ -190,6 +190,18 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       const dx = backend.reluBackward(dy, y);
       return { dx, dbias: backend.sum(dx, [n, c, s], [0, 2]) };
     },
+    conv2dReluMaxPool(x, w, bias, g, pool) {
+      const pre = backend.conv2dRelu(x, w, bias, g);
+      const out = backend.maxPool2d(pre, pool);
+      backend.free(pre);
+      return out;
+    },
+    maxPoolReluBackwardBias(dy, argmax, y, pool) {
+      const masked = backend.reluBackward(dy, y);
+      const dx = backend.maxPool2dBackward(masked, argmax, pool);
+      backend.free(masked);
+      return { dx, dbias: backend.sum(dx, [pool.n, pool.c, pool.h * pool.w], [0, 2]) };
+    },
     conv2dBackwardInput(dy, w, g) {
       if (isGrouped(g)) return groupedConv2dBackwardInput(backend, dy, w, g);
       const ckk = g.c * g.kh * g.kw;

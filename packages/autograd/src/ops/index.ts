@@ -27,6 +27,7 @@ export { matmul, bmm } from './matmul.js';
 export { linear } from './linear.js';
 export { conv2d, conv2dGeometry, type Conv2dOptions } from './conv2d.js';
 export { conv2dRelu } from './conv2d-relu.js';
+export { conv2dReluMaxPool } from './conv2d-relu-maxpool.js';
 export { conv1d, type Conv1dOptions } from './conv1d.js';
 export { maxPool2d, avgPool2d, poolGeometry, type Pool2dOptions } from './pool2d.js';
 export { adaptiveAvgPool2d } from './adaptive-avg-pool2d.js';

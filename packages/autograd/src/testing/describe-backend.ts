@@ -247,6 +247,33 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       same('avgPool2dBackward', b.avgPool2dBackward(dy!, g), ref.avgPool2dBackward(dyr!, g), tol(9));
     });
 
+    // conv2dReluMaxPool (Note [fused conv pool]): the case study's conv2 (where the WASM backend
+    // pools in the Winograd output transform), O off the SIMD width, an odd conv output (the pool
+    // drops its last row and column), overlapping windows, C = 1 and a strided conv (composed).
+    const convPoolCases: Array<[Shape, Shape, { stride?: number; padding?: number }, { kernelSize: number; stride?: number; padding?: number }]> = [
+      [[2, 16, 26, 26], [16, 16, 3, 3], {}, { kernelSize: 2 }], [[2, 8, 10, 12], [5, 8, 3, 3], { padding: 1 }, { kernelSize: 2 }],
+      [[3, 16, 11, 11], [16, 16, 3, 3], {}, { kernelSize: 2 }], [[2, 16, 9, 9], [6, 16, 3, 3], { padding: 1 }, { kernelSize: 3, stride: 2, padding: 1 }],
+      [[2, 1, 28, 28], [16, 1, 3, 3], {}, { kernelSize: 2 }], [[1, 3, 7, 8], [4, 3, 3, 3], { stride: 2, padding: 1 }, { kernelSize: 2 }],
+      [[1, 12, 6, 34], [9, 12, 3, 3], { padding: 1 }, { kernelSize: 2 }],
+    ];
+    it.each(convPoolCases)('conv2dReluMaxPool and maxPoolReluBackwardBias: x=%j w=%j conv %j pool %j', (xs, ws, co, po) => {
+      const g = conv2dGeometry('conformance', xs, ws, co);
+      const pg = poolGeometry('conformance', [g.n, g.o, g.oh, g.ow], po);
+      const ckk = g.c * g.kh * g.kw;
+      const [[x, w, bias, dy], [xr, wr, biasr, dyr]] = both([randn(sizeOf(xs)), randn(sizeOf(ws)), randn(g.o), randn(pg.n * pg.c * pg.oh * pg.ow)]);
+      for (const withBias of [true, false]) {
+        const got = b.conv2dReluMaxPool(x!, w!, withBias ? bias! : null, g, pg);
+        const want = ref.conv2dReluMaxPool(xr!, wr!, withBias ? biasr! : null, g, pg);
+        same(`conv2dReluMaxPool y${withBias ? '' : ' no bias'}`, got.y, want.y, tol(ckk));
+        const yv = b.read(got.y);
+        expect(yv.some((v) => v === 0) && yv.some((v) => v > 0)).toBe(true); // windows on both sides of the ReLU
+        const gb = b.maxPoolReluBackwardBias(dy!, got.argmax, got.y, pg);
+        const gr = ref.maxPoolReluBackwardBias(dyr!, want.argmax, want.y, pg);
+        same('maxPoolReluBackwardBias dx', gb.dx, gr.dx, tol(pg.kh * pg.kw));
+        same('maxPoolReluBackwardBias dbias', gb.dbias, gr.dbias, tol(pg.n * pg.oh * pg.ow * 4));
+      }
+    });
+
     it.each([[1, 1], [3, 10], [128, 10], [5, 17], [2, 3]])('logSoftmax, crossEntropy and their backward on [%i, %i]', (rows, cols) => {
       const logits = randn(rows * cols, 5);
       logits[0] = 80; // large logits stay finite

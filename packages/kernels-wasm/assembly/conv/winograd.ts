@@ -345,7 +345,12 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
  */
 function outputTransform(
   mPtr: usize, yPtr: usize, biasPtr: usize, relu: bool, o: i32, th: i32, tw: i32, oy0: i32, ox0: i32, oh: i32, ow: i32,
+  argmaxPtr: usize = 0,
 ): void {
+  // argmaxPtr != 0 (with relu): the 2×2 max-pool epilogue (Note [winograd pool epilogue]); yPtr and
+  // argmaxPtr are then the image's pooled [O, OH/2, OW/2] planes.
+  const pool = argmaxPtr != 0;
+  const poh = oh >> 1, pow = ow >> 1;
   const vzero = f32x4.splat(0);
   // M is [16][round4(O)][round8(t)] (Note [winograd gemm tile])
   const ldm = round8(th * tw);
@@ -354,7 +359,8 @@ function outputTransform(
   for (let oc = 0; oc < o; oc++) {
     const vbias = biasPtr != 0 ? v128.load32_splat(biasPtr + (<usize>oc << 2)) : f32x4.splat(0);
     const mPlane = mPtr + (<usize>(oc * ldm) << 2);
-    const yPlane = yPtr + (<usize>(oc * oh * ow) << 2);
+    const yPlane = yPtr + (<usize>(pool ? oc * poh * pow : oc * oh * ow) << 2);
+    const argPlane = argmaxPtr + (<usize>(oc * poh * pow) << 2);
     for (let ty = 0; ty < th; ty++) {
       for (let tx0 = 0; tx0 < tw; tx0 += 4) {
         // s0j = m0j + m1j + m2j, s1j = m1j − m2j − m3j down the rows, one column j at a time (few live
@@ -376,6 +382,35 @@ function outputTransform(
           // The unary relu kernel's form (and with y > 0), so the fused output is bit for bit relu(conv).
           y00 = v128.and(y00, f32x4.gt(y00, vzero)); y01 = v128.and(y01, f32x4.gt(y01, vzero));
           y10 = v128.and(y10, f32x4.gt(y10, vzero)); y11 = v128.and(y11, f32x4.gt(y11, vzero));
+        }
+        if (pool) {
+          // The 2×2 tiles are the pool's windows: the first maximum in row-major window order, as
+          // maxPool2x2 takes it from the stored ReLU output (which has no NaN), with its index
+          // iy·OW + ix in the convolution's output plane.
+          const oy = oy0 + 2 * ty, ox = ox0 + 2 * tx0;
+          const i00 = i32x4.add(i32x4.splat(oy * ow + ox), i32x4(0, 2, 4, 6));
+          let best = y00;
+          let idx = i00;
+          let take = f32x4.gt(y01, best);
+          best = v128.bitselect(y01, best, take);
+          idx = v128.bitselect(i32x4.add(i00, i32x4.splat(1)), idx, take);
+          take = f32x4.gt(y10, best);
+          best = v128.bitselect(y10, best, take);
+          idx = v128.bitselect(i32x4.add(i00, i32x4.splat(ow)), idx, take);
+          take = f32x4.gt(y11, best);
+          best = v128.bitselect(y11, best, take);
+          idx = v128.bitselect(i32x4.add(i00, i32x4.splat(ow + 1)), idx, take);
+          // lanes past the block's last tile column are tiles of the next row (stored later)
+          const at = <usize>((oy >> 1) * pow + (ox >> 1)) << 2;
+          const lanes = min(4, tw - tx0);
+          if (lanes == 4) {
+            v128.store(yPlane + at, best);
+            v128.store(argPlane + at, idx);
+          } else {
+            storeCols(yPlane + at, best, best, lanes);
+            storeCols(argPlane + at, idx, idx, lanes);
+          }
+          continue;
         }
         // interleave the two columns of each tile: [t0c0 t0c1 t1c0 t1c1], [t2c0 t2c1 t3c0 t3c1]
         const r0lo = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), r0hi = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
@@ -500,6 +535,35 @@ export function winogradConv2d(
   xPtr: usize, wPtr: usize, biasPtr: usize, relu: i32, yPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
   nBegin: i32, nEnd: i32,
 ): void {
+  forwardBlocks(xPtr, wPtr, biasPtr, relu != 0, yPtr, 0, o, geomPtr, scratchPtr, blockTiles, nBegin, nEnd);
+}
+
+// Note [winograd pool epilogue]: maxPool2d(relu(conv2d(x, w) + bias)) with a 2×2, stride-2 window
+// (the fused op conv2dReluMaxPool, autograd's Note [fused conv pool]). F(2×2, 3×3)'s output tiles
+// start at even rows and columns, so each tile is one pool window: the output transform keeps the
+// first maximum of its four ReLU outputs (and its index iy·OW + ix, maxPool2d's argmax) and
+// stores only those, a quarter of the convolution's output, which is never written; no max-pool
+// pass reads it back. For even OH and OW (src/conv.ts checks; otherwise the pool drops a ragged
+// edge and the composition runs). Bit for bit maxPool2d(conv2dRelu(...)).
+
+/**
+ * y[n] = maxPool2d(relu(conv2d(x[n], w) + bias), 2×2, stride 2) and its argmax (i32: the index
+ * iy·OW + ix in the convolution's output plane) for n in [nBegin, nEnd), as winogradConv2d with OH
+ * and OW even; y and argmax are [N, O, OH/2, OW/2] (Note [winograd pool epilogue]).
+ */
+export function winogradConv2dReluMaxPool(
+  xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, argmaxPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize, blockTiles: i32,
+  nBegin: i32, nEnd: i32,
+): void {
+  forwardBlocks(xPtr, wPtr, biasPtr, true, yPtr, argmaxPtr, o, geomPtr, scratchPtr, blockTiles, nBegin, nEnd);
+}
+
+/** The body of winogradConv2d and winogradConv2dReluMaxPool (argmaxPtr != 0: the pool epilogue). */
+// @ts-ignore: decorator
+@inline function forwardBlocks(
+  xPtr: usize, wPtr: usize, biasPtr: usize, relu: bool, yPtr: usize, argmaxPtr: usize, o: i32, geomPtr: usize, scratchPtr: usize,
+  blockTiles: i32, nBegin: i32, nEnd: i32,
+): void {
   const c = geom(geomPtr, G_C), h = geom(geomPtr, G_H), w = geom(geomPtr, G_W);
   const oh = geom(geomPtr, G_OH), ow = geom(geomPtr, G_OW);
   const ph = geom(geomPtr, G_PH), pw = geom(geomPtr, G_PW);
@@ -514,7 +578,8 @@ export function winogradConv2d(
   let stripKey = NO_WINDOW;
   for (let n = nBegin; n < nEnd; n++) {
     const xImage = xPtr + <usize>n * (<usize>(c * h * w) << 2);
-    const yImage = yPtr + <usize>n * (<usize>(o * oh * ow) << 2);
+    const yImage = yPtr + <usize>n * (<usize>(argmaxPtr != 0 ? o * (oh >> 1) * (ow >> 1) : o * oh * ow) << 2);
+    const argImage = argmaxPtr != 0 ? argmaxPtr + <usize>n * (<usize>(o * (oh >> 1) * (ow >> 1)) << 2) : 0;
     for (let ty0 = 0; ty0 < th; ty0 += bth) {
       const bh = min(bth, th - ty0);
       for (let tx0 = 0; tx0 < tw; tx0 += btw) {
@@ -523,7 +588,7 @@ export function winogradConv2d(
         const row0 = 2 * ty0 - ph, col0 = 2 * tx0 - pw;
         stripKey = transformBlockInput(xImage, stripPtr, vPtr, vPosBytes, c, h, w, row0, col0, bh, bw, sr, sc, stripKey);
         gemmTiles(packPtr, vPtr, vPosBytes, mPtr, o, c, t);
-        outputTransform(mPtr, yImage, biasPtr, relu != 0, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow);
+        outputTransform(mPtr, yImage, biasPtr, relu, o, bh, bw, 2 * ty0, 2 * tx0, oh, ow, argImage);
       }
     }
   }
