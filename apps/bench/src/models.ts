@@ -15,8 +15,9 @@ export class FashionCnn extends Module {
   readonly fc = this.registerModule('fc', new Linear(16 * 12 * 12, 10));
 
   forward(x: Tensor): Tensor {
-    // forwardRelu: the fused conv2dRelu, as the lecture's model (Note [layer fusion] in @tapegrad/nn).
-    return tidy(() => this.fc.forward(flatten(this.pool.forward(this.conv2.forwardRelu(this.conv1.forwardRelu(x))))));
+    // forwardRelu / forwardReluMaxPool: the fused conv2dRelu and conv2dReluMaxPool, as the
+    // lecture's model (Note [layer fusion] in @tapegrad/nn).
+    return tidy(() => this.fc.forward(flatten(this.conv2.forwardReluMaxPool(this.conv1.forwardRelu(x), this.pool))));
   }
 }
 

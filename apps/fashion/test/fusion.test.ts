@@ -6,7 +6,8 @@ import { FashionCnn, topActivatingPatches } from '@tapegrad/lecture';
 
 // Layer fusion (Note [layer fusion] in @tapegrad/nn) in the lecture's CNN on the backends it
 // trains on. The WASM conv2dRelu is bit for bit relu(conv2d) and reluBackwardBias bit for bit
-// reluBackward + the bias sum (kernels-wasm test/fused.test.ts), and the conv backward kernels get
+// reluBackward + the bias sum, conv2dReluMaxPool and maxPoolReluBackwardBias bit for bit the
+// three layers (kernels-wasm test/fused.test.ts), and the conv backward kernels get
 // the same dy, so three Adam steps of the fused model give the unfused one's logits, losses,
 // gradients and weights exactly, on 1 and on 2 threads; on the reference backend the fused
 // kernels are the unfused ones composed.
@@ -51,17 +52,17 @@ describe('FashionCnn with and without layer fusion', () => {
     await mt.dispose();
   });
 
-  it('forward x=[32,1,28,28] runs conv2dRelu twice (conv2d + relu twice with fusion off)', () => {
+  it('forward x=[32,1,28,28] runs conv2dRelu then conv2dReluMaxPool (conv2d + relu twice and maxPool2d with fusion off)', () => {
     setBackend(st);
     manualSeed(0);
     const model = new FashionCnn();
     const ops = (): string[] => {
       const names: string[] = [];
       tidy(() => observeOps((e) => names.push(e.op), () => model.forward(tensor(images, [N, 1, 28, 28]))));
-      return names.filter((o) => /conv|relu/i.test(o));
+      return names.filter((o) => /conv|relu|pool/i.test(o));
     };
-    expect(ops()).toEqual(['conv2dRelu', 'conv2dRelu']);
-    expect(withFusion(false, ops)).toEqual(['conv2d', 'relu', 'conv2d', 'relu']);
+    expect(ops()).toEqual(['conv2dRelu', 'conv2dReluMaxPool']);
+    expect(withFusion(false, ops)).toEqual(['conv2d', 'relu', 'conv2d', 'relu', 'maxPool2d']);
     model.dispose();
   });
 

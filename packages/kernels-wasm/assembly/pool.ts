@@ -269,7 +269,9 @@ function maxPool2x2Backward(dyPtr: usize, argmaxPtr: usize, dxPtr: usize, w: i32
  * dx = 0, then dx[argmax] += g, and rowSum[n, c] = Σ g over the plane, for images [nBegin, nEnd) of
  * [N, C] planes (threads split images; the caller adds the rows over n in order). The 2×2,
  * stride-2 pool over planes of exactly 2·OH × 2·OW writes each dx element once, as
- * maxPool2x2Backward; its row sums are kept in f32x4 lane partials, then the tail.
+ * maxPool2x2Backward. dx is exactly the unfused reluBackward(maxPool2dBackward(dy), pre) (zeros
+ * where unfused has zeros), and each row sum is taken over the dx plane just written, in
+ * reluBackwardBias's order (planeSum), so dbias is bit for bit the unfused one too.
  */
 export function maxPoolReluBackwardBias(
   dyPtr: usize, argmaxPtr: usize, yPtr: usize, dxPtr: usize, rowSumPtr: usize, geomPtr: usize, c: i32, nBegin: i32, nEnd: i32,
@@ -293,14 +295,11 @@ export function maxPoolReluBackwardBias(
     for (let plane = planeBegin; plane < planeEnd; plane++) {
       const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
       let outOff = <usize>plane * <usize>outSize << 2;
-      let vacc = vzero;
-      let acc: f32 = 0;
       for (let oy = 0; oy < oh; oy++) {
         const row0 = 2 * oy * w;
         let ox = 0;
         for (; ox + 4 <= ow; ox += 4) {
           const vdy = v128.and(v128.load(dyPtr + outOff), f32x4.gt(v128.load(yPtr + outOff), vzero));
-          vacc = f32x4.add(vacc, vdy);
           const vidx = v128.load(argmaxPtr + outOff);
           const vi00 = i32x4.add(i32x4.splat(row0 + 2 * ox), vEven);
           const vi10 = i32x4.add(vi00, vW);
@@ -318,7 +317,6 @@ export function maxPoolReluBackwardBias(
         for (; ox < ow; ox++) {
           const i0 = row0 + 2 * ox;
           const g: f32 = load<f32>(yPtr + outOff) > 0 ? load<f32>(dyPtr + outOff) : 0;
-          acc += g;
           const index = load<i32>(argmaxPtr + outOff);
           const p = dxPlanePtr + (<usize>i0 << 2);
           store<f32>(p, index == i0 ? g : 0);
@@ -328,8 +326,7 @@ export function maxPoolReluBackwardBias(
           outOff += 4;
         }
       }
-      const lanes: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
-      store<f32>(rowSumPtr + (<usize>plane << 2), lanes + acc);
+      store<f32>(rowSumPtr + (<usize>plane << 2), planeSum(dxPlanePtr, planeSize));
     }
     return;
   }
@@ -337,15 +334,37 @@ export function maxPoolReluBackwardBias(
   for (let plane = planeBegin; plane < planeEnd; plane++) {
     const dxPlanePtr = dxPtr + (<usize>plane * <usize>planeSize << 2);
     const base = <usize>plane * <usize>outSize;
-    let acc: f32 = 0;
     for (let o = 0; o < outSize; o++) {
       const index = load<i32>(argmaxPtr + ((base + o) << 2));
       if (index < 0 || !(load<f32>(yPtr + ((base + o) << 2)) > 0)) continue;
       const g = load<f32>(dyPtr + ((base + o) << 2));
       const p = dxPlanePtr + (<usize>index << 2);
       store<f32>(p, load<f32>(p) + g);
-      acc += g;
     }
-    store<f32>(rowSumPtr + (<usize>plane << 2), acc);
+    store<f32>(rowSumPtr + (<usize>plane << 2), planeSum(dxPlanePtr, planeSize));
   }
+}
+
+/**
+ * Σ of the s floats at ptr in reluBackwardBias's order (elementwise.ts): four f32x4 accumulators
+ * over blocks of 16, combined pairwise, then blocks of 4, then the lanes, then the scalar tail.
+ * The sums must stay in that order for maxPoolReluBackwardBias's dbias to equal the unfused one.
+ */
+@inline
+function planeSum(ptr: usize, s: i32): f32 {
+  const vzero = f32x4.splat(0);
+  let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
+  let i = 0;
+  for (; i + 16 <= s; i += 16) {
+    const p = ptr + (<usize>i << 2);
+    vacc0 = f32x4.add(vacc0, v128.load(p));
+    vacc1 = f32x4.add(vacc1, v128.load(p, 16));
+    vacc2 = f32x4.add(vacc2, v128.load(p, 32));
+    vacc3 = f32x4.add(vacc3, v128.load(p, 48));
+  }
+  let vacc = f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
+  for (; i + 4 <= s; i += 4) vacc = f32x4.add(vacc, v128.load(ptr + (<usize>i << 2)));
+  let acc: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+  for (; i < s; i++) acc += load<f32>(ptr + (<usize>i << 2));
+  return acc;
 }

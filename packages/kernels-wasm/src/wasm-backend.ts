@@ -527,6 +527,11 @@ export class WasmBackend implements Backend, KernelHost {
       // images split across threads, each writing its planes' sums; then the rows added over n in order
       this.dispatch.runSplit('maxPoolReluBackwardBias', n, dx.size, 1, (b, e) => [dyPtr, argmaxPtr, yPtr, dx.ptr, rows.ptr, geom, c, b, e]);
     }
+    // One channel: the unfused dbias (reluBackwardBias's NOTE) is one sum over all N·S values.
+    if (c === 1 && n > 1) {
+      this.free(rows);
+      return { dx, dbias: this.sum(dx, [n, c, pool.h * pool.w], [0, 2]) };
+    }
     if (n === 1) return { dx, dbias: rows };
     if (n === 0 || c === 0) {
       this.free(rows);

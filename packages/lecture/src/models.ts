@@ -38,10 +38,10 @@ export class FashionCnn extends Module {
   forward(x: Tensor): Tensor {
     return tidy(() => {
       // Without batch norm each conv feeds its ReLU directly: forwardRelu runs the fused
-      // conv2dRelu unless a hook watches the conv (Note [layer fusion] in @tapegrad/nn).
+      // conv2dRelu, and forwardReluMaxPool conv2 → ReLU → pool as conv2dReluMaxPool, unless a
+      // hook watches the conv (Note [layer fusion] in @tapegrad/nn).
       let h = this.bn1 ? relu(this.bn1.forward(this.conv1.forward(x))) : this.conv1.forwardRelu(x);
-      h = this.bn2 ? relu(this.bn2.forward(this.conv2.forward(h))) : this.conv2.forwardRelu(h);
-      h = this.pool.forward(h);
+      h = this.bn2 ? this.pool.forward(relu(this.bn2.forward(this.conv2.forward(h)))) : this.conv2.forwardReluMaxPool(h, this.pool);
       h = flatten(h);
       if (this.drop) h = this.drop.forward(h);
       return this.fc.forward(h);

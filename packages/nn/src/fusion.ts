@@ -3,16 +3,20 @@ import { checkFunction, describeValue } from './check.js';
 /**
  * Note [layer fusion]: where a model's layers form a pattern that one fused op computes, the
  * layers run that op instead, with no change to the model's code, parameters or files.
- * - The one pattern today is a Conv2d whose output goes straight into a ReLU:
- *   `conv2dRelu(x, w, b)` (autograd's Note [fused ops]) computes relu(conv2d(x, w, b)) with the
- *   ReLU in the convolution's epilogue and ReLU backward + bias gradient in one pass. The WASM
- *   backend's result is bit for bit the unfused one (kernels-wasm test/fused.test.ts), the
- *   reference backend composes the unfused kernels, so outputs and gradients do not change.
- * - Who fuses: `Conv2d.forwardRelu(x)` (relu(conv.forward(x)), fused when it may be), which
- *   model definitions call (lecture's FashionCnn), and `Sequential`, which runs a Conv2d directly
- *   followed by a ReLU through it. Nothing rewrites a graph; parameter names, state dicts,
- *   safetensors and ONNX files are those of the unfused model.
- * - Never fused where someone looks at the intermediate: a Conv2d or ReLU with a forward hook or
+ * - Two patterns. A Conv2d whose output goes straight into a ReLU: `conv2dRelu(x, w, b)`
+ *   (autograd's Note [fused ops]) computes relu(conv2d(x, w, b)) with the ReLU in the
+ *   convolution's epilogue and ReLU backward + bias gradient in one pass. And that pair followed
+ *   by a MaxPool2d: `conv2dReluMaxPool` (autograd's Note [fused conv pool]) pools in the
+ *   convolution's epilogue too, so the full-size activation is never written, and folds the ReLU
+ *   backward and bias gradient into the pool's backward. The WASM backend's results are bit for
+ *   bit the unfused ones (kernels-wasm test/fused.test.ts), the reference backend composes the
+ *   unfused kernels, so outputs and gradients do not change.
+ * - Who fuses: `Conv2d.forwardRelu(x)` (relu(conv.forward(x)), fused when it may be) and
+ *   `Conv2d.forwardReluMaxPool(x, pool)` (pool.forward(relu(conv.forward(x)))), which model
+ *   definitions call (lecture's FashionCnn), and `Sequential`, which runs a Conv2d directly
+ *   followed by a ReLU (and a MaxPool2d) through them. Nothing rewrites a graph; parameter
+ *   names, state dicts, safetensors and ONNX files are those of the unfused model.
+ * - Never fused where someone looks at the intermediate: a Conv2d, ReLU or MaxPool2d with a forward hook or
  *   pre-hook, or whose `forward` was replaced (Module.forwardObserved), runs unfused, so a hook on
  *   conv2 still sees its pre-ReLU output (lecture's topActivatingPatches); a subclass that
  *   overrides `forward` is not the layer the fusion assumes and runs unfused too. The ONNX

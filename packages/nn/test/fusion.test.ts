@@ -13,9 +13,10 @@ import { Flatten, ReLU } from '../src/layers/simple.js';
 import type { Module } from '../src/module.js';
 
 // Note [layer fusion] (src/fusion.ts): Sequential and Conv2d.forwardRelu run conv2dRelu where a
-// Conv2d feeds a ReLU that nothing observes. On the float32 reference backend conv2dRelu is the
-// composition conv2d → relu and its backward reluBackward → sum, the same kernels in the same
-// order as the unfused layers, so fused and unfused values and gradients are equal bit for bit.
+// Conv2d feeds a ReLU that nothing observes, and conv2dReluMaxPool where a MaxPool2d follows. On
+// the float32 reference backend both are compositions of the unfused kernels (conv2d → relu →
+// maxPool2d; backward reluBackward, maxPool2dBackward, sum), so fused and unfused values and
+// gradients are equal bit for bit.
 
 /** The case-study CNN as a Sequential: Conv(1,16,3)-ReLU-Conv(16,16,3)-ReLU-MaxPool(2)-Flatten-Linear(2304,10). */
 function cnn(): Sequential {
@@ -49,18 +50,18 @@ function step(model: Module, x: Tensor, labels: Tensor): Map<string, Float32Arra
   return out;
 }
 
-describe('layer fusion: Conv2d → ReLU runs conv2dRelu (Note [layer fusion])', () => {
+describe('layer fusion: Conv2d → ReLU runs conv2dRelu, Conv2d → ReLU → MaxPool2d conv2dReluMaxPool (Note [layer fusion])', () => {
   afterEach(() => setFusion(true));
   manualSeed(11);
   const x = randn([4, 1, 28, 28]);
   const labels = tensor([3, 1, 4, 1], [4]);
 
-  it('Sequential x=[4,1,28,28]: two conv2dRelu ops fused, conv2d + relu with setFusion(false)', () => {
+  it('Sequential x=[4,1,28,28]: conv2dRelu then conv2dReluMaxPool (no maxPool2d op), conv2d + relu + maxPool2d with setFusion(false)', () => {
     const model = cnn();
     expect(fusionEnabled()).toBe(true);
-    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2dRelu', 'conv2dRelu']);
+    expect(opsOf(model, x).filter((o) => /conv|relu|pool/i.test(o))).toEqual(['conv2dRelu', 'conv2dReluMaxPool']);
     setFusion(false);
-    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2d', 'relu', 'conv2d', 'relu']);
+    expect(opsOf(model, x).filter((o) => /conv|relu|pool/i.test(o))).toEqual(['conv2d', 'relu', 'conv2d', 'relu', 'maxPool2d']);
   });
 
   it('Sequential x=[4,1,28,28]: fused and unfused logits, loss and gradients (parameters and input) equal bit for bit on the reference backend', () => {
@@ -88,10 +89,51 @@ describe('layer fusion: Conv2d → ReLU runs conv2dRelu (Note [layer fusion])', 
     const model = cnn();
     let seen: Float32Array | null = null;
     const remove = model.getSubmodule('2').registerForwardHook((_m, _x, y) => { seen = y.toFloat32Array(); });
-    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2dRelu', 'conv2d', 'relu']);
+    expect(opsOf(model, x).filter((o) => /conv|relu|pool/i.test(o))).toEqual(['conv2dRelu', 'conv2d', 'relu', 'maxPool2d']);
     expect(seen!.some((v) => v < 0)).toBe(true);
     remove();
-    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2dRelu', 'conv2dRelu']);
+    expect(opsOf(model, x).filter((o) => /conv|relu|pool/i.test(o))).toEqual(['conv2dRelu', 'conv2dReluMaxPool']);
+  });
+
+  it('a forward hook on the MaxPool2d sees its input (the ReLU output, full size): the pool runs alone, the conv and ReLU stay fused', () => {
+    const model = cnn();
+    let seen: number[] | null = null;
+    const remove = model.getSubmodule('4').registerForwardHook((_m, input) => { seen = [...input.shape]; });
+    expect(opsOf(model, x).filter((o) => /conv|relu|pool/i.test(o))).toEqual(['conv2dRelu', 'conv2dRelu', 'maxPool2d']);
+    expect(seen).toEqual([4, 16, 24, 24]);
+    remove();
+    class MeanPool extends MaxPool2d {
+      override forward(t: Tensor): Tensor { return mul(super.forward(t), 0.5); }
+    }
+    manualSeed(3);
+    expect(opsOf(new Sequential([new Conv2d(1, 4, 3), new ReLU(), new MeanPool(2)]), x)).toEqual(['conv2dRelu', 'maxPool2d', 'mul']);
+    expect(opsOf(new Sequential([new Conv2d(1, 4, 3), new MaxPool2d(2), new ReLU()]), x)).toEqual(['conv2d', 'maxPool2d', 'relu']);
+  });
+
+  it('Conv2d.forwardReluMaxPool: 2×2 windows, MaxPool2d(3, stride 2, padding 1) after a strided conv, no bias: equal to pool.forward(relu(forward(x))), values and gradients; a non-pool is an error', () => {
+    manualSeed(5);
+    const cases = [
+      [new Conv2d(3, 5, 3, { padding: 1 }), new MaxPool2d(2), [2, 3, 10, 10]],
+      [new Conv2d(3, 4, 3, { stride: 2, bias: false }), new MaxPool2d(3, { stride: 2, padding: 1 }), [2, 3, 13, 11]],
+    ] as const;
+    for (const [conv, pool, shape] of cases) {
+      const input = randn([...shape]);
+      const run = (f: () => Tensor) => {
+        conv.zeroGrad();
+        return tidy(() => {
+          const y = f();
+          sum(mul(y, y)).backward();
+          return [y.toFloat32Array(), ...conv.parameters().map((p) => p.grad!.toFloat32Array())];
+        });
+      };
+      expect(opsOf({ forward: (t: Tensor) => conv.forwardReluMaxPool(t, pool) } as unknown as Module, input)).toEqual(['conv2dReluMaxPool']);
+      const fused = run(() => conv.forwardReluMaxPool(input, pool));
+      expect(fused.length).toBe(conv.bias ? 3 : 2);
+      expect(fused).toEqual(run(() => pool.forward(relu(conv.forward(input)))));
+      expect(withFusion(false, () => opsOf({ forward: (t: Tensor) => conv.forwardReluMaxPool(t, pool) } as unknown as Module, input))).toEqual(['conv2d', 'relu', 'maxPool2d']);
+    }
+    expect(() => new Conv2d(1, 2, 3).forwardReluMaxPool(x, new ReLU() as unknown as MaxPool2d)).toThrow('Conv2d.forwardReluMaxPool: pool must be a MaxPool2d, got ReLU');
+    expect(() => new Conv2d(2, 2, 3).forwardReluMaxPool(x, new MaxPool2d(2))).toThrow(/Conv2d.*\[N, 2, H, W\]/);
   });
 
   it('a pre-hook on the conv, a hook on the ReLU, a replaced forward: unfused, and the hook sees the ReLU input', () => {

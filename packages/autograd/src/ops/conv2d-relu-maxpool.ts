@@ -19,9 +19,10 @@ import { checkBackend, wrap } from './util.js';
  *   (y = max(0, pre at the argmax)), so dpre = maxPool2dBackward(dy where y > 0) and the bias
  *   gradient is its sum per channel: one pass instead of maxPool2dBackward then reluBackwardBias,
  *   reading the pooled dy, y and argmax. Then the convolution's backward, as conv2dRelu's.
- * - Values are maxPool2d(relu(conv2d)) bit for bit on the WASM backend (the same sums, ReLU and
- *   first-maximum rule); the bias gradient adds the same terms in another order (within float32
- *   rounding of the unfused one). The reference backend composes the unfused kernels (the spec).
+ * - Values and gradients are those of conv2dRelu then maxPool2d bit for bit on the WASM backend
+ *   (the same sums, ReLU and first-maximum rule; the bias gradient summed over the same dpre
+ *   planes in reluBackwardBias's order). The reference backend composes the unfused kernels (the
+ *   spec).
  */
 
 /**

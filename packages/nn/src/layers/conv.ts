@@ -1,9 +1,10 @@
-import { conv1d, conv2d, conv2dRelu, relu, type Tensor } from '@tapegrad/autograd';
+import { conv1d, conv2d, conv2dRelu, conv2dReluMaxPool, relu, type Tensor } from '@tapegrad/autograd';
 import { checkBool, checkInputShape, checkInt, checkOptions, fail } from '../check.js';
 import { fusionEnabled } from '../fusion.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyTuple } from '../module-repr.js';
+import { MaxPool2d } from './pool.js';
 
 type Pair = number | readonly [number, number];
 
@@ -85,6 +86,20 @@ export class Conv2d extends Module {
     if (!this.canFuse()) return relu(this.forward(x));
     this.checkForwardInput(x);
     return conv2dRelu(x, this.weight, this.bias, convOpts(this));
+  }
+
+  /**
+   * pool.forward(relu(this.forward(x))), in one fused op (conv2dReluMaxPool) unless fusion is off
+   * or something would miss an intermediate: what stops forwardRelu's fusion, or a hook, replaced
+   * forward or subclass forward on the pool (then it is pool.forward(this.forwardRelu(x))). Values
+   * and gradients are those of the three layers (Note [layer fusion], fusion.ts).
+   * @example h = this.conv2.forwardReluMaxPool(h, this.pool) // [N, 16, 26, 26] -> [N, 16, 12, 12]
+   */
+  forwardReluMaxPool(x: Tensor, pool: MaxPool2d): Tensor {
+    if (!(pool instanceof MaxPool2d)) throw new TypeError(`Conv2d.forwardReluMaxPool: pool must be a MaxPool2d, got ${pool === null || typeof pool !== 'object' ? String(pool) : (pool as object).constructor?.name ?? 'an object'}`);
+    if (!this.canFuse() || !pool.canFuse()) return pool.forward(this.forwardRelu(x));
+    this.checkForwardInput(x);
+    return conv2dReluMaxPool(x, this.weight, this.bias, convOpts(this), pool.opts);
   }
 
   /** Whether forwardRelu may skip this.forward (Note [layer fusion]). */

@@ -1,5 +1,6 @@
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
 import { checkInputShape, checkOptions, checkPair, fail } from '../check.js';
+import { fusionEnabled } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
 import { pyTuple } from '../module-repr.js';
 
@@ -28,6 +29,10 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     checkInputShape('MaxPool2d', x, (s) => s.length === 4, '[N, C, H, W]');
     return maxPool2d(x, this.opts);
+  }
+  /** Whether a fused op may stand in for this.forward (Note [layer fusion], fusion.ts). */
+  canFuse(): boolean {
+    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as MaxPool2d).forward === MaxPool2d.prototype.forward;
   }
   override extraRepr(): string {
     const o = this.opts;

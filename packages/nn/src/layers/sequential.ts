@@ -2,12 +2,14 @@ import { type Tensor, tidy } from '@tapegrad/autograd';
 import { checkInput, describeValue } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { Conv2d } from './conv.js';
+import { MaxPool2d } from './pool.js';
 import { ReLU } from './simple.js';
 
 /**
  * Applies modules in order. Children are named by index ('0', '1', …) as in torch.nn.Sequential,
  * or by the keys of an object. A Conv2d directly followed by a ReLU runs as one fused op
- * (Conv2d.forwardRelu) when neither is observed (Note [layer fusion], fusion.ts).
+ * (Conv2d.forwardRelu) when neither is observed, and with a MaxPool2d after the ReLU the three
+ * run as one (Conv2d.forwardReluMaxPool) (Note [layer fusion], fusion.ts).
  * @example new Sequential([new Conv2d(1, 16, 3), new ReLU(), new Flatten()])
  * @example new Sequential({ conv1: new Conv2d(1, 16, 3), relu1: new ReLU(), flatten: new Flatten() })
  */
@@ -48,6 +50,12 @@ export class Sequential extends Module {
         const m = layers[i]!;
         const next = layers[i + 1];
         if (next !== undefined && fusesWithRelu(m, next)) {
+          const after = layers[i + 2];
+          if (after instanceof MaxPool2d && after.canFuse()) {
+            h = m.forwardReluMaxPool(h, after);
+            i += 2;
+            continue;
+          }
           h = m.forwardRelu(h);
           i++;
         } else {

@@ -66,11 +66,12 @@ const EMITTERS: Record<string, Emitter> = {
   conv2dRelu(e) {
     e.node('Relu', [convNode(e)], [], out(e));
   },
+  // The fused maxPool2d(relu(conv2d)) (autograd's Note [fused conv pool]): Conv, Relu, MaxPool.
+  conv2dReluMaxPool(e) {
+    e.node('MaxPool', [e.node('Relu', [convNode(e)])], maxPoolAttrs(e.op.attrs.pool as Geometry), out(e));
+  },
   maxPool2d(e) {
-    const g = e.op.attrs.geometry as Geometry;
-    const attrs = [attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw])];
-    if (g.dh !== 1 || g.dw !== 1) attrs.push(attrInts('dilations', [g.dh, g.dw]));
-    e.node('MaxPool', ins(e), attrs, out(e));
+    e.node('MaxPool', ins(e), maxPoolAttrs(e.op.attrs.geometry as Geometry), out(e));
   },
   avgPool2d(e) {
     const g = e.op.attrs.geometry as Geometry;
@@ -243,6 +244,12 @@ const EMITTERS: Record<string, Emitter> = {
 };
 
 /** A Conv node from the op's geometry; returns its output's name (`outName`, or a fresh one). */
+function maxPoolAttrs(g: Geometry): AttributeProto[] {
+  const attrs = [attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw])];
+  if (g.dh !== 1 || g.dw !== 1) attrs.push(attrInts('dilations', [g.dh, g.dw]));
+  return attrs;
+}
+
 function convNode(e: Emit, outName?: string): string {
   const g = e.op.attrs.geometry as Geometry;
   return e.node('Conv', ins(e), [

@@ -1,4 +1,4 @@
-import { add, conv2dRelu, crossEntropy, flatten, manualSeed, observeOps, randn, relu, type Tensor, tensor, tidy } from '@tapegrad/autograd';
+import { add, conv2dRelu, conv2dReluMaxPool, crossEntropy, flatten, manualSeed, observeOps, randn, relu, type Tensor, tensor, tidy } from '@tapegrad/autograd';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setFusion, withFusion } from '../../src/fusion.js';
 import { Conv2d } from '../../src/layers/conv.js';
@@ -23,6 +23,15 @@ class DirectFused extends Module {
   readonly fc = this.registerModule('fc', new Linear(4 * 14 * 14, 10));
   forward(h: Tensor): Tensor {
     return tidy(() => this.fc.forward(flatten(conv2dRelu(h, this.conv.weight, this.conv.bias, { padding: 1, stride: 2 }))));
+  }
+}
+
+/** A model that calls conv2dReluMaxPool itself: conv p=1 → relu → MaxPool(3, s=2, p=1) → flatten → linear. */
+class DirectFusedPool extends Module {
+  readonly conv = this.registerModule('conv', new Conv2d(1, 4, 3, { padding: 1 }));
+  readonly fc = this.registerModule('fc', new Linear(4 * 14 * 14, 10));
+  forward(h: Tensor): Tensor {
+    return tidy(() => this.fc.forward(flatten(conv2dReluMaxPool(h, this.conv.weight, this.conv.bias, { padding: 1 }, { kernelSize: 3, stride: 2, padding: 1 }))));
   }
 }
 
@@ -56,6 +65,19 @@ describe('ONNX and layer fusion', () => {
     expect(opTypes(bytes)).toEqual(['Conv', 'Relu', 'Reshape', 'Gemm', 'Identity']);
     const conv = onnx.ModelProto.decode(bytes).graph!.node!.find((n) => n.opType === 'Conv')!;
     expect(Object.fromEntries(conv.attribute!.map((a) => [a.name, a.ints!.map(Number)]))).toMatchObject({ kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] });
+    const ours = ourRun(model, x, [3, 1, 28, 28]);
+    expect(ours.some((v) => v !== 0)).toBe(true);
+    expect(maxAbsDiff(await ortRun(bytes, x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(ourRun(fromOnnx(bytes), x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a forward calling conv2dReluMaxPool w=[4,1,3,3] p=1, pool 3 s=2 p=1 exports as Conv + Relu + MaxPool, runs under onnxruntime with the same logits, and imports back', async () => {
+    manualSeed(3);
+    const model = new DirectFusedPool();
+    const bytes = toOnnx(model, opts);
+    expect(opTypes(bytes)).toEqual(['Conv', 'Relu', 'MaxPool', 'Reshape', 'Gemm', 'Identity']);
+    const pool = onnx.ModelProto.decode(bytes).graph!.node!.find((n) => n.opType === 'MaxPool')!;
+    expect(Object.fromEntries(pool.attribute!.map((a) => [a.name, a.ints!.map(Number)]))).toEqual({ kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
     const ours = ourRun(model, x, [3, 1, 28, 28]);
     expect(ours.some((v) => v !== 0)).toBe(true);
     expect(maxAbsDiff(await ortRun(bytes, x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-5);
