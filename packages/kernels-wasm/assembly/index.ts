@@ -20,6 +20,7 @@ export {
   groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, groupedConv2dPackBytes, groupedConv2dBackwardInputPackBytes,
 } from './conv/grouped';
 export { copy } from './layout';
+export { directConv2d, directConv2dScratchBytes } from './conv/direct';
 export {
   winogradConv2d, winogradConv2dReluMaxPool, winogradConv2dBackwardWeight, winogradConv2dBackwardInput, winogradForwardScratchBytes, winogradBackwardWeightScratchBytes,
   winogradBackwardScratchBytes, winogradConv2dBackward, winogradBlockTiles,

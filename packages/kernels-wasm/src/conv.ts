@@ -20,6 +20,16 @@ export function winogradFits(g: Conv2dGeometry): boolean {
     g.ph >= 0 && g.pw >= 0 && g.c >= WINOGRAD_MIN_C && g.oh > 0 && g.ow > 0;
 }
 
+/**
+ * Whether a conv is one the direct 3×3 kernels (assembly/conv/direct.ts, Note [direct conv]) compute:
+ * 3×3, stride 1, dilation 1, ungrouped, with fewer input channels than Winograd takes (conv1 of the
+ * case study, an RGB stem), where im2col + GEMM's 9·C-deep reduction leaves the multiply-adds idle.
+ */
+export function directFits(g: Conv2dGeometry, opts: ConvOptions): boolean {
+  return opts.direct && !isGrouped(g) && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    g.ph >= 0 && g.pw >= 0 && g.c < WINOGRAD_MIN_C && g.oh > 0 && g.ow > 0;
+}
+
 /** Scratch for the per-image im2col kernels (assembly/conv.ts): cols of one image and the A pack. */
 function im2colScratch(h: KernelHost, rowsA: number, k: number, g: ConvGeometry, t: number): [number, number] {
   return [
@@ -34,6 +44,8 @@ function im2colScratch(h: KernelHost, rowsA: number, k: number, g: ConvGeometry,
  */
 export interface ConvOptions {
   readonly winograd: boolean;
+  /** The direct 3×3 kernels for few input channels (directFits); else those convs run im2col + GEMM. */
+  readonly direct: boolean;
   readonly winogradBlockTiles: number;
 }
 
@@ -66,6 +78,13 @@ export function convForward(h: KernelHost, xPtr: number, wPtr: number, biasPtr: 
     const bytes = h.kernels.winogradForwardScratchBytes(g.o, geom, tiles);
     h.dispatch.runImages('winogradConv2d', g.n, (t, nBegin, nEnd) => [
       xPtr, wPtr, biasPtr, reluFlag, outPtr, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+    ]);
+    return;
+  }
+  if (directFits(g, opts)) {
+    const bytes = h.kernels.directConv2dScratchBytes(g.o, geom);
+    h.dispatch.runImages('directConv2d', g.n, (t, nBegin, nEnd) => [
+      xPtr, wPtr, biasPtr, reluFlag, outPtr, g.o, geom, h.dispatch.scratch('direct', bytes, t), nBegin, nEnd,
     ]);
     return;
   }

@@ -46,6 +46,12 @@ export interface WasmBackendOptions {
    */
   winograd?: boolean;
   /**
+   * Direct 3×3 kernels for the stride-1 3×3 convolutions with fewer than 8 input channels (conv1
+   * of the case study, an RGB stem; forward and backward-weight; Note [direct conv] in
+   * assembly/conv/direct.ts). Default true; false runs them on im2col + GEMM.
+   */
+  direct?: boolean;
+  /**
    * Tuning: tiles per Winograd block (Note [winograd tile blocks], assembly/conv/winograd.ts; the
    * kernels round it to whole groups of 4 tiles, at least 4). Default: a block whose transformed
    * buffers take about 1 MiB (`winogradBlockTiles(C, O)` of the kernels). The forward results do
@@ -126,7 +132,7 @@ export class WasmBackend implements Backend, KernelHost {
     if (!Number.isInteger(blockTiles) || blockTiles < 0) {
       throw new Error(`wasm backend: winogradBlockTiles must be a non-negative integer (0: the default), got ${options.winogradBlockTiles}`);
     }
-    const conv: ConvOptions = { winograd: options.winograd ?? true, winogradBlockTiles: blockTiles };
+    const conv: ConvOptions = { winograd: options.winograd ?? true, direct: options.direct ?? true, winogradBlockTiles: blockTiles };
     const gemm: GemmOptions = { threadsMinMacs: options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS, skipZeros: options.gemmSkipZeros ?? true };
     const backend = new WasmBackend(kernels, memory, pool, conv, gemm);
     backend.build = compiledFrom(module)?.pathname.split('/').pop() ?? 'unknown';

@@ -128,3 +128,58 @@ describe('conv2d by Winograd F(2×2, 3×3), against a direct loop and against im
     expectClose(ys[0]!, ys[1]!, 0, 0);
   });
 });
+
+// The direct 3×3 forward (assembly/conv/direct.ts, Note [direct conv]) takes stride-1 3×3 convs with
+// C < 8 (the backward passes stay on im2col + GEMM). Cases: C = 1 (conv1 of the case study, full
+// size), 3 (an RGB stem, padded), 7; O not a multiple of the 4-channel register tile (1, 3, 5, 9);
+// output rows 1, 2, 3, 5 and 8 wide and 26 (a last group of 8 outputs that is partial, or whole) and a
+// 1×1 output; padding on one side only and wider than the kernel reach (2).
+const DIRECT_CASES: Array<{ x: [number, number, number, number]; o: number; p: [number, number] }> = [
+  { x: [128, 1, 28, 28], o: 16, p: [0, 0] },
+  { x: [3, 3, 32, 32], o: 32, p: [1, 1] },
+  { x: [2, 7, 7, 9], o: 5, p: [0, 1] },
+  { x: [2, 2, 5, 3], o: 9, p: [1, 0] },
+  { x: [1, 1, 3, 3], o: 1, p: [0, 0] },
+  { x: [2, 4, 4, 4], o: 3, p: [2, 2] },
+  { x: [3, 1, 6, 5], o: 8, p: [0, 0] },
+  { x: [2, 2, 10, 10], o: 4, p: [0, 0] },
+];
+
+describe('conv2d by the direct 3×3 forward (C < 8), against a direct loop and against im2col + GEMM', () => {
+  let direct: WasmBackend;
+  let im2col: WasmBackend;
+  beforeAll(async () => {
+    direct = await createWasmBackend();
+    im2col = await createWasmBackend({ direct: false });
+  });
+
+  for (const c of DIRECT_CASES) {
+    const [n, ch, h, wd] = c.x;
+    const [ph, pw] = c.p;
+    it(`x=[${c.x}] o=${c.o} p=[${c.p}]: forward (with ReLU, without bias); backward-weight beside it`, () => {
+      const g: Conv2dGeometry = { n, c: ch, h, w: wd, kh: 3, kw: 3, sh: 1, sw: 1, ph, pw, dh: 1, dw: 1, oh: h + 2 * ph - 2, ow: wd + 2 * pw - 2, o: c.o };
+      const data = [randomArray(n * ch * h * wd, 51), randomArray(c.o * ch * 9, 52), randomArray(c.o, 53), randomArray(n * c.o * g.oh * g.ow, 54)];
+      const want = convRef(data[0]!, data[1]!, data[2]!, data[3]!, g);
+      const run = (be: WasmBackend) => {
+        const [x, w, b, dy] = data.map((d) => be.fromArray(d));
+        const y = withNanOutput(be, n * c.o * g.oh * g.ow, () => be.conv2d(x!, w!, b!, g));
+        const yRelu = withNanOutput(be, n * c.o * g.oh * g.ow, () => be.conv2dRelu(x!, w!, b!, g));
+        const yNoBias = withNanOutput(be, n * c.o * g.oh * g.ow, () => be.conv2d(x!, w!, null, g));
+        const dw = withNanOutput(be, c.o * ch * 9, () => be.conv2dBackwardWeight(dy!, x!, g));
+        const out = { y: be.read(y), yRelu: be.read(yRelu), yNoBias: be.read(yNoBias), dw: be.read(dw) };
+        for (const st of [x, w, b, dy, y, yRelu, yNoBias, dw]) be.free(st!);
+        return out;
+      };
+      const got = run(direct);
+      const ref = run(im2col);
+      expectClose(got.y, want.y, 0, 8 * EPS32 * ch * 9);
+      expectClose(got.yRelu, want.y.map((v) => Math.max(v, 0)), 0, 8 * EPS32 * ch * 9);
+      expectClose(got.yNoBias, want.y.map((v, i) => v - data[2]![Math.floor(i / (g.oh * g.ow)) % c.o]!), 0, 8 * EPS32 * ch * 9);
+      expectClose(got.dw, want.dw, 0, 8 * EPS32 * n * g.oh * g.ow);
+      // the fused ReLU is the unary relu kernel's form: exactly relu of the plain output
+      expectClose(got.yRelu, got.y.map((v) => (v > 0 ? v : 0)), 0, 0);
+      expectClose(got.y, ref.y, 0, 8 * EPS32 * ch * 9);
+      expectClose(got.dw, ref.dw, 0, 8 * EPS32 * n * g.oh * g.ow);
+    });
+  }
+});

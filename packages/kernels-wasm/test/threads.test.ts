@@ -25,6 +25,8 @@ const CONVS: Conv2dGeometry[] = [
   geometry(5, 3, 9, 9, 4, 3, 2, 1),
   geometry(1, 16, 26, 26, 16, 3),
   geometry(4, 2, 11, 10, 9, 5, 1, 2),
+  // The direct 3×3 forward (Note [direct conv]): C = 3, padded, O not a multiple of its 4 channels.
+  geometry(7, 3, 12, 11, 5, 3, 1, 1),
   // Grouped (Note [grouped convolution]): depthwise ×2 and 3 groups, strided.
   { ...geometry(7, 8, 13, 13, 16, 3, 1, 1), groups: 8 },
   { ...geometry(5, 6, 9, 9, 9, 3, 2, 1), groups: 3 },
