@@ -172,6 +172,14 @@ export interface Backend {
    * the plane of dx[n, c]. y and argmax are conv2dReluMaxPool's (or maxPool2d's of a ReLU output).
    */
   maxPoolReluBackwardBias(dy: Storage, argmax: Storage, y: Storage, pool: ConvGeometry): { dx: Storage; dbias: Storage };
+  /**
+   * The weight gradient of y = relu(conv2d(x, w) + bias) for the fused op `conv2dRelu` when x needs
+   * no gradient (a first layer): dw = conv2dBackwardWeight(dpre, x) with dpre = dy where y > 0, and
+   * with `withBias` dbias[o] = Σ over n and the plane of dpre (else null). A backend may compute dpre
+   * image by image and never store it. The reference is reluBackwardBias (or reluBackward) then
+   * conv2dBackwardWeight.
+   */
+  conv2dReluBackwardWeight(dy: Storage, y: Storage, x: Storage, g: Conv2dGeometry, withBias: boolean): { dw: Storage; dbias: Storage | null };
   /** dx[N, C, H, W] from dy[N, O, OH, OW]. */
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage;
   /** dw[O, C/groups, KH, KW] from dy and x. */

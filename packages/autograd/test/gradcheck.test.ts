@@ -174,6 +174,8 @@ describe('gradcheck: conv2dRelu (fused relu(conv2d))', () => {
     { name: 'conv2dRelu x=[2,3,6,5] w=[3,3,3,3] no bias p=1', fn: (x, w) => conv2dRelu(x, w, null, { padding: 1 }), inputs: [[2, 3, 6, 5], [3, 3, 3, 3]] },
     { name: 'conv2dRelu x=[3,2,6,7] w=[5,2,3,2] b=[5] s=[2,1] p=[1,0] d=[1,2]', fn: (x, w, b) => conv2dRelu(x, w, b, { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }), inputs: [[3, 2, 6, 7], [5, 2, 3, 2], [5]] },
     { name: 'conv2dRelu x=[2,3,5,5] w=[4,3,3,3] b=[4], only w and b require grad', fn: (x, w, b) => conv2dRelu(x, w, b, { padding: 1 }), inputs: [{ shape: [2, 3, 5, 5], requiresGrad: false }, [4, 3, 3, 3], [4]] },
+    { name: 'conv2dRelu x=[2,1,6,6] w=[3,1,3,3] no bias, only w requires grad (conv2dReluBackwardWeight without dbias)', fn: (x, w) => conv2dRelu(x, w), inputs: [{ shape: [2, 1, 6, 6], requiresGrad: false }, [3, 1, 3, 3]] },
+    { name: 'conv2dRelu x=[2,2,5,5] w=[3,2,3,3] b=[3], only w requires grad', fn: (x, w, b) => conv2dRelu(x, w, b, { stride: 2 }), inputs: [{ shape: [2, 2, 5, 5], requiresGrad: false }, [3, 2, 3, 3], { shape: [3], requiresGrad: false }] },
     { name: 'conv2dRelu x=[2,3,5,5] w=[4,3,3,3] b=[4], bias needs no grad (reluBackward path)', fn: (x, w, b) => conv2dRelu(x, w, b), inputs: [[2, 3, 5, 5], [4, 3, 3, 3], { shape: [4], requiresGrad: false }] },
     { name: 'conv2dRelu then maxPool2d x=[1,2,6,6] w=[3,2,3,3] b=[3] k=2', fn: (x, w, b) => maxPool2d(conv2dRelu(x, w, b), { kernelSize: 2 }), inputs: [[1, 2, 6, 6], [3, 2, 3, 3], [3]] },
   ]);

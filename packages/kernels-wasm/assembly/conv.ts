@@ -9,6 +9,7 @@ import { geomCkk, geomImageBytes, geomOutPlane } from './geometry';
 import { packA, gemmDirectB, GEMM_BIAS_ROW, GEMM_RELU } from './gemm';
 import { im2col, col2im } from './conv/im2col';
 import { accumulateDots } from './conv/dots';
+import { reluBackwardRowSum } from './elementwise';
 
 /**
  * y[n] = w[O, CKK] · im2col(x[n]) (+ bias[O]) for n in [nBegin, nEnd), then ReLU when relu != 0
@@ -65,6 +66,37 @@ export function conv2dBackwardWeight(
   for (let n = nBegin; n < nEnd; n++) {
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
     accumulateDots(colsPtr, dyPtr + <usize>n * yImageBytes, dwtPtr, ckk, o, p);
+  }
+  for (let oc = 0; oc < o; oc++) {
+    for (let r = 0; r < ckk; r++) {
+      store<f32>(dwPtr + (<usize>(oc * ckk + r) << 2), load<f32>(dwtPtr + (<usize>(r * o + oc) << 2)));
+    }
+  }
+}
+
+/**
+ * The weight gradient of y = relu(conv2d(x, w) + bias) for n in [nBegin, nEnd) without the ReLU's
+ * backward in memory (Note [fused relu backward-weight], src/conv.ts): per image, dpre = dy where
+ * y > 0 into scratch (dprePtr: O·OH·OW f32) with its row sums rowSum[n, o] (reluBackwardBias's), then
+ * that image's im2col and dot products into dwᵀ, as conv2dBackwardWeight. Overwrites dw; dw and the
+ * row sums are bit for bit those of reluBackwardBias then conv2dBackwardWeight.
+ */
+export function conv2dReluBackwardWeight(
+  dyPtr: usize, yPtr: usize, xPtr: usize, dwPtr: usize, rowSumPtr: usize, o: i32, geomPtr: usize,
+  colsPtr: usize, dwtPtr: usize, dprePtr: usize, nBegin: i32, nEnd: i32,
+): void {
+  const ckk = geomCkk(geomPtr);
+  const p = geomOutPlane(geomPtr);
+  const xImageBytes = geomImageBytes(geomPtr);
+  const rowBytes = <usize>p << 2;
+  memory.fill(dwtPtr, 0, <usize>(o * ckk) << 2);
+  for (let n = nBegin; n < nEnd; n++) {
+    for (let oc = 0; oc < o; oc++) {
+      const row = <usize>(n * o + oc) * rowBytes;
+      store<f32>(rowSumPtr + (<usize>(n * o + oc) << 2), reluBackwardRowSum(dyPtr + row, yPtr + row, dprePtr + <usize>oc * rowBytes, p));
+    }
+    im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
+    accumulateDots(colsPtr, dprePtr, dwtPtr, ckk, o, p);
   }
   for (let oc = 0; oc < o; oc++) {
     for (let r = 0; r < ckk; r++) {

@@ -246,39 +246,48 @@ export function where(condPtr: usize, aPtr: usize, bPtr: usize, outPtr: usize, n
  * on every thread count.
  */
 export function reluBackwardBias(dyPtr: usize, yPtr: usize, dxPtr: usize, rowSumPtr: usize, c: i32, s: i32, nBegin: i32, nEnd: i32): void {
-  const vzero = f32x4.splat(0);
   // Images outer, channels inner: the rows are read in memory order.
   for (let img = nBegin; img < nEnd; img++) {
     for (let ch = 0; ch < c; ch++) {
       const rowIndex = img * c + ch;
       const row = <usize>rowIndex * <usize>s << 2;
-      const dyRow = dyPtr + row, yRow = yPtr + row, dxRow = dxPtr + row;
-      let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
-      let i = 0;
-      for (; i + 16 <= s; i += 16) {
-        const off = <usize>i << 2;
-        const vd0 = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
-        const vd1 = v128.and(v128.load(dyRow + off, 16), f32x4.gt(v128.load(yRow + off, 16), vzero));
-        const vd2 = v128.and(v128.load(dyRow + off, 32), f32x4.gt(v128.load(yRow + off, 32), vzero));
-        const vd3 = v128.and(v128.load(dyRow + off, 48), f32x4.gt(v128.load(yRow + off, 48), vzero));
-        v128.store(dxRow + off, vd0); v128.store(dxRow + off, vd1, 16); v128.store(dxRow + off, vd2, 32); v128.store(dxRow + off, vd3, 48);
-        vacc0 = f32x4.add(vacc0, vd0); vacc1 = f32x4.add(vacc1, vd1); vacc2 = f32x4.add(vacc2, vd2); vacc3 = f32x4.add(vacc3, vd3);
-      }
-      let vacc = f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
-      for (; i + 4 <= s; i += 4) {
-        const off = <usize>i << 2;
-        const vd = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
-        v128.store(dxRow + off, vd);
-        vacc = f32x4.add(vacc, vd);
-      }
-      let acc: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
-      for (; i < s; i++) {
-        const off = <usize>i << 2;
-        const v: f32 = load<f32>(yRow + off) > 0 ? load<f32>(dyRow + off) : 0;
-        store<f32>(dxRow + off, v);
-        acc += v;
-      }
-      store<f32>(rowSumPtr + (<usize>rowIndex << 2), acc);
+      store<f32>(rowSumPtr + (<usize>rowIndex << 2), reluBackwardRowSum(dyPtr + row, yPtr + row, dxPtr + row, s));
     }
   }
+}
+
+/**
+ * dx = y > 0 ? dy : 0 over one row of s floats, returning Σ dx in `reduce`'s order over the last
+ * axis (four f32x4 accumulators, then lanes, then the tail): a row of reluBackwardBias, and of the
+ * fused conv2dReluBackwardWeight (assembly/conv.ts), which writes the row into scratch.
+ */
+// @ts-ignore: decorator
+@inline export function reluBackwardRowSum(dyRow: usize, yRow: usize, dxRow: usize, s: i32): f32 {
+  const vzero = f32x4.splat(0);
+  let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
+  let i = 0;
+  for (; i + 16 <= s; i += 16) {
+    const off = <usize>i << 2;
+    const vd0 = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
+    const vd1 = v128.and(v128.load(dyRow + off, 16), f32x4.gt(v128.load(yRow + off, 16), vzero));
+    const vd2 = v128.and(v128.load(dyRow + off, 32), f32x4.gt(v128.load(yRow + off, 32), vzero));
+    const vd3 = v128.and(v128.load(dyRow + off, 48), f32x4.gt(v128.load(yRow + off, 48), vzero));
+    v128.store(dxRow + off, vd0); v128.store(dxRow + off, vd1, 16); v128.store(dxRow + off, vd2, 32); v128.store(dxRow + off, vd3, 48);
+    vacc0 = f32x4.add(vacc0, vd0); vacc1 = f32x4.add(vacc1, vd1); vacc2 = f32x4.add(vacc2, vd2); vacc3 = f32x4.add(vacc3, vd3);
+  }
+  let vacc = f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
+  for (; i + 4 <= s; i += 4) {
+    const off = <usize>i << 2;
+    const vd = v128.and(v128.load(dyRow + off), f32x4.gt(v128.load(yRow + off), vzero));
+    v128.store(dxRow + off, vd);
+    vacc = f32x4.add(vacc, vd);
+  }
+  let acc: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+  for (; i < s; i++) {
+    const off = <usize>i << 2;
+    const v: f32 = load<f32>(yRow + off) > 0 ? load<f32>(dyRow + off) : 0;
+    store<f32>(dxRow + off, v);
+    acc += v;
+  }
+  return acc;
 }

@@ -15,7 +15,7 @@ export { dropoutMask } from './dropout';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, flipConvWeight } from './conv';
+export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluBackwardWeight, flipConvWeight } from './conv';
 export {
   groupedConv2d, groupedConv2dBackwardInput, groupedConv2dBackwardWeight, groupedConv2dPackBytes, groupedConv2dBackwardInputPackBytes,
 } from './conv/grouped';

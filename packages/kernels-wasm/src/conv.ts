@@ -193,6 +193,43 @@ export function convBackward(
 }
 
 /**
+ * Note [fused relu backward-weight]: the backward of conv2dRelu for a first layer (x needs no
+ * gradient) is dpre = dy where y > 0, Σ dpre per channel for the bias, and dw from dpre: unfused,
+ * dpre ([N, O, OH, OW], 5.5 MB for the case study's conv1) is written by reluBackwardBias and read
+ * back by conv2dBackwardWeight. conv2dReluBackwardWeight (assembly/conv.ts) computes each image's
+ * dpre into an L2-sized scratch and runs that image's dot products from it, with the row sums and
+ * the per-thread dw partials of the two unfused kernels: the same dw and dbias, bit for bit, on every
+ * thread count. For the convs whose dw runs im2col + dot products (reluConvBackwardWeightFits); the
+ * rest compose.
+ */
+export function reluConvBackwardWeightFits(g: Conv2dGeometry, opts: ConvOptions): boolean {
+  return !isGrouped(g) && !(opts.winograd && winogradFits(g));
+}
+
+/**
+ * dw of y = relu(conv2d(x, w) + bias) into dwPtr, and the ReLU backward's row sums [N, O] into
+ * rowsPtr, given dy and y (Note [fused relu backward-weight]), where reluConvBackwardWeightFits.
+ */
+export function convReluBackwardWeight(h: KernelHost, dyPtr: number, yPtr: number, xPtr: number, dwPtr: number, rowsPtr: number, g: Conv2dGeometry): void {
+  const { kernels, dispatch } = h;
+  const ckk = g.c * g.kh * g.kw;
+  const dwSize = g.o * ckk;
+  const p = g.oh * g.ow;
+  const geom = h.geometryBlock(g);
+  const partials: number[] = [];
+  // as convBackwardWeight: each thread sums its images into its own dw, added in thread order
+  const threads = dispatch.runImages('conv2dReluBackwardWeight', g.n, (t, nBegin, nEnd) => {
+    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
+    partials.push(dw);
+    return [
+      dyPtr, yPtr, xPtr, dw, rowsPtr, g.o, geom, dispatch.scratch('cols', ckk * p * 4, t), dispatch.scratch('packA', ckk * g.o * 4, t),
+      dispatch.scratch('dpre', g.o * p * 4, t), nBegin, nEnd,
+    ];
+  });
+  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
+}
+
+/**
  * dw of y = conv2d(x, w) given dy, into dwPtr ([O, C, KH, KW]). With threads > 1 each thread sums
  * its images into its own dw (thread 0: the output), then the partials are added to the output in
  * thread order, so a given thread count is deterministic.

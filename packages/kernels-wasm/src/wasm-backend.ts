@@ -2,7 +2,10 @@ import type {
   AdamParams, Backend, BatchNormParams, Conv2dGeometry, ConvGeometry, GemmParams, SgdParams, Shape, Storage,
 } from '@tapegrad/autograd';
 import { SizeClassAllocator, type Block } from './allocator.js';
-import { type ConvOptions, convBackward, convBackwardInput, convBackwardWeight, convForward, convReluMaxPool, winogradPoolFits } from './conv.js';
+import {
+  type ConvOptions, convBackward, convBackwardInput, convBackwardWeight, convForward, convReluBackwardWeight, convReluMaxPool, reluConvBackwardWeightFits,
+  winogradPoolFits,
+} from './conv.js';
 import { Dispatch, type KernelHost } from './dispatch.js';
 import { GEMM_THREADS_MIN_MACS, type GemmOptions, gemmInto } from './gemm.js';
 import {
@@ -547,6 +550,34 @@ export class WasmBackend implements Backend, KernelHost {
     this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
     this.free(rows);
     return { dx, dbias };
+  }
+
+  /**
+   * dw (and dbias) of relu(conv2d) for a first layer without storing the ReLU's backward (Note
+   * [fused relu backward-weight], src/conv.ts) where the weight gradient runs im2col + dot products,
+   * else reluBackwardBias (or reluBackward) then conv2dBackwardWeight. Bit for bit the composition.
+   */
+  conv2dReluBackwardWeight(dy: Storage, y: Storage, x: Storage, g: Conv2dGeometry, withBias: boolean): { dw: Storage; dbias: Storage | null } {
+    // One channel or no work: the composition (reluBackwardBias's dbias is then one sum, not row sums).
+    if (!reluConvBackwardWeightFits(g, this.conv) || g.o <= 1 || g.n === 0 || g.oh * g.ow === 0 || g.c === 0) {
+      const { dx: dpre, dbias } = withBias ? this.reluBackwardBias(dy, y, g.n, g.o, g.oh * g.ow) : { dx: this.reluBackward(dy, y), dbias: null };
+      const dw = this.conv2dBackwardWeight(dpre, x, g);
+      this.free(dpre);
+      return { dw, dbias };
+    }
+    const dw = this.alloc(g.o * g.c * g.kh * g.kw);
+    const rows = this.alloc(g.n * g.o);
+    convReluBackwardWeight(this, this.ptr(dy), this.ptr(y), this.ptr(x), dw.ptr, rows.ptr, g);
+    if (!withBias) {
+      this.free(rows);
+      return { dw, dbias: null };
+    }
+    // reluBackwardBias's second pass: the rows added over n in order (one image: the rows are the sums)
+    if (g.n === 1) return { dw, dbias: rows };
+    const dbias = this.alloc(g.o);
+    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, g.n, g.o);
+    this.free(rows);
+    return { dw, dbias };
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {

@@ -45,7 +45,7 @@ const SPIN_MS = 2;
 export const POOL_KERNELS = [
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'gemm', 'winogradConv2d', 'winogradConv2dBackwardWeight',
   'winogradConv2dBackwardInput', 'winogradConv2dBackward', 'winogradConv2dReluMaxPool', 'maxPoolReluBackwardBias',
-  'directConv2d',
+  'directConv2d', 'conv2dReluBackwardWeight',
   'groupedConv2d', 'groupedConv2dBackwardInput', 'groupedConv2dBackwardWeight',
   'unary', 'reluBackward', 'reluBackwardBias', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
 ] as const satisfies readonly KernelName[];

@@ -179,3 +179,55 @@ describe('fused conv + ReLU + max-pool kernels', () => {
     });
   }
 });
+
+// conv2dReluBackwardWeight (Note [fused relu backward-weight], src/conv.ts): the first layer's dw and
+// dbias without dpre in memory, where the weight gradient runs im2col + dot products (C < 8,
+// strides, 5×5, 1×1, the case study's conv1 at batch 128) and composed elsewhere (Winograd, O = 1).
+const RELU_DW: Conv2dGeometry[] = [...CONVS, geometry(128, 1, 28, 28, 16, 3), geometry(4, 3, 8, 8, 1, 3, 1, 1), geometry(1, 2, 9, 9, 4, 3)];
+
+describe('fused ReLU backward + conv weight gradient', () => {
+  const ref = createRefBackend();
+  let st: WasmBackend;
+  let mt: WasmBackend;
+  let mt3: WasmBackend;
+  const put = (b: WasmBackend, data: Float32Array): Storage => b.fromArray(data);
+  beforeAll(async () => {
+    st = await createWasmBackend();
+    mt = await createWasmBackend({ threads: 2 });
+    mt3 = await createWasmBackend({ threads: 3 });
+  });
+  afterAll(async () => { await mt.dispose(); await mt3.dispose(); });
+
+  for (const g of RELU_DW) {
+    it(`conv2dReluBackwardWeight ${label(g)}: dw and dbias bit for bit reluBackwardBias then conv2dBackwardWeight (1, 2 and 3 threads), reference within rounding`, () => {
+      const xd = randomArray(g.n * g.c * g.h * g.w, 21);
+      const wd = randomArray(g.o * g.c * g.kh * g.kw, 22);
+      const bd = randomArray(g.o, 23);
+      const dyd = randomArray(g.n * g.o * g.oh * g.ow, 24);
+      const fits = g.c < 8 && g.o > 1;
+      for (const b of [st, mt, mt3]) {
+        const [x, w, bias, dy] = [put(b, xd), put(b, wd), put(b, bd), put(b, dyd)];
+        const y = b.conv2dRelu(x, w, bias, g);
+        const spy = vi.spyOn(b, 'reluBackwardBias');
+        const got = withNanOutput(b, g.o * g.c * g.kh * g.kw, () => b.conv2dReluBackwardWeight(dy, y, x, g, true), (r) => r.dw);
+        // the fused kernel never calls the unfused one; the composition does
+        expect(spy.mock.calls.length).toBe(fits ? 0 : 1);
+        spy.mockRestore();
+        const unfused = b.reluBackwardBias(dy, y, g.n, g.o, g.oh * g.ow);
+        const dwPlain = b.read(b.conv2dBackwardWeight(unfused.dx, x, g));
+        expect(b.read(got.dw)).toEqual(dwPlain);
+        expect(b.read(got.dbias!)).toEqual(b.read(unfused.dbias));
+        const noBias = b.conv2dReluBackwardWeight(dy, y, x, g, false);
+        expect(noBias.dbias).toBeNull();
+        expect(b.read(noBias.dw)).toEqual(dwPlain);
+        if (b === st) {
+          const [xr, wr, br, dyr] = [xd, wd, bd, dyd].map((d) => ref.fromArray(d));
+          const want = ref.conv2dReluBackwardWeight(dyr!, ref.conv2dRelu(xr!, wr!, br!, g), xr!, g, true);
+          expectClose(b.read(got.dw), ref.read(want.dw), 0, 16 * EPS32 * g.n * g.oh * g.ow);
+          expectClose(b.read(got.dbias!), ref.read(want.dbias!), 0, 16 * EPS32 * g.n * g.oh * g.ow);
+          expect(b.read(got.dbias!).some((v) => v !== 0)).toBe(true);
+        }
+      }
+    });
+  }
+});

@@ -202,6 +202,12 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       backend.free(masked);
       return { dx, dbias: backend.sum(dx, [pool.n, pool.c, pool.h * pool.w], [0, 2]) };
     },
+    conv2dReluBackwardWeight(dy, y, x, g, withBias) {
+      const { dx: dpre, dbias } = withBias ? backend.reluBackwardBias(dy, y, g.n, g.o, g.oh * g.ow) : { dx: backend.reluBackward(dy, y), dbias: null };
+      const dw = backend.conv2dBackwardWeight(dpre, x, g);
+      backend.free(dpre);
+      return { dw, dbias };
+    },
     conv2dBackwardInput(dy, w, g) {
       if (isGrouped(g)) return groupedConv2dBackwardInput(backend, dy, w, g);
       const ckk = g.c * g.kh * g.kw;

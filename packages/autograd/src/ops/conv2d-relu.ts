@@ -32,6 +32,11 @@ export function conv2dRelu(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2d
   const y = wrap(getBackend().conv2dRelu(x.storage, w.storage, b ? b.storage : null, g), [g.n, g.o, g.oh, g.ow]);
   return record('conv2dRelu', y, inputs, (dy, [xs, ws, ys], needs) => {
     const be = getBackend();
+    // x needs no gradient (a first layer): dw and dbias in one backend call, which may never store dpre
+    if (!needs[0] && needs[1]) {
+      const { dw, dbias } = be.conv2dReluBackwardWeight(dy.storage, ys!.storage, xs!.storage, g, needs[2] === true);
+      return [null, wrap(dw, ws!.shape), dbias && wrap(dbias, [g.o])];
+    }
     // dpre = dy where y > 0 (y > 0 exactly where the pre-activation is), with Σ dpre for the bias.
     let dpre: Storage;
     let dbias: Storage | null = null;

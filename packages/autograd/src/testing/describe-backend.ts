@@ -230,6 +230,15 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       const pair = b.conv2dBackward(dy!, x!, w!, g), pairRef = ref.conv2dBackward(dyr!, xr!, wr!, g);
       same('conv2dBackward dx', pair.dx, pairRef.dx, tol(ckk * g.o));
       same('conv2dBackward dw', pair.dw, pairRef.dw, tol(g.n * g.oh * g.ow));
+      // the first layer's backward of conv2dRelu, on one y (the reference's, so both mask alike)
+      const yd = ref.read(ref.conv2dRelu(xr!, wr!, biasr!, g));
+      const [[y], [yr]] = both([yd]);
+      for (const withBias of [true, false]) {
+        const fused = b.conv2dReluBackwardWeight(dy!, y!, x!, g, withBias), fusedRef = ref.conv2dReluBackwardWeight(dyr!, yr!, xr!, g, withBias);
+        same(`conv2dReluBackwardWeight dw${withBias ? '' : ' no bias'}`, fused.dw, fusedRef.dw, tol(g.n * g.oh * g.ow));
+        if (withBias) same('conv2dReluBackwardWeight dbias', fused.dbias!, fusedRef.dbias!, tol(g.n * g.oh * g.ow));
+        else expect(fused.dbias).toBeNull();
+      }
     });
 
     const poolCases: Array<[Shape, { kernelSize: number | [number, number]; stride?: number | [number, number]; padding?: number | [number, number] }]> = [
