@@ -22,6 +22,7 @@
 // memory, and was not kept: the weight gradient stays on im2col + dot products.
 import { madd } from '../gemm/madd';
 import { geom, G_C, G_H, G_W, G_OH, G_OW, G_PH, G_PW } from '../geometry';
+import { copyF32, zeroF32 } from './im2col';
 
 /**
  * Floats per strip row: round4(OW + 2), the padded row rounded to whole vectors. A group of outputs
@@ -45,23 +46,6 @@ export function directConv2dScratchBytes(o: i32, geomPtr: usize): i32 {
   return stripBytes(c, geom(geomPtr, G_OH), geom(geomPtr, G_OW)) + blocks4(o) * (c * 9 * 16 + 4) * 4 + c * 9 * 4;
 }
 
-/** Zeroes `count` floats at ptr. */
-// @ts-ignore: decorator
-@inline function zeroFloats(ptr: usize, count: i32): void {
-  const vzero = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(ptr + (<usize>i << 2), vzero);
-  for (; i < count; i++) store<f32>(ptr + (<usize>i << 2), 0);
-}
-
-/** `count` floats from src to dst. */
-// @ts-ignore: decorator
-@inline function copyFloats(dst: usize, src: usize, count: i32): void {
-  let j = 0;
-  for (; j + 4 <= count; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-  for (; j < count; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-}
-
 /** Image x [C, H, W] into the strip at (ph, pw) of each plane (the padding already zero). */
 function copyIntoStrip(xImage: usize, stripPtr: usize, c: i32, h: i32, w: i32, oh: i32, ps: i32, ph: i32, pw: i32): void {
   // rows of the strip that hold image rows, and the image columns inside the strip (stride 1:
@@ -70,7 +54,7 @@ function copyIntoStrip(xImage: usize, stripPtr: usize, c: i32, h: i32, w: i32, o
     const src = xImage + (<usize>(ci * h * w) << 2);
     const dst = stripPtr + (<usize>(ci * (oh + 2) * ps) << 2);
     for (let r = 0; r < h; r++) {
-      copyFloats(dst + (<usize>((r + ph) * ps + pw) << 2), src + (<usize>(r * w) << 2), w);
+      copyF32(dst + (<usize>((r + ph) * ps + pw) << 2), src + (<usize>(r * w) << 2), w);
     }
   }
 }
@@ -78,7 +62,7 @@ function copyIntoStrip(xImage: usize, stripPtr: usize, c: i32, h: i32, w: i32, o
 /** Padding of the strip (everything outside the image) set to zero: the whole strip once per call. */
 // @ts-ignore: decorator
 @inline function zeroStrip(stripPtr: usize, c: i32, oh: i32, ow: i32): void {
-  zeroFloats(stripPtr, stripBytes(c, oh, ow) >> 2);
+  zeroF32(stripPtr, stripBytes(c, oh, ow) >> 2);
 }
 
 /** The first `cols` (1..3) lanes of v stored at ptr. */
@@ -111,7 +95,7 @@ export function directConv2d(
   const blockBytes = <usize>taps << 6;
   const biasPack = packPtr + <usize>nb * blockBytes;
   const offsPtr = biasPack + (<usize>nb << 4), offsEnd = offsPtr + (<usize>taps << 2);
-  zeroFloats(packPtr, nb * (taps * 16 + 4));
+  zeroF32(packPtr, nb * (taps * 16 + 4));
   for (let oc = 0; oc < o; oc++) {
     const dst = packPtr + <usize>(oc >> 2) * blockBytes + (<usize>(oc & 3) << 4);
     for (let k = 0; k < taps; k++) v128.store(dst + (<usize>k << 6), v128.load32_splat(wPtr + (<usize>(oc * taps + k) << 2)));

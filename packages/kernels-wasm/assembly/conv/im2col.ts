@@ -10,7 +10,7 @@ import {
 // runtime, which costs more than the copy itself, so these are inline SIMD loops.
 
 // @ts-ignore: decorator
-@inline function zeroF32(ptr: usize, count: i32): void {
+@inline export function zeroF32(ptr: usize, count: i32): void {
   const vzero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= count; i += 4) v128.store(ptr + (<usize>i << 2), vzero);
@@ -18,7 +18,7 @@ import {
 }
 
 // @ts-ignore: decorator
-@inline function copyF32(dstPtr: usize, srcPtr: usize, count: i32): void {
+@inline export function copyF32(dstPtr: usize, srcPtr: usize, count: i32): void {
   let i = 0;
   for (; i + 4 <= count; i += 4) v128.store(dstPtr + (<usize>i << 2), v128.load(srcPtr + (<usize>i << 2)));
   for (; i < count; i++) store<f32>(dstPtr + (<usize>i << 2), load<f32>(srcPtr + (<usize>i << 2)));
