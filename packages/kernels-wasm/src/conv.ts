@@ -21,7 +21,7 @@ export function winogradFits(g: Conv2dGeometry): boolean {
 }
 
 /**
- * Whether a conv is one the direct 3×3 kernels (assembly/conv/direct.ts, Note [direct conv]) compute:
+ * Whether a conv's forward runs the direct 3×3 kernel (assembly/conv/direct.ts, Note [direct conv]):
  * 3×3, stride 1, dilation 1, ungrouped, with fewer input channels than Winograd takes (conv1 of the
  * case study, an RGB stem), where im2col + GEMM's 9·C-deep reduction leaves the multiply-adds idle.
  */
@@ -44,7 +44,7 @@ function im2colScratch(h: KernelHost, rowsA: number, k: number, g: ConvGeometry,
  */
 export interface ConvOptions {
   readonly winograd: boolean;
-  /** The direct 3×3 kernels for few input channels (directFits); else those convs run im2col + GEMM. */
+  /** The direct 3×3 forward for few input channels (directFits); else those convs run im2col + GEMM. */
   readonly direct: boolean;
   readonly winogradBlockTiles: number;
 }

@@ -49,9 +49,9 @@ export interface WasmBackendOptions {
    */
   winograd?: boolean;
   /**
-   * Direct 3×3 kernels for the stride-1 3×3 convolutions with fewer than 8 input channels (conv1
-   * of the case study, an RGB stem; forward and backward-weight; Note [direct conv] in
-   * assembly/conv/direct.ts). Default true; false runs them on im2col + GEMM.
+   * A direct 3×3 forward for the stride-1 3×3 convolutions with fewer than 8 input channels (conv1
+   * of the case study, an RGB stem; Note [direct conv] in assembly/conv/direct.ts; their backward
+   * passes run im2col + GEMM either way). Default true; false runs their forward on im2col + GEMM too.
    */
   direct?: boolean;
   /**
