@@ -67,6 +67,12 @@ export function conv2dBackwardWeight(
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
     accumulateDots(colsPtr, dyPtr + <usize>n * yImageBytes, dwtPtr, ckk, o, p);
   }
+  storeDw(dwtPtr, dwPtr, o, ckk);
+}
+
+/** dw[O, CKK] from the dwᵀ[CKK, O] the dot products accumulate. */
+// @ts-ignore: decorator
+@inline function storeDw(dwtPtr: usize, dwPtr: usize, o: i32, ckk: i32): void {
   for (let oc = 0; oc < o; oc++) {
     for (let r = 0; r < ckk; r++) {
       store<f32>(dwPtr + (<usize>(oc * ckk + r) << 2), load<f32>(dwtPtr + (<usize>(r * o + oc) << 2)));
@@ -98,11 +104,7 @@ export function conv2dReluBackwardWeight(
     im2col(xPtr + <usize>n * xImageBytes, colsPtr, geomPtr, 0, 1);
     accumulateDots(colsPtr, dprePtr, dwtPtr, ckk, o, p);
   }
-  for (let oc = 0; oc < o; oc++) {
-    for (let r = 0; r < ckk; r++) {
-      store<f32>(dwPtr + (<usize>(oc * ckk + r) << 2), load<f32>(dwtPtr + (<usize>(r * o + oc) << 2)));
-    }
-  }
+  storeDw(dwtPtr, dwPtr, o, ckk);
 }
 
 /**

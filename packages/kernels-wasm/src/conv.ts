@@ -6,7 +6,8 @@
 import type { Conv2dGeometry, ConvGeometry } from '@tapegrad/autograd';
 import { groupedConvBackwardInput, groupedConvBackwardWeight, groupedConvForward, isGrouped } from './conv-grouped.js';
 import type { KernelHost } from './dispatch.js';
-import { BINARY, UNARY } from './kernels.js';
+import { BINARY, type KernelArgs, UNARY } from './kernels.js';
+import type { PoolKernel } from './worker-pool.js';
 
 /**
  * Winograd takes a 3×3 conv only with at least this many input channels: its 16 GEMMs reduce over
@@ -165,6 +166,25 @@ export function convBackwardInput(h: KernelHost, dyPtr: number, wPtr: number, dx
 }
 
 /**
+ * A weight-gradient kernel over the images split across threads: each thread sums its images into
+ * its own dw (thread 0: dwPtr, the others a `dw` scratch; `argsFor` gets it), then the partials are
+ * added to dwPtr in thread order, so a given thread count is deterministic.
+ */
+function runWeightGradient<K extends PoolKernel>(
+  h: KernelHost, kernel: K, n: number, dwPtr: number, dwSize: number,
+  argsFor: (t: number, nBegin: number, nEnd: number, dw: number) => KernelArgs<K>,
+): void {
+  const { kernels, dispatch } = h;
+  const partials: number[] = [];
+  const threads = dispatch.runImages(kernel, n, (t, nBegin, nEnd) => {
+    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
+    partials.push(dw);
+    return argsFor(t, nBegin, nEnd, dw);
+  });
+  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
+}
+
+/**
  * dx and dw of y = conv2d(x, w) given dy, into dxPtr and dwPtr: where dx runs as the Winograd adjoint
  * (adjointPays), one kernel for both that transforms dy once (winogradConv2dBackward, bit for bit
  * the two passes' results), else the two passes.
@@ -177,19 +197,12 @@ export function convBackward(
     convBackwardWeight(h, dyPtr, xPtr, dwPtr, g, opts);
     return;
   }
-  const { kernels, dispatch } = h;
   const geom = h.geometryBlock(g);
   const tiles = blockTiles(h, g, opts);
-  const bytes = kernels.winogradBackwardScratchBytes(g.o, geom, tiles);
-  const dwSize = g.o * g.c * 9;
-  const partials: number[] = [];
-  // as convBackwardWeight: each thread sums its images into its own dw, added in thread order
-  const threads = dispatch.runImages('winogradConv2dBackward', g.n, (t, nBegin, nEnd) => {
-    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
-    partials.push(dw);
-    return [dyPtr, xPtr, wPtr, dxPtr, dw, g.o, geom, dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd];
-  });
-  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
+  const bytes = h.kernels.winogradBackwardScratchBytes(g.o, geom, tiles);
+  runWeightGradient(h, 'winogradConv2dBackward', g.n, dwPtr, g.o * g.c * 9, (t, nBegin, nEnd, dw) => [
+    dyPtr, xPtr, wPtr, dxPtr, dw, g.o, geom, h.dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+  ]);
 }
 
 /**
@@ -211,28 +224,19 @@ export function reluConvBackwardWeightFits(g: Conv2dGeometry, opts: ConvOptions)
  * rowsPtr, given dy and y (Note [fused relu backward-weight]), where reluConvBackwardWeightFits.
  */
 export function convReluBackwardWeight(h: KernelHost, dyPtr: number, yPtr: number, xPtr: number, dwPtr: number, rowsPtr: number, g: Conv2dGeometry): void {
-  const { kernels, dispatch } = h;
+  const { dispatch } = h;
   const ckk = g.c * g.kh * g.kw;
-  const dwSize = g.o * ckk;
   const p = g.oh * g.ow;
   const geom = h.geometryBlock(g);
-  const partials: number[] = [];
-  // as convBackwardWeight: each thread sums its images into its own dw, added in thread order
-  const threads = dispatch.runImages('conv2dReluBackwardWeight', g.n, (t, nBegin, nEnd) => {
-    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
-    partials.push(dw);
-    return [
-      dyPtr, yPtr, xPtr, dw, rowsPtr, g.o, geom, dispatch.scratch('cols', ckk * p * 4, t), dispatch.scratch('packA', ckk * g.o * 4, t),
-      dispatch.scratch('dpre', g.o * p * 4, t), nBegin, nEnd,
-    ];
-  });
-  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
+  runWeightGradient(h, 'conv2dReluBackwardWeight', g.n, dwPtr, g.o * ckk, (t, nBegin, nEnd, dw) => [
+    dyPtr, yPtr, xPtr, dw, rowsPtr, g.o, geom, dispatch.scratch('cols', ckk * p * 4, t), dispatch.scratch('packA', ckk * g.o * 4, t),
+    dispatch.scratch('dpre', g.o * p * 4, t), nBegin, nEnd,
+  ]);
 }
 
 /**
- * dw of y = conv2d(x, w) given dy, into dwPtr ([O, C, KH, KW]). With threads > 1 each thread sums
- * its images into its own dw (thread 0: the output), then the partials are added to the output in
- * thread order, so a given thread count is deterministic.
+ * dw of y = conv2d(x, w) given dy, into dwPtr ([O, C, KH, KW]): per-thread partials added in thread
+ * order (runWeightGradient), so a given thread count is deterministic.
  */
 export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, dwPtr: number, g: Conv2dGeometry, opts: ConvOptions): void {
   if (isGrouped(g)) return groupedConvBackwardWeight(h, dyPtr, xPtr, dwPtr, g);
@@ -240,17 +244,15 @@ export function convBackwardWeight(h: KernelHost, dyPtr: number, xPtr: number, d
   const ckk = g.c * g.kh * g.kw;
   const dwSize = g.o * ckk;
   const geom = h.geometryBlock(g);
-  const wino = opts.winograd && winogradFits(g);
-  const tiles = wino ? blockTiles(h, g, opts) : 0;
-  const winoBytes = wino ? kernels.winogradBackwardWeightScratchBytes(g.o, geom, tiles) : 0;
-  const partials: number[] = [];
-  const threads = dispatch.runImages(wino ? 'winogradConv2dBackwardWeight' : 'conv2dBackwardWeight', g.n, (t, nBegin, nEnd) => {
-    const dw = t === 0 ? dwPtr : dispatch.scratch('dw', dwSize * 4, t);
-    partials.push(dw);
-    if (wino) return [dyPtr, xPtr, dw, g.o, geom, dispatch.scratch('winograd', winoBytes, t), tiles, nBegin, nEnd];
-    const cols = dispatch.scratch('cols', ckk * g.oh * g.ow * 4, t);
-    const dwt = dispatch.scratch('packA', ckk * g.o * 4, t);
-    return [dyPtr, xPtr, dw, g.o, geom, cols, dwt, nBegin, nEnd];
-  });
-  for (let t = 1; t < threads; t++) kernels.binaryRow(BINARY.add, dwPtr, 1, partials[t]!, 1, dwPtr, dwSize);
+  if (opts.winograd && winogradFits(g)) {
+    const tiles = blockTiles(h, g, opts);
+    const bytes = kernels.winogradBackwardWeightScratchBytes(g.o, geom, tiles);
+    runWeightGradient(h, 'winogradConv2dBackwardWeight', g.n, dwPtr, dwSize, (t, nBegin, nEnd, dw) => [
+      dyPtr, xPtr, dw, g.o, geom, dispatch.scratch('winograd', bytes, t), tiles, nBegin, nEnd,
+    ]);
+    return;
+  }
+  runWeightGradient(h, 'conv2dBackwardWeight', g.n, dwPtr, dwSize, (t, nBegin, nEnd, dw) => [
+    dyPtr, xPtr, dw, g.o, geom, dispatch.scratch('cols', ckk * g.oh * g.ow * 4, t), dispatch.scratch('packA', ckk * g.o * 4, t), nBegin, nEnd,
+  ]);
 }

@@ -502,12 +502,20 @@ export class WasmBackend implements Backend, KernelHost {
     // ever had work. The row sums cost N·C floats (8 KiB at N = 128) and one reduce over them.
     const rows = this.alloc(n * c);
     this.dispatch.runSplit('reluBackwardBias', n, n * c * s, 1, (b, e) => [dyPtr, yPtr, dx.ptr, rows.ptr, c, s, b, e]);
-    // One image: the rows are the sums (the unfused sum has no second pass either).
-    if (n === 1) return { dx, dbias: rows };
+    return { dx, dbias: this.sumRows(rows, n, c) };
+  }
+
+  /**
+   * Σ over n of per-image row sums [N, C] (freed or returned), in order: the second pass of the
+   * unfused sum(dx, [0, 2]) that reluBackwardBias and its fused relatives reproduce. One image: the
+   * rows are the sums (the unfused sum has no second pass either).
+   */
+  private sumRows(rows: Storage, n: number, c: number): Storage {
+    if (n === 1) return rows;
     const dbias = this.alloc(c);
-    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
+    this.kernels.reduce(RED_SUM, this.ptr(rows), dbias.ptr, 1, n, c);
     this.free(rows);
-    return { dx, dbias };
+    return dbias;
   }
 
   /**
@@ -541,15 +549,11 @@ export class WasmBackend implements Backend, KernelHost {
       this.free(rows);
       return { dx, dbias: this.sum(dx, [n, c, pool.h * pool.w], [0, 2]) };
     }
-    if (n === 1) return { dx, dbias: rows };
     if (n === 0 || c === 0) {
       this.free(rows);
       return { dx, dbias: this.fill(c, 0) };
     }
-    const dbias = this.alloc(c);
-    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, n, c);
-    this.free(rows);
-    return { dx, dbias };
+    return { dx, dbias: this.sumRows(rows, n, c) };
   }
 
   /**
@@ -572,12 +576,7 @@ export class WasmBackend implements Backend, KernelHost {
       this.free(rows);
       return { dw, dbias: null };
     }
-    // reluBackwardBias's second pass: the rows added over n in order (one image: the rows are the sums)
-    if (g.n === 1) return { dw, dbias: rows };
-    const dbias = this.alloc(g.o);
-    this.kernels.reduce(RED_SUM, rows.ptr, dbias.ptr, 1, g.n, g.o);
-    this.free(rows);
-    return { dw, dbias };
+    return { dw, dbias: this.sumRows(rows, g.n, g.o) };
   }
 
   conv2dBackwardInput(dy: Storage, w: Storage, g: Conv2dGeometry): Storage {

@@ -23,12 +23,12 @@
 import { madd } from '../gemm/madd';
 import { geom, G_C, G_H, G_W, G_OH, G_OW, G_PH, G_PW } from '../geometry';
 import { copyF32, zeroF32 } from './im2col';
+import { storeCols } from './winograd';
 
 /**
- * Floats per strip row: round4(OW + 2), the padded row rounded to whole vectors. A group of outputs
- * past OW (the forward's last group of 8, the weight gradient's zero dy lanes) reads on into the
- * next row, or into STRIP_SLACK floats after the last plane; those lanes are never stored or are
- * multiplied by 0.
+ * Floats per strip row: round4(OW + 2), the padded row rounded to whole vectors. The lanes of a
+ * last group of 8 outputs past OW read on into the next row, or into STRIP_SLACK floats after the
+ * last plane; they are never stored.
  */
 // @ts-ignore: decorator
 @inline function stripStride(ow: i32): i32 { return (ow + 2 + 3) & ~3; }
@@ -63,14 +63,6 @@ function copyIntoStrip(xImage: usize, stripPtr: usize, c: i32, h: i32, w: i32, o
 // @ts-ignore: decorator
 @inline function zeroStrip(stripPtr: usize, c: i32, oh: i32, ow: i32): void {
   zeroF32(stripPtr, stripBytes(c, oh, ow) >> 2);
-}
-
-/** The first `cols` (1..3) lanes of v stored at ptr. */
-// @ts-ignore: decorator
-@inline function storeCols(ptr: usize, v: v128, cols: i32): void {
-  if (cols == 1) { v128.store32_lane(ptr, v, 0); return; }
-  v128.store64_lane(ptr, v, 0);
-  if (cols == 3) v128.store32_lane(ptr, v, 2, 8);
 }
 
 /**
@@ -160,17 +152,10 @@ export function directConv2d(
 /** 8 outputs [lo hi] at ptr, or the row's last `cols` (1..7). */
 // @ts-ignore: decorator
 @inline function storeOut(ptr: usize, lo: v128, hi: v128, cols: i32): void {
-  if (cols == 8) {
-    v128.store(ptr, lo);
-    v128.store(ptr, hi, 16);
+  if (cols < 8) {
+    storeCols(ptr, lo, hi, cols);
     return;
   }
-  let v = lo;
-  if (cols >= 4) {
-    v128.store(ptr, lo);
-    ptr += 16;
-    cols -= 4;
-    v = hi;
-  }
-  if (cols > 0) storeCols(ptr, v, cols);
+  v128.store(ptr, lo);
+  v128.store(ptr, hi, 16);
 }

@@ -321,7 +321,7 @@ function inputTransform(padPtr: usize, vPtr: usize, posBytes: usize, c: i32, th:
 
 /** The first `cols` (1..7) floats of [lo hi] at ptr, by lane stores (no round trip through memory). */
 // @ts-ignore: decorator
-@inline function storeCols(ptr: usize, lo: v128, hi: v128, cols: i32): void {
+@inline export function storeCols(ptr: usize, lo: v128, hi: v128, cols: i32): void {
   let v = lo;
   if (cols >= 4) {
     v128.store(ptr, lo);
