@@ -221,6 +221,18 @@ export interface Backend {
    */
   batchNorm(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage };
   batchNormBackward(dy: Storage, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage };
+  /**
+   * relu(batchNorm(x, …)) for the fused op `batchNormRelu` (Note [fused ops] in ops/conv2d-relu.ts):
+   * the ReLU in the normalising pass, so its own pass over y is not run. The reference is batchNorm
+   * then relu; `saved` is batchNorm's.
+   */
+  batchNormRelu(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage };
+  /**
+   * batchNormBackward of the ReLU's backward: dy is the gradient of y = batchNormRelu(x, …), masked
+   * by y > 0 as it is read, so the masked [N, C, spatial] gradient need not be stored. The reference
+   * is reluBackward(dy, y) then batchNormBackward.
+   */
+  batchNormReluBackward(dy: Storage, y: Storage, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage };
 
   // ---- randomness ----
   /**

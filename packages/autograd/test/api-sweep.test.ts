@@ -378,6 +378,11 @@ const CASES: Record<string, Case[]> = {
     { args: [X, C3, C3, null, null, { momentum: 2 }], mentions: /momentum must be a number in \[0, 1\], got number 2/ },
     { args: [X, C3, C3, null, null, { affine: false }], mentions: /unknown option 'affine' \(supported: training, momentum, eps\)/ },
   ],
+  batchNormRelu: [
+    { args: [X, 'rm', C3], mentions: /argument 2 must be a Tensor, got string "rm"/ },
+    { args: [X, C3, C3, 'w'], mentions: /weight must be a Tensor or null, got string "w"/ },
+    { args: [X, C3, C3, null, null, { eps: -1 }], mentions: /eps must be a non-negative finite number, got number -1/ },
+  ],
   layerNorm: [
     { args: [undefined, 3], mentions: /input must be a Tensor, got undefined/ },
     { args: [X, undefined], mentions: /normalizedShape must be one or more positive integers, got undefined/ },

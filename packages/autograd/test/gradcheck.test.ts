@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, Tensor, abs, add, avgPool2d, batchNorm, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
+  Generator, Tensor, abs, add, avgPool2d, batchNorm, batchNormRelu, bmm, broadcastTo, clamp, concat, conv1d, conv2d, crossEntropy, div, dropout,
   conv2dRelu, conv2dReluMaxPool, exp, flatten, getBackend, linear, log, logSoftmax, matmul, max, maxPool2d, mean, mseLoss, mul, neg, ones, pad, permute, pow, relu,
   memory, reshape, sigmoid, slice, softmax, sqrt, squeeze, sub, sum, tanh, tensor, transpose, unsqueeze, where, zeros,
   clone, elu, erf, gather, gelu, leakyRelu, min, norm, softplus, stack, adaptiveAvgPool2d, bceWithLogits, dropout2d, layerNorm, nllLoss,
@@ -298,10 +298,40 @@ describe('gradcheck: batchNorm and dropout', () => {
     { name: 'batchNorm training x=[4,3] weight=[3] bias=[3], x not requiring grad', fn: (x, w, b) => batchNorm(x!, ...fresh(3), w, b, { training: true }), inputs: [{ shape: [4, 3], requiresGrad: false }, [3], [3]] },
     { name: 'batchNorm eval x=[2,3,2,2] weight=[3] bias=[3]', fn: (x, w, b) => batchNorm(x!, ...evalStats(), w, b, { training: false }), inputs: [[2, 3, 2, 2], [3], [3]] },
     { name: 'batchNorm eval x=[4,3] no affine', fn: (x) => batchNorm(x!, ...evalStats(), null, null, { training: false }), inputs: [[4, 3]] },
+    { name: 'batchNormRelu training x=[2,3,3,3] weight=[3] bias=[3]', fn: (x, w, b) => batchNormRelu(x!, ...fresh(3), w, b, { training: true }), inputs: [[2, 3, 3, 3], [3], [3]] },
+    { name: 'batchNormRelu training x=[3,2,4] no affine', fn: (x) => batchNormRelu(x!, ...fresh(2), null, null, { training: true }), inputs: [[3, 2, 4]] },
+    { name: 'batchNormRelu training x=[4,3] weight only, x not requiring grad', fn: (x, w) => batchNormRelu(x!, ...fresh(3), w, null, { training: true }), inputs: [{ shape: [4, 3], requiresGrad: false }, [3]] },
+    { name: 'batchNormRelu eval x=[2,3,2,2] weight=[3] bias=[3]', fn: (x, w, b) => batchNormRelu(x!, ...evalStats(), w, b, { training: false }), inputs: [[2, 3, 2, 2], [3], [3]] },
     { name: 'dropout x=[4,5] p=0.3 training (fixed Generator)', fn: (x) => dropout(x, 0.3, true, new Generator(7)), inputs: [[4, 5]] },
     { name: 'dropout x=[2,3,4] p=0.5 training (fixed Generator)', fn: (x) => dropout(x, 0.5, true, new Generator(11)), inputs: [[2, 3, 4]] },
     { name: 'dropout x=[4,5] p=0.3 eval (identity)', fn: (x) => dropout(x, 0.3, false), inputs: [[4, 5]] },
   ]);
+});
+
+describe('batchNormRelu (fused relu(batchNorm))', () => {
+  it('values, gradients and running statistics equal relu(batchNorm) on the reference backend (x=[3,4,5,5])', () => {
+    const g = new Generator(9);
+    const data = (n: number) => Array.from({ length: n }, () => g.normal());
+    const [xd, wd, bd, dyd] = [data(3 * 4 * 25), data(4), data(4), data(3 * 4 * 25)];
+    const grads = (f: (x: Tensor, rm: Tensor, rv: Tensor, w: Tensor, b: Tensor) => Tensor) => {
+      const x = tensor(xd, [3, 4, 5, 5], { requiresGrad: true });
+      const w = tensor(wd, [4], { requiresGrad: true });
+      const b = tensor(bd, [4], { requiresGrad: true });
+      const [rm, rv] = [zeros([4]), ones([4])];
+      const y = f(x, rm, rv, w, b);
+      sum(mul(y, tensor(dyd, [3, 4, 5, 5]))).backward();
+      return [y, x.grad!, w.grad!, b.grad!, rm, rv].map((t) => Array.from(t.toArray()));
+    };
+    const fused = grads((x, rm, rv, w, b) => batchNormRelu(x, rm, rv, w, b));
+    const plain = grads((x, rm, rv, w, b) => relu(batchNorm(x, rm, rv, w, b)));
+    expect(fused[0]!.some((v) => v === 0) && fused[0]!.some((v) => v > 0)).toBe(true); // both sides of the kink
+    expect(fused).toEqual(plain);
+  });
+
+  it('errors name batchNormRelu', () => {
+    expect(() => batchNormRelu(zeros([2, 3, 4]), zeros([2]), ones([2]))).toThrow(/batchNormRelu: runningMean must be \[3\]/);
+    expect(() => batchNormRelu(zeros([1, 3]), zeros([3]), ones([3]))).toThrow(/batchNormRelu: expected more than 1 value per channel/);
+  });
 });
 
 describe('gradcheck: composite graphs', () => {

@@ -17,6 +17,7 @@ const NOT_METHODS: Record<string, string> = {
   poolGeometry: 'shape helper',
   conv2dRelu: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
   conv2dReluMaxPool: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
+  batchNormRelu: 'a fusion the caller picks (layers, Sequential), not a torch.Tensor method',
 };
 
 describe('Tensor methods', () => {

@@ -665,12 +665,32 @@ export class WasmBackend implements Backend, KernelHost {
   // ---- normalisation ----
 
   batchNorm(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage } {
+    return this.batchNormForward(x, runningMean, runningVar, weight, bias, p, false);
+  }
+
+  /** relu(batchNorm(x)), the ReLU in the normalising pass (Note [batch norm relu], assembly/batch-norm.ts). */
+  batchNormRelu(x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams): { y: Storage; saved: Storage } {
+    return this.batchNormForward(x, runningMean, runningVar, weight, bias, p, true);
+  }
+
+  batchNormBackward(dy: Storage, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage } {
+    return this.batchNormGrad(dy, null, x, saved, weight, p);
+  }
+
+  /** batchNormBackward of reluBackward(dy, y), dy masked as it is read (Note [batch norm relu]). */
+  batchNormReluBackward(dy: Storage, y: Storage, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage } {
+    return this.batchNormGrad(dy, y, x, saved, weight, p);
+  }
+
+  private batchNormForward(
+    x: Storage, runningMean: Storage, runningVar: Storage, weight: Storage | null, bias: Storage | null, p: BatchNormParams, relu: boolean,
+  ): { y: Storage; saved: Storage } {
     const y = this.alloc(x.size);
     const saved = this.alloc(2 * p.c);
     // Note [batch norm block] (assembly/batch-norm.ts): the arguments, for the pool's i32-only calls.
     const block = this.params([
       this.ptr(x), y.ptr, this.ptr(runningMean), this.ptr(runningVar), weight !== null ? this.ptr(weight) : 0,
-      bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.training ? 1 : 0,
+      bias !== null ? this.ptr(bias) : 0, saved.ptr, p.n, p.c, p.spatial, p.training ? 1 : 0, relu ? 1 : 0,
     ]);
     this.heapF64[(block + 48) >> 3] = p.eps;
     this.heapF64[(block + 56) >> 3] = p.momentum;
@@ -679,14 +699,15 @@ export class WasmBackend implements Backend, KernelHost {
     return { y, saved };
   }
 
-  batchNormBackward(dy: Storage, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage } {
+  /** The batch norm backward; with `y` (batchNormRelu's output) of the ReLU's masked dy. */
+  private batchNormGrad(dy: Storage, y: Storage | null, x: Storage, saved: Storage, weight: Storage | null, p: BatchNormParams): { dx: Storage; dweight: Storage; dbias: Storage } {
     const dx = this.alloc(x.size);
     const dweight = this.alloc(p.c);
     const dbias = this.alloc(p.c);
-    const [dyPtr, xPtr, savedPtr, weightPtr] = [this.ptr(dy), this.ptr(x), this.ptr(saved), weight !== null ? this.ptr(weight) : 0];
+    const [dyPtr, yPtr, xPtr, savedPtr, weightPtr] = [this.ptr(dy), y !== null ? this.ptr(y) : 0, this.ptr(x), this.ptr(saved), weight !== null ? this.ptr(weight) : 0];
     const training = p.training ? 1 : 0;
     this.dispatch.runSplit('batchNormBackward', p.c, x.size, 1, (b, e) => [
-      dyPtr, xPtr, savedPtr, weightPtr, dx.ptr, dweight.ptr, dbias.ptr, p.n, p.c, p.spatial, training, b, e,
+      dyPtr, yPtr, xPtr, savedPtr, weightPtr, dx.ptr, dweight.ptr, dbias.ptr, p.n, p.c, p.spatial, training, b, e,
     ]);
     return { dx, dweight, dbias };
   }

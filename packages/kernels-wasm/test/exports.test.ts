@@ -105,7 +105,7 @@ export function kernelCallsThatMustNotCompile(k: KernelExports, d: Dispatch): vo
   // @ts-expect-error: runImages' argsFor must return conv2d's 11 arguments (here 9)
   d.runImages('conv2d', 1, (_t, nBegin, nEnd) => [0, 0, 0, 0, 1, 0, 0, nBegin, nEnd]);
   // @ts-expect-error: a wrong type in the tuple (training is 0 | 1)
-  d.runSplit('batchNormBackward', 1, 1, 1, (b, e) => [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, true, b, e]);
+  d.runSplit('batchNormBackward', 1, 1, 1, (b, e) => [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, true, b, e]);
   // @ts-expect-error: logSoftmax is not a kernel the worker pool runs
   d.runSplit('logSoftmax', 1, 1, 1, (b, e) => [0, 0, b, e]);
 }

@@ -231,3 +231,59 @@ describe('fused ReLU backward + conv weight gradient', () => {
     });
   }
 });
+
+// batchNormRelu and its backward (Note [batch norm relu], assembly/batch-norm.ts): bit for bit
+// batchNorm → relu and reluBackward → batchNormBackward on the same backend, training and eval,
+// on 1–3 threads. Spatial sizes around the 16-, 8- and 4-float loops and their tails; the last
+// two are above ELEMENTWISE_THREADS_MIN, so the pool splits the channels (5 over 2 and 3 threads).
+const BN_SHAPES: Array<[number, number, number]> = [
+  [3, 5, 9], [2, 16, 36], [4, 3, 7], [5, 2, 1], [2, 4, 23], [3, 7, 64], [8, 5, 1024], [64, 5, 420],
+];
+
+describe('fused batch norm + ReLU', () => {
+  const ref = createRefBackend();
+  const backends: WasmBackend[] = [];
+  beforeAll(async () => {
+    backends.push(await createWasmBackend(), await createWasmBackend({ threads: 2 }), await createWasmBackend({ threads: 3 }));
+  });
+  afterAll(async () => { await backends[1]!.dispose(); await backends[2]!.dispose(); });
+
+  for (const [n, c, s] of BN_SHAPES) {
+    for (const training of [true, false]) {
+      it(`batchNormRelu [N, C, S] = [${n}, ${c}, ${s}] training=${training}: y, statistics and gradients bit for bit the unfused kernels (NaN-prefilled), 1–3 threads, reference within rounding`, () => {
+        const size = n * c * s;
+        // x off centre so that y has zeros and positives in every channel.
+        const xd = randomArray(size, 11).map((v, i) => 2 * v + 0.3 * ((i / s) % c));
+        const [dyd, wd, bd] = [randomArray(size, 12), randomArray(c, 13).map((v) => v + 1.5), randomArray(c, 14)];
+        const rvd = randomArray(c, 15).map((v) => Math.abs(v) + 0.5);
+        const p = { n, c, spatial: s, eps: 1e-5, momentum: 0.1, training };
+        const results = backends.map((b) => {
+          const [x, dy, w, bias] = [xd, dyd, wd, bd].map((d) => b.fromArray(d));
+          const [rm1, rv1, rm2, rv2] = [randomArray(c, 16), rvd, randomArray(c, 16), rvd].map((d) => b.fromArray(d));
+          const fused = withNanOutput(b, size, () => b.batchNormRelu(x, rm1, rv1, w, bias, p), (r) => r.y);
+          const pre = b.batchNorm(x, rm2, rv2, w, bias, p);
+          const y = b.relu(pre.y);
+          expect(b.read(fused.y)).toEqual(b.read(y));
+          expect(b.read(fused.saved)).toEqual(b.read(pre.saved));
+          expect([b.read(rm1), b.read(rv1)]).toEqual([b.read(rm2), b.read(rv2)]);
+          const g = withNanOutput(b, size, () => b.batchNormReluBackward(dy, fused.y, x, fused.saved, w, p), (r) => r.dx);
+          const unfused = b.batchNormBackward(b.reluBackward(dy, y), x, pre.saved, w, p);
+          for (const k of ['dx', 'dweight', 'dbias'] as const) expect(b.read(g[k]), k).toEqual(b.read(unfused[k]));
+          return [fused.y, g.dx, g.dweight, g.dbias].map((t) => b.read(t));
+        });
+        expect(results[1]).toEqual(results[0]);
+        expect(results[2]).toEqual(results[0]);
+        // The mask matters: y has zeros (and positives) to mask by.
+        const y0 = results[0]![0]!;
+        expect(y0.some((v) => v === 0) && y0.some((v) => v > 0)).toBe(true);
+        const r = ref.batchNormRelu(ref.fromArray(xd), ref.fromArray(randomArray(c, 16)), ref.fromArray(rvd), ref.fromArray(wd), ref.fromArray(bd), p);
+        const rg = ref.batchNormReluBackward(ref.fromArray(dyd), r.y, ref.fromArray(xd), r.saved, ref.fromArray(wd), p);
+        const tolerance = 64 * EPS32 * Math.sqrt(n * s);
+        expectClose(y0, ref.read(r.y), tolerance);
+        expectClose(results[0]![1]!, ref.read(rg.dx), tolerance);
+        expectClose(results[0]![2]!, ref.read(rg.dweight), tolerance, tolerance * Math.sqrt(n * s));
+        expectClose(results[0]![3]!, ref.read(rg.dbias), tolerance, tolerance * Math.sqrt(n * s));
+      });
+    }
+  }
+});

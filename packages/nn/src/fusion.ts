@@ -3,18 +3,21 @@ import { checkFunction, describeValue } from './check.js';
 /**
  * Note [layer fusion]: where a model's layers form a pattern that one fused op computes, the
  * layers run that op instead, with no change to the model's code, parameters or files.
- * - Two patterns. A Conv2d whose output goes straight into a ReLU: `conv2dRelu(x, w, b)`
+ * - Three patterns. A Conv2d whose output goes straight into a ReLU: `conv2dRelu(x, w, b)`
  *   (autograd's Note [fused ops]) computes relu(conv2d(x, w, b)) with the ReLU in the
  *   convolution's epilogue and ReLU backward + bias gradient in one pass. And that pair followed
  *   by a MaxPool2d: `conv2dReluMaxPool` (autograd's Note [fused conv pool]) pools in the
  *   convolution's epilogue too, so the full-size activation is never written, and folds the ReLU
- *   backward and bias gradient into the pool's backward. The WASM backend's results are bit for
+ *   backward and bias gradient into the pool's backward. A BatchNorm1d or BatchNorm2d whose output
+ *   goes straight into a ReLU: `batchNormRelu` clamps in the normalising pass and masks dy inside
+ *   batch norm's backward (kernels-wasm's Note [batch norm relu]). The WASM backend's results are bit for
  *   bit the unfused ones (kernels-wasm test/fused.test.ts), the reference backend composes the
  *   unfused kernels, so outputs and gradients do not change.
- * - Who fuses: `Conv2d.forwardRelu(x)` (relu(conv.forward(x)), fused when it may be) and
- *   `Conv2d.forwardReluMaxPool(x, pool)` (pool.forward(relu(conv.forward(x)))), which model
- *   definitions call (lecture's FashionCnn), and `Sequential`, which runs a Conv2d directly
- *   followed by a ReLU (and a MaxPool2d) through them. Nothing rewrites a graph; parameter
+ * - Who fuses: `Conv2d.forwardRelu(x)` (relu(conv.forward(x)), fused when it may be),
+ *   `Conv2d.forwardReluMaxPool(x, pool)` (pool.forward(relu(conv.forward(x)))) and
+ *   `BatchNorm2d.forwardRelu(x)`, which model definitions call (lecture's FashionCnn), and
+ *   `Sequential`, which runs a Conv2d directly followed by a ReLU (and a MaxPool2d), or a batch
+ *   norm directly followed by a ReLU, through them. Nothing rewrites a graph; parameter
  *   names, state dicts, safetensors and ONNX files are those of the unfused model.
  * - Never fused where someone looks at the intermediate: a Conv2d, ReLU or MaxPool2d with a forward hook or
  *   pre-hook, or whose `forward` was replaced (Module.forwardObserved), runs unfused, so a hook on

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { add, crossEntropy, manualSeed, mul, observeOps, randn, relu, sub, sum, type Tensor, tensor, tidy } from '@tapegrad/autograd';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fusionEnabled, setFusion, withFusion } from '../src/fusion.js';
-import { BatchNorm2d } from '../src/layers/batch-norm.js';
+import { BatchNorm1d, BatchNorm2d } from '../src/layers/batch-norm.js';
 import { Conv2d } from '../src/layers/conv.js';
 import { Linear } from '../src/layers/linear.js';
 import { MaxPool2d } from '../src/layers/pool.js';
@@ -171,14 +171,14 @@ describe('layer fusion: Conv2d → ReLU runs conv2dRelu, Conv2d → ReLU → Max
     expect(opsOf(new Sequential([new NamedConv(1, 4, 3), new ReLU()]), x)).toEqual(['conv2dRelu']);
   });
 
-  it('only a Conv2d directly followed by a ReLU: Conv2d → BatchNorm2d → ReLU, a trailing Conv2d, ReLU → Conv2d are unfused; nested Sequentials fuse', () => {
+  it('only a Conv2d directly followed by a ReLU: Conv2d → BatchNorm2d → ReLU (the batch norm and ReLU fuse), a trailing Conv2d, ReLU → Conv2d are unfused; nested Sequentials fuse', () => {
     manualSeed(4);
     const model = new Sequential([
       new Conv2d(1, 4, 3, { padding: 1 }), new BatchNorm2d(4), new ReLU(),
       new Residual(new Sequential([new Conv2d(4, 4, 3, { padding: 1 }), new ReLU()])),
       new ReLU(), new Conv2d(4, 4, 3),
     ]);
-    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2d', 'relu', 'conv2dRelu', 'relu', 'conv2d']);
+    expect(opsOf(model, x).filter((o) => /conv|relu/i.test(o))).toEqual(['conv2d', 'batchNormRelu', 'conv2dRelu', 'relu', 'conv2d']);
   });
 
   it('Conv2d.forwardRelu x=[2,3,9,9] w=[5,3,3,3] s=2 p=1 d=2 groups=1, and groups=3 w=[6,1,3,3]: equal to relu(forward(x)), values and gradients', () => {
@@ -219,5 +219,76 @@ describe('layer fusion: Conv2d → ReLU runs conv2dRelu, Conv2d → ReLU → Max
     expect(run('1')).toBe('true');
     expect(run(undefined)).toBe('true');
     expect(run('off')).toBe("Error: TAPEGRAD_FUSION must be '0' (layers run unfused) or '1' (fused, the default), got 'off'");
+  });
+});
+
+describe('layer fusion: BatchNorm2d / BatchNorm1d → ReLU runs batchNormRelu (Note [layer fusion])', () => {
+  afterEach(() => setFusion(true));
+  manualSeed(12);
+  const x = randn([4, 3, 10, 10]);
+  const labels = tensor([3, 1, 4, 1], [4]);
+  /** A ResNet-style stem and head: Conv → BN → ReLU → Conv → BN → ReLU → Flatten → Linear. */
+  const model = () => {
+    manualSeed(8);
+    return new Sequential([
+      new Conv2d(3, 4, 3, { padding: 1, bias: false }), new BatchNorm2d(4), new ReLU(),
+      new Conv2d(4, 4, 3, { stride: 2, bias: false }), new BatchNorm2d(4), new ReLU(), new Flatten(), new Linear(64, 10),
+    ]);
+  };
+  const stats = (m: Module) => [...m.stateDict()].filter(([k]) => /running/.test(k)).map(([k, v]) => [k, v.toFloat32Array()] as const);
+
+  it('Sequential: batchNormRelu twice, batchNorm + relu with setFusion(false)', () => {
+    const m = model();
+    expect(opsOf(m, x).filter((o) => /norm|relu/i.test(o))).toEqual(['batchNormRelu', 'batchNormRelu']);
+    setFusion(false);
+    expect(opsOf(m, x).filter((o) => /norm|relu/i.test(o))).toEqual(['batchNorm', 'relu', 'batchNorm', 'relu']);
+  });
+
+  it('training and eval: fused and unfused logits, loss, gradients and running statistics equal bit for bit on the reference backend', () => {
+    for (const training of [true, false]) {
+      const [a, b] = [model(), model()];
+      a.train(training);
+      b.train(training);
+      const fused = step(a, x, labels);
+      const unfused = withFusion(false, () => step(b, x, labels));
+      expect([...fused.keys()]).toContain('grad 1.weight');
+      for (const [k, v] of fused) expect(v, `${k} training=${training}`).toEqual(unfused.get(k));
+      expect(stats(a)).toEqual(stats(b));
+      // The ReLU's mask is in the gradient: the first batch norm's bias gradient is not the
+      // unmasked one (negative control on the same model).
+      const c = model();
+      c.train(training);
+      const plain = withFusion(false, () => {
+        c.zeroGrad();
+        tidy(() => {
+          const h = (c.layers[1] as BatchNorm2d).forward((c.layers[0] as Conv2d).forward(x));
+          const rest = new Sequential(c.layers.slice(3));
+          crossEntropy(rest.forward(h), labels).backward();
+        });
+        return (c.layers[1] as BatchNorm2d).bias!.grad!.toFloat32Array();
+      });
+      expect(plain).not.toEqual(fused.get('grad 1.bias'));
+    }
+  });
+
+  it('a hook on the batch norm or the ReLU, or a batch norm subclass with its own forward, runs unfused; BatchNorm1d on [N, C] fuses', () => {
+    const m = model();
+    let seen: Float32Array | null = null;
+    const remove = m.getSubmodule('1').registerForwardHook((_m, _x, y) => { seen = y.toFloat32Array(); });
+    expect(opsOf(m, x).filter((o) => /norm|relu/i.test(o))).toEqual(['batchNorm', 'relu', 'batchNormRelu']);
+    expect(seen!.some((v) => v < 0)).toBe(true);
+    remove();
+    const removeRelu = m.getSubmodule('5').registerForwardPreHook(() => undefined);
+    expect(opsOf(m, x).filter((o) => /norm|relu/i.test(o))).toEqual(['batchNormRelu', 'batchNorm', 'relu']);
+    removeRelu();
+    class ScaledBn extends BatchNorm2d {
+      override forward(t: Tensor): Tensor { return mul(super.forward(t), 2); }
+    }
+    expect(opsOf(new Sequential([new ScaledBn(3), new ReLU()]), x)).toEqual(['batchNorm', 'mul', 'relu']);
+    const flat = randn([6, 5]);
+    expect(opsOf(new Sequential([new Linear(5, 4), new BatchNorm1d(4), new ReLU()]), flat)).toEqual(['linear', 'batchNormRelu']);
+    const bn = new BatchNorm2d(3);
+    const run = (f: () => Tensor) => { bn.zeroGrad(); return tidy(() => { const y = f(); sum(mul(y, y)).backward(); return [y.toFloat32Array(), bn.weight!.grad!.toFloat32Array()]; }); };
+    expect(run(() => bn.forwardRelu(x))).toEqual(run(() => relu(bn.forward(x))));
   });
 });

@@ -293,6 +293,19 @@ export function createRefBackend(opts: RefBackendOptions = {}): Backend {
       batchNormBackwardInto(d(dy), d(x), d(saved), weight ? d(weight) : null, p, dx.data, dweight.data, dbias.data);
       return { dx, dweight, dbias };
     },
+    // The fused batch norm + ReLU is its composition (Note [fused ops]).
+    batchNormRelu(x, rm, rv, weight, bias, p) {
+      const { y: pre, saved } = backend.batchNorm(x, rm, rv, weight, bias, p);
+      const y = backend.relu(pre);
+      backend.free(pre);
+      return { y, saved };
+    },
+    batchNormReluBackward(dy, y, x, saved, weight, p) {
+      const dpre = backend.reluBackward(dy, y);
+      const r = backend.batchNormBackward(dpre, x, saved, weight, p);
+      backend.free(dpre);
+      return r;
+    },
 
     dropoutMask(size, p, seed) {
       const out = alloc(size);

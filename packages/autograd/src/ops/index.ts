@@ -37,6 +37,6 @@ export { nllLoss, type NllLossOptions } from './nll-loss.js';
 export { bceWithLogits, type BceWithLogitsOptions } from './bce-with-logits.js';
 export { dropout } from './dropout.js';
 export { dropout2d } from './dropout2d.js';
-export { batchNorm, type BatchNormOptions } from './batch-norm.js';
+export { batchNorm, batchNormRelu, type BatchNormOptions } from './batch-norm.js';
 export { layerNorm } from './layer-norm.js';
 export { unbroadcast, type TensorLike } from './util.js';

@@ -1,4 +1,5 @@
-import { batchNorm, formatShape, ones, type Tensor, zeros } from '@tapegrad/autograd';
+import { batchNorm, batchNormRelu, formatShape, ones, relu, type Tensor, zeros } from '@tapegrad/autograd';
+import { fusionEnabled } from '../fusion.js';
 import { checkBool, checkInput, checkInt, checkNumber, checkOptions } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat } from '../module-repr.js';
@@ -43,6 +44,27 @@ class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /**
+   * relu(this.forward(x)), in one fused op (batchNormRelu: the ReLU in the normalising pass, its
+   * backward folded into batch norm's) unless fusion is off or something would miss the
+   * intermediate: a hook or a replaced forward on this layer, or a subclass forward. Values,
+   * gradients and running statistics are those of the two layers (Note [layer fusion], fusion.ts).
+   * @example h = this.bn1.forwardRelu(this.conv1.forward(x)) // [N, 32, 32, 32], ≥ 0
+   */
+  forwardRelu(x: Tensor): Tensor {
+    if (!this.canFuse()) return relu(this.forward(x));
+    return this.normalise(x, true);
+  }
+
+  /** Whether forwardRelu may skip this.forward (Note [layer fusion]). */
+  canFuse(): boolean {
+    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as BatchNormBase).forward === BatchNormBase.prototype.forward;
+  }
+
+  private normalise(x: Tensor, withRelu: boolean): Tensor {
     checkInput(this.kind, x);
     if (!this.rankOk(x)) throw new Error(`${this.kind}: expected ${this.rank === 2 ? '[N, C] or [N, C, L]' : '[N, C, H, W]'} input with C = ${this.numFeatures}, got ${formatShape(x.shape)}`);
     let momentum = this.momentum ?? 0;
@@ -52,7 +74,7 @@ class BatchNormBase extends Module {
       const count = this.countBatch();
       if (this.momentum === null) momentum = 1 / count;
     }
-    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: this.training, momentum, eps: this.eps });
+    return (withRelu ? batchNormRelu : batchNorm)(x, this.runningMean, this.runningVar, this.weight, this.bias, { training: this.training, momentum, eps: this.eps });
   }
 
   /** Adds one to num_batches_tracked; returns the new count. */

@@ -1,6 +1,7 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
 import { checkInput, describeValue } from '../check.js';
 import { keepClassName, Module } from '../module.js';
+import { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
 import { Conv2d } from './conv.js';
 import { MaxPool2d } from './pool.js';
 import { ReLU } from './simple.js';
@@ -9,7 +10,8 @@ import { ReLU } from './simple.js';
  * Applies modules in order. Children are named by index ('0', '1', …) as in torch.nn.Sequential,
  * or by the keys of an object. A Conv2d directly followed by a ReLU runs as one fused op
  * (Conv2d.forwardRelu) when neither is observed, and with a MaxPool2d after the ReLU the three
- * run as one (Conv2d.forwardReluMaxPool) (Note [layer fusion], fusion.ts).
+ * run as one (Conv2d.forwardReluMaxPool); a BatchNorm1d or BatchNorm2d followed by a ReLU runs as
+ * batchNormRelu (BatchNorm2d.forwardRelu) (Note [layer fusion], fusion.ts).
  * @example new Sequential([new Conv2d(1, 16, 3), new ReLU(), new Flatten()])
  * @example new Sequential({ conv1: new Conv2d(1, 16, 3), relu1: new ReLU(), flatten: new Flatten() })
  */
@@ -58,6 +60,9 @@ export class Sequential extends Module {
           }
           h = m.forwardRelu(h);
           i++;
+        } else if (next !== undefined && batchNormFusesWithRelu(m, next)) {
+          h = m.forwardRelu(h);
+          i++;
         } else {
           h = m.forward(h);
         }
@@ -72,6 +77,15 @@ export class Sequential extends Module {
  * the pair Conv2d.forwardRelu computes (Note [layer fusion]).
  */
 function fusesWithRelu(m: Module, next: Module): m is Conv2d {
-  return m instanceof Conv2d && next instanceof ReLU && m.canFuse() &&
-    !next.forwardObserved && (Object.getPrototypeOf(next) as ReLU).forward === ReLU.prototype.forward;
+  return m instanceof Conv2d && m.canFuse() && plainRelu(next);
+}
+
+/** A BatchNorm1d or BatchNorm2d then a plain ReLU: the pair BatchNorm2d.forwardRelu computes. */
+function batchNormFusesWithRelu(m: Module, next: Module): m is BatchNorm1d | BatchNorm2d {
+  return (m instanceof BatchNorm2d || m instanceof BatchNorm1d) && m.canFuse() && plainRelu(next);
+}
+
+/** A ReLU that nothing observes (its hooks would expect the pre-ReLU input) and whose forward is ReLU's. */
+function plainRelu(next: Module): boolean {
+  return next instanceof ReLU && !next.forwardObserved && (Object.getPrototypeOf(next) as ReLU).forward === ReLU.prototype.forward;
 }

@@ -138,12 +138,11 @@ const EMITTERS: Record<string, Emitter> = {
     e.node('LogSoftmax', ins(e), [attrInt('axis', -1)], out(e));
   },
   batchNorm(e) {
-    const a = e.op.attrs as { training: boolean; eps: number; c: number };
-    if (a.training) e.fail('batch norm in training mode (batch statistics) has no inference graph; the exporter runs the model in eval mode, so this forward forces training');
-    const t = e.op.tensorAttrs;
-    const scale = t.weight !== null && t.weight !== undefined ? e.name(t.weight) : e.float(new Array<number>(a.c).fill(1), [a.c]);
-    const bias = t.bias !== null && t.bias !== undefined ? e.name(t.bias) : e.float(new Array<number>(a.c).fill(0), [a.c]);
-    e.node('BatchNormalization', [e.name(e.op.inputs[0]!), scale, bias, e.name(t.runningMean!), e.name(t.runningVar!)], [attrFloat('epsilon', a.eps)], out(e));
+    batchNormNode(e, out(e));
+  },
+  // The fused relu(batchNorm) (autograd's Note [fused ops]) is the two nodes it fuses.
+  batchNormRelu(e) {
+    e.node('Relu', [batchNormNode(e)], [], out(e));
   },
   pad(e) {
     const { before, after, value } = e.op.attrs as { before: number[]; after: number[]; value: number };
@@ -248,6 +247,16 @@ function maxPoolAttrs(g: Geometry): AttributeProto[] {
   const attrs = [attrInts('kernel_shape', [g.kh, g.kw]), attrInts('strides', [g.sh, g.sw]), attrInts('pads', [g.ph, g.pw, g.ph, g.pw])];
   if (g.dh !== 1 || g.dw !== 1) attrs.push(attrInts('dilations', [g.dh, g.dw]));
   return attrs;
+}
+
+/** A BatchNormalization node of the op (batchNorm, or batchNormRelu's first part); returns its output. */
+function batchNormNode(e: Emit, name?: string): string {
+  const a = e.op.attrs as { training: boolean; eps: number; c: number };
+  if (a.training) e.fail('batch norm in training mode (batch statistics) has no inference graph; the exporter runs the model in eval mode, so this forward forces training');
+  const t = e.op.tensorAttrs;
+  const scale = t.weight !== null && t.weight !== undefined ? e.name(t.weight) : e.float(new Array<number>(a.c).fill(1), [a.c]);
+  const bias = t.bias !== null && t.bias !== undefined ? e.name(t.bias) : e.float(new Array<number>(a.c).fill(0), [a.c]);
+  return e.node('BatchNormalization', [e.name(e.op.inputs[0]!), scale, bias, e.name(t.runningMean!), e.name(t.runningVar!)], [attrFloat('epsilon', a.eps)], name);
 }
 
 function convNode(e: Emit, outName?: string): string {

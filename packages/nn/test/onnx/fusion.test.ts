@@ -1,6 +1,7 @@
-import { add, conv2dRelu, conv2dReluMaxPool, crossEntropy, flatten, manualSeed, observeOps, randn, relu, type Tensor, tensor, tidy } from '@tapegrad/autograd';
+import { add, batchNormRelu, conv2dRelu, conv2dReluMaxPool, crossEntropy, flatten, manualSeed, observeOps, randn, relu, type Tensor, tensor, tidy } from '@tapegrad/autograd';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setFusion, withFusion } from '../../src/fusion.js';
+import { BatchNorm2d } from '../../src/layers/batch-norm.js';
 import { Conv2d } from '../../src/layers/conv.js';
 import { Linear } from '../../src/layers/linear.js';
 import { Module } from '../../src/module.js';
@@ -82,6 +83,28 @@ describe('ONNX and layer fusion', () => {
     expect(ours.some((v) => v !== 0)).toBe(true);
     expect(maxAbsDiff(await ortRun(bytes, x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(ourRun(fromOnnx(bytes), x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a forward calling batchNormRelu (eval, after warm-up batches) exports as BatchNormalization + Relu and runs under onnxruntime with the same logits', async () => {
+    class DirectBnRelu extends Module {
+      readonly conv = this.registerModule('conv', new Conv2d(1, 4, 3, { padding: 1, stride: 2, bias: false }));
+      readonly bn = this.registerModule('bn', new BatchNorm2d(4));
+      readonly fc = this.registerModule('fc', new Linear(4 * 14 * 14, 10));
+      forward(h: Tensor): Tensor {
+        const bn = this.bn;
+        return tidy(() => this.fc.forward(flatten(batchNormRelu(this.conv.forward(h), bn.runningMean, bn.runningVar, bn.weight, bn.bias, { training: this.training }))));
+      }
+    }
+    manualSeed(4);
+    const model = new DirectBnRelu();
+    model.train();
+    tidy(() => void model.forward(tensor(x, [3, 1, 28, 28])));
+    model.eval();
+    const bytes = toOnnx(model, opts);
+    expect(opTypes(bytes)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Reshape', 'Gemm', 'Identity']);
+    const ours = ourRun(model, x, [3, 1, 28, 28]);
+    expect(ours.some((v) => v !== 0)).toBe(true);
+    expect(maxAbsDiff(await ortRun(bytes, x, [3, 1, 28, 28]), ours)).toBeLessThanOrEqual(1e-5);
   });
 
   it('fromOnnx of the CNN runs each Conv → Relu as conv2dRelu (Conv + Relu with fusion off), same logits, loss and gradients bit for bit', () => {
