@@ -16,6 +16,9 @@ import type { PoolKernel, WorkerPool } from './worker-pool.js';
  */
 export const ELEMENTWISE_THREADS_MIN = 1 << 17;
 
+/** While the pool is contended, one marginal call in this many is split anyway, to measure again. */
+export const CONTENDED_PROBE = 32;
+
 /**
  * [begin, end) of part `t` of `count` items cut into `parts` contiguous parts whose boundaries are
  * multiples of `align`. A fixed function of (count, parts), so a given thread count always splits
@@ -43,6 +46,8 @@ export class Dispatch {
   private scratchTotal = 0;
   private scratchPeak = 0;
 
+  /** Marginal calls kept on one thread while the pool was contended (runRows). */
+  private probe = 0;
   /** pool: workers for threads > 1, else null (and after dispose). */
   constructor(private readonly kernels: KernelExports, private readonly allocator: SizeClassAllocator, public pool: WorkerPool | null) {}
 
@@ -142,9 +147,14 @@ export class Dispatch {
    * thread (up to ⌊m / align⌋ threads); `argsFor(t, rowBegin, rowEnd)` as in runImages. Returns
    * false (and runs nothing) when there is no pool or only one share.
    */
-  runRows<K extends PoolKernel>(kernel: K, m: number, align: number, argsFor: (t: number, rowBegin: number, rowEnd: number) => KernelArgs<K>): boolean {
+  runRows<K extends PoolKernel>(
+    kernel: K, m: number, align: number, argsFor: (t: number, rowBegin: number, rowEnd: number) => KernelArgs<K>, marginal = false,
+  ): boolean {
     const threads = this.pool === null ? 1 : Math.min(this.pool.threads, Math.floor(m / align));
     if (this.pool === null || threads <= 1) return false;
+    // A marginal split waits while the pool is contended, but for one call in CONTENDED_PROBE,
+    // which measures it again (Note [contended pool], worker-pool.ts).
+    if (marginal && this.pool.contended && ++this.probe % CONTENDED_PROBE !== 0) return false;
     const args: (KernelArgs<K> | null)[] = [];
     for (let t = 0; t < this.pool.threads; t++) args.push(t < threads ? argsFor(t, ...share(m, threads, t, align)) : null);
     this.pool.run(kernel, args);

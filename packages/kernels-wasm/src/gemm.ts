@@ -18,7 +18,12 @@ const GEMM_MR = 4;
  * compiler and GC (under `node --single-threaded` the split ones took 0.42 / 0.31 ms instead of
  * 0.65 / 0.69). 256³ (16.8M) and larger still split.
  */
-export const GEMM_THREADS_MIN_MACS = 1 << 24;
+export const GEMM_THREADS_MIN_MACS = 1 << 22;
+/**
+ * GEMMs of at least this many multiply-adds split even when the pool is contended; smaller ones
+ * (down to gemmThreadsMinMacs) only while it is not (Note [contended pool], worker-pool.ts).
+ */
+export const GEMM_THREADS_ALWAYS_MACS = 1 << 24;
 /**
  * A GEMM with at most this many columns and at least GEMM_TRANSPOSED_MIN_M rows is computed as
  * Cᵀ = op(B)ᵀ·op(A)ᵀ (the case-study classifier: x[128, 2304]·Wᵀ, n = 10): packing A pre-broadcast
@@ -120,9 +125,10 @@ export function gemmInto(h: KernelHost, at: GemmAddresses, p: GemmParams, o: Gem
   ];
   // Rows of C split at tile boundaries: each thread packs its rows of A and (redundantly, a
   // compromise that keeps the threads independent) all of B.
-  if (batch * m * n * k >= o.threadsMinMacs && dispatch.runRows('gemm', m, GEMM_MR, (t, rowBegin, rowEnd) => args(
+  const macs = batch * m * n * k;
+  if (macs >= o.threadsMinMacs && dispatch.runRows('gemm', m, GEMM_MR, (t, rowBegin, rowEnd) => args(
     dispatch.scratch('packA', packABytes(rowEnd - rowBegin), t), dispatch.scratch('packB', kernels.gemmPackBBytes(n, k), t),
     rowBegin, rowEnd,
-  ))) return;
+  ), macs < GEMM_THREADS_ALWAYS_MACS)) return;
   kernels.gemm(...args(dispatch.scratch('packA', packABytes(m)), dispatch.scratch('packB', kernels.gemmPackBBytes(n, k)), 0, m));
 }

@@ -12,10 +12,20 @@
  * instantiated before the backend is returned, so no kernel runs while a segment is written.
  *
  * Synchronisation: a separate SharedArrayBuffer (never grown, unlike the memory) viewed as an
- * Int32Array. The main thread writes the op and the per-thread arguments with plain stores, then
- * sets `pending` and bumps `seq` with Atomics (sequentially consistent, so the stores are visible
- * to a worker that sees the new `seq`) and notifies; each worker runs its share, then decrements
- * `pending` and notifies when it reaches 0.
+ * Int32Array. The main thread writes the op and each thread's arguments with plain stores and its
+ * argument count with Atomics.store, then sets `pending` (the shares to run) and bumps `seq` with
+ * Atomics (sequentially consistent, so the stores are visible to a worker that sees the new
+ * `seq`) and notifies. A share is claimed by swapping its argument count for CLAIMED
+ * (Atomics.exchange): whoever gets a count ≥ 0 back runs the share, then decrements `pending`
+ * and notifies when it reaches 0.
+ *
+ * Note [share stealing]: the main thread, once its own share is done, claims every share no
+ * worker has claimed yet and runs it itself (with that share's arguments and scratch, so the
+ * result is the same whoever runs it). A worker that the OS has not scheduled (another process
+ * holds the core) then costs at most its share on the main thread, instead of a wait of a
+ * scheduler time slice for every split call: the FNN's 12.8 M-multiply-add GEMMs split over 2
+ * threads next to one busy process took 4.8 ms per training step against 0.96 unsplit (AMD EPYC
+ * Zen 5, 2026-12-04). A worker that wakes to a stolen share finds CLAIMED and goes back to waiting.
  *
  * Both sides spin (Atomics.load) for up to SPIN_MS before they block in Atomics.wait: a training
  * step issues dozens of split calls a few microseconds to a millisecond apart, and waking a thread
@@ -31,8 +41,15 @@ const PENDING = 1;
 const ERROR = 2;
 const OP = 3;
 const THREAD_BASE = 8;
-/** Per thread: argc (−1: nothing to do) then up to 23 i32 arguments. */
+/** Per thread: argc (−1: nothing to do, CLAIMED: taken) then up to 23 i32 arguments. */
 const THREAD_SLOTS = 24;
+/**
+ * Split calls of a new pool that do not count towards contention (Note [contended pool]): early
+ * on, V8's compiler threads take the cores in bursts, and the workers' code is still tiering up.
+ */
+const CONTENDED_WARMUP_CALLS = 512;
+/** A share's argc once a thread has claimed it (Note [share stealing]). */
+const CLAIMED = -2;
 const OP_STOP = -1;
 const MAX_THREADS = 256;
 /** How long a thread spins on the control block before it blocks (see the note above). */
@@ -68,9 +85,12 @@ function onInit(msg) {
   // Read seq before saying ready: the first job may be posted the moment 'ready' arrives.
   let seen = Atomics.load(ctl, ${SEQ});
   port.postMessage('ready');
+  // After a share was stolen (this worker was late: its core is contended), block at once rather
+  // than spin: spinning would take the core the main thread needs (Note [share stealing]).
+  let late = false;
   for (;;) {
     if (Atomics.load(ctl, ${SEQ}) === seen) {
-      const until = performance.now() + ${SPIN_MS};
+      const until = performance.now() + (late ? 0 : ${SPIN_MS});
       for (let i = 1; Atomics.load(ctl, ${SEQ}) === seen; i++) {
         if ((i & 255) === 0 && performance.now() > until) { Atomics.wait(ctl, ${SEQ}, seen); break; }
       }
@@ -78,18 +98,22 @@ function onInit(msg) {
     const seq = Atomics.load(ctl, ${SEQ});
     if (seq === seen) continue;
     seen = seq;
-    const op = ctl[${OP}];
-    if (op === ${OP_STOP}) return;
-    const argc = ctl[base];
-    if (argc >= 0) {
-      try {
-        const args = [];
-        for (let i = 0; i < argc; i++) args.push(ctl[base + 1 + i]);
-        kernels[NAMES[op]](...args);
-      } catch (e) {
-        Atomics.store(ctl, ${ERROR}, index);
-        port.postMessage(String(e && e.stack || e));
-      }
+    // Claim the share first (Note [share stealing]): the main thread may have run it already, or
+    // be on a later call whose op and arguments the claim makes visible.
+    const argc = Atomics.exchange(ctl, base, ${CLAIMED});
+    if (argc < 0) {
+      if (Atomics.load(ctl, ${OP}) === ${OP_STOP}) return;
+      late = argc === ${CLAIMED};
+      continue;
+    }
+    late = false;
+    try {
+      const args = [];
+      for (let i = 0; i < argc; i++) args.push(ctl[base + 1 + i]);
+      kernels[NAMES[Atomics.load(ctl, ${OP})]](...args);
+    } catch (e) {
+      Atomics.store(ctl, ${ERROR}, index);
+      port.postMessage(String(e && e.stack || e));
     }
     if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
   }
@@ -129,6 +153,18 @@ export class WorkerPool {
   private disposed = false;
   /** Calls split across the pool so far (tests and benchmarks check that a call was split). */
   calls = 0;
+  /** Worker shares the main thread ran itself (Note [share stealing]). */
+  stolen = 0;
+  /**
+   * Test hook: the main thread claims every worker share before it runs its own, so that all of
+   * a call runs on it through the stealing path (test/threads.test.ts).
+   */
+  stealFirst = false;
+  /**
+   * How often, lately, the main thread waited for a worker longer than its own share took (a
+   * moving average over split calls, weight 1/32: Note [contended pool]).
+   */
+  private slowShare = 0;
   /** Atomics.wait is not allowed on a browser's main thread: spin there instead. */
   private readonly canBlock: boolean;
 
@@ -145,6 +181,9 @@ export class WorkerPool {
   static async create(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, main: KernelExports): Promise<WorkerPool> {
     if (threads > MAX_THREADS) throw new Error(`kernels-wasm: threads: ${threads} is more than the pool supports (${MAX_THREADS})`);
     const control = new SharedArrayBuffer(4 * (THREAD_BASE + threads * THREAD_SLOTS));
+    // No share to claim until the first call (a fresh buffer's zeros would read as argc 0).
+    const slots = new Int32Array(control);
+    for (let t = 0; t < threads; t++) slots[THREAD_BASE + t * THREAD_SLOTS] = CLAIMED;
     const workers: PoolWorker[] = [];
     const ready: Promise<void>[] = [];
     const isNode = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined;
@@ -195,34 +234,88 @@ export class WorkerPool {
     const ctl = this.ctl;
     const op = POOL_KERNELS.indexOf(kernel);
     this.calls++;
+    for (let t = 1; t < this.threads; t++) {
+      const a = args[t] ?? null;
+      if (a !== null && a.length >= THREAD_SLOTS) throw new Error(`kernels-wasm: ${kernel} takes too many arguments for the pool`);
+    }
     ctl[OP] = op;
     ctl[ERROR] = 0;
+    let shares = 0;
     for (let t = 1; t < this.threads; t++) {
       const a = args[t] ?? null;
       const base = THREAD_BASE + t * THREAD_SLOTS;
-      if (a !== null && a.length >= THREAD_SLOTS) throw new Error(`kernels-wasm: ${kernel} takes too many arguments for the pool`);
-      ctl[base] = a === null ? -1 : a.length;
       if (a !== null) for (let i = 0; i < a.length; i++) ctl[base + 1 + i] = a[i]!;
+      if (a !== null) shares++;
+      Atomics.store(ctl, base, a === null ? -1 : a.length);
     }
-    Atomics.store(ctl, PENDING, this.threads - 1);
+    Atomics.store(ctl, PENDING, shares);
+    let mainError: unknown;
+    const runHere = (a: readonly number[] | null | undefined): void => {
+      try {
+        if (a !== null && a !== undefined) (this.main[kernel] as (...a: readonly number[]) => void)(...a);
+      } catch (e) {
+        mainError ??= e;
+      }
+    };
+    const t0 = performance.now();
+    const stolenBefore = this.stolen;
+    // The test hook claims every share before the workers can see the call.
+    if (this.stealFirst) this.steal(runHere);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
-    let mainError: unknown;
-    try {
-      const a0 = args[0];
-      if (a0 !== null && a0 !== undefined) (this.main[kernel] as (...a: KernelArgs<K>) => void)(...a0);
-    } catch (e) {
-      mainError = e;
-    }
-    const until = performance.now() + SPIN_MS;
+    runHere(args[0]);
+    this.steal(runHere);
+    const t1 = performance.now();
+    const until = t1 + SPIN_MS;
     for (let i = 1; ; i++) {
       const pending = Atomics.load(ctl, PENDING);
       if (pending === 0) break;
       if (this.canBlock && (i & 255) === 0 && performance.now() > until) Atomics.wait(ctl, PENDING, pending);
     }
+    const waited = performance.now() - t1;
+    const slow = this.stolen !== stolenBefore || waited > t1 - t0;
+    // While contended only the probes split (Note [contended pool]): each weighs more.
+    if (this.calls > CONTENDED_WARMUP_CALLS) this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.wasContended ? 4 : 32);
     if (mainError !== undefined) throw mainError;
     const failed = Atomics.load(ctl, ERROR);
     if (failed !== 0) throw new Error(`kernels-wasm: ${kernel} failed on worker ${failed} (see the message logged above)`);
+  }
+
+  /**
+   * Note [contended pool]: whether the workers have lately been slower than the main thread, so
+   * that splitting a call costs more than it saves. A split call is slow when a worker had not
+   * claimed its share by the time the main thread finished its own (which then ran it: Note
+   * [share stealing]), or the main thread waited for a worker longer than its own share took;
+   * the pool is contended when over 30 % of the recent split calls were slow (a moving average of
+   * weight 1/32, so that a burst of a few, as V8's background threads cause on a quiet machine,
+   * does not count), and stays so until under 15 % (then only the probes below split, and each
+   * has weight 1/4). The first CONTENDED_WARMUP_CALLS split calls
+   * do not count. Callers for whom a split is marginal (GEMMs under GEMM_THREADS_ALWAYS_MACS) then
+   * run on one thread, and split one call in CONTENDED_PROBE to measure again; the choice never
+   * changes a result (a split computes every item as one thread does). Measured on the FNN's
+   * training epoch, 2 threads, AMD EPYC Zen 5 (2026-12-04, apps/bench scripts, same process,
+   * alternating): quiet, 0.30 s split against 0.45 s on one thread once warm; beside one busy
+   * process, 0.47–0.51 against 0.45–0.48 (split without this: 0.63–0.68; without stealing too,
+   * 5× the unsplit step).
+   */
+  get contended(): boolean {
+    // Hysteresis: on above 0.3, off again only below 0.15.
+    this.wasContended = this.slowShare > (this.wasContended ? 0.15 : 0.3);
+    return this.wasContended;
+  }
+  private wasContended = false;
+
+  /** Runs on this thread every worker share of the current call not yet claimed (Note [share stealing]). */
+  private steal(runHere: (a: readonly number[]) => void): void {
+    const ctl = this.ctl;
+    for (let t = 1; t < this.threads; t++) {
+      const base = THREAD_BASE + t * THREAD_SLOTS;
+      const argc = Atomics.exchange(ctl, base, CLAIMED);
+      if (argc < 0) continue;
+      this.stolen++;
+      runHere(Array.from(ctl.subarray(base + 1, base + 1 + argc)));
+      if (Atomics.sub(ctl, PENDING, 1) === 1) Atomics.notify(ctl, PENDING);
+    }
   }
 
   /** Stops and terminates the workers; the pool cannot be used afterwards. */

@@ -267,7 +267,7 @@ describe('wasm backend threads: set-up and tear-down', () => {
 });
 
 describe('wasm backend threads: the default GEMM split threshold', () => {
-  it('keeps the FNN-sized GEMM (128×128×784) on one thread and splits 256³', async () => {
+  it('splits the FNN-sized GEMM (128×128×784, 12.8 M multiply-adds) and 256³, keeps 64×64×512 (2.1 M) on one thread', async () => {
     const mt = await createWasmBackend({ threads: 2 });
     try {
       const run = (m: number, n: number, k: number) => {
@@ -277,8 +277,77 @@ describe('wasm backend threads: the default GEMM split threshold', () => {
         mt.free(a); mt.free(b);
         return mt.parallelCalls - before;
       };
-      expect(run(128, 128, 784)).toBe(0);
+      expect(run(128, 128, 784)).toBe(1);
       expect(run(256, 256, 256)).toBe(1);
+      expect(run(64, 64, 512)).toBe(0);
+    } finally {
+      await mt.dispose();
+    }
+  });
+});
+
+// Note [share stealing] and Note [contended pool] (src/worker-pool.ts).
+describe('wasm backend threads: share stealing and the contended pool', () => {
+  const P = (m: number, n: number, k: number): GemmParams => ({ batch: 1, m, n, k, transA: false, transB: false, strideA: 0, strideB: 0 });
+
+  for (const threads of [2, 3]) {
+    it(`threads=${threads}: worker shares the main thread claims first run there, with the results of one thread (conv, GEMM, batch norm, relu)`, async () => {
+      const st = await createWasmBackend();
+      const mt = await createWasmBackend({ threads, gemmThreadsMinMacs: 5000 });
+      try {
+        const pool = mt.dispatch.pool!;
+        const g = geometry(7, 16, 13, 13, 16, 3);
+        const data = [randomArray(7 * 16 * 169, 1), randomArray(16 * 144, 2), randomArray(131 * 127, 3), randomArray(127 * 129, 4), randomArray(5 * 37 * 1201, 5)];
+        const results = (b: WasmBackend) => {
+          const [x, w, a, bm, big] = data.map((d) => b.fromArray(d));
+          const p = { n: 5, c: 37, spatial: 1201, eps: 1e-5, momentum: 0.1, training: true };
+          const rm = b.fromArray(new Float32Array(37)), rv = b.fromArray(new Float32Array(37).fill(1));
+          return [b.conv2d(x!, w!, null, g), b.gemm(a!, bm!, P(131, 129, 127)), b.batchNorm(big!, rm, rv, null, null, p).y, b.relu(big!)].map((t) => b.read(t));
+        };
+        const want = results(st);
+        pool.stealFirst = true;
+        const [calls, stolen] = [pool.calls, pool.stolen];
+        const got = results(mt);
+        expect(pool.calls - calls).toBe(4);
+        // Every worker share of the four calls ran on the main thread (the GEMM's 131 rows, the
+        // conv's 7 images and batch norm's 37 channels give each thread a share).
+        expect(pool.stolen - stolen).toBe(4 * (threads - 1));
+        got.forEach((v, i) => expect(v, `call ${i}`).toEqual(want[i]));
+        pool.stealFirst = false;
+        results(mt).forEach((v, i) => expect(v, `call ${i}, workers`).toEqual(want[i]));
+      } finally {
+        await mt.dispose();
+      }
+    });
+  }
+
+  it('a contended pool keeps marginal GEMMs (under 2^24 multiply-adds) on one thread but for one probe in 32; larger ones split; results unchanged', async () => {
+    const mt = await createWasmBackend({ threads: 2 });
+    try {
+      const pool = mt.dispatch.pool!;
+      const [a, b] = [mt.fromArray(randomArray(128 * 784, 1)), mt.fromArray(randomArray(784 * 128, 2))];
+      const p = P(128, 128, 784);
+      const gemm = () => { const c = mt.gemm(a, b, p); const v = mt.read(c); mt.free(c); return v; };
+      const want = gemm();
+      expect(pool.contended).toBe(false);
+      // Every split call slow: the first 512 calls do not count, then the score (weight 1/32) passes
+      // 30 % at the 12th: 5 leave it at 15 %.
+      pool.stealFirst = true;
+      for (let i = 0; i < 512 + 4; i++) gemm();
+      expect(pool.calls).toBe(517);
+      expect(pool.contended).toBe(false);
+      let i = 0;
+      for (; i < 40 && !pool.contended; i++) gemm();
+      expect(pool.contended).toBe(true);
+      expect(i).toBe(7);
+      const before = pool.calls;
+      for (let k = 0; k < 64; k++) expect(gemm()).toEqual(want);
+      expect(pool.calls - before).toBe(2);
+      // A GEMM of 2^24 multiply-adds or more splits anyway.
+      const [a2, b2] = [mt.fromArray(randomArray(256 * 256, 3)), mt.fromArray(randomArray(256 * 256, 4))];
+      const big = pool.calls;
+      mt.free(mt.gemm(a2, b2, P(256, 256, 256)));
+      expect(pool.calls - big).toBe(1);
     } finally {
       await mt.dispose();
     }
