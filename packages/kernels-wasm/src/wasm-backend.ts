@@ -329,7 +329,15 @@ export class WasmBackend implements Backend, KernelHost {
     const out = this.alloc(numel(outShape));
     if (out.size === 0) return out;
     const { shape, strides } = collapseAxes(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
-    this.kernels.binary(BINARY[op], this.ptr(a), this.ptr(b), out.ptr, shape.length, this.meta(shape, strides));
+    const [aPtr, bPtr, op_] = [this.ptr(a), this.ptr(b), BINARY[op]];
+    if (shape.length === 1) {
+      // One run of elements (same shapes, or a scalar operand: stride 0): split like the unary ops,
+      // shares on 16-byte boundaries; each element is computed as on one thread.
+      const [as, bs] = strides.map((st) => st[0]!) as [number, number];
+      this.dispatch.runSplit('binaryRow', out.size, out.size, 4, (lo, hi) => [op_, aPtr + 4 * lo * as, as, bPtr + 4 * lo * bs, bs, out.ptr + 4 * lo, hi - lo]);
+      return out;
+    }
+    this.kernels.binary(op_, aPtr, bPtr, out.ptr, shape.length, this.meta(shape, strides));
     return out;
   }
 

@@ -64,7 +64,7 @@ export const POOL_KERNELS = [
   'winogradConv2dBackwardInput', 'winogradConv2dBackward', 'winogradConv2dReluMaxPool', 'maxPoolReluBackwardBias',
   'directConv2d', 'conv2dReluBackwardWeight',
   'groupedConv2d', 'groupedConv2dBackwardInput', 'groupedConv2dBackwardWeight',
-  'unary', 'reluBackward', 'reluBackwardBias', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
+  'unary', 'binaryRow', 'reluBackward', 'reluBackwardBias', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
 ] as const satisfies readonly KernelName[];
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 

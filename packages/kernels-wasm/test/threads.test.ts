@@ -143,6 +143,17 @@ for (const threads of [2, 3]) {
         // relu, sigmoid, reluBackward, pool, pool backward, the first pass of the bias sum, the max (the
         // full sum has one output row and the bias sum's second pass is below the threshold).
         expect(mt.parallelCalls - before).toBe(7);
+        // Binary ops over one run of elements split too: same shapes (add, the residual block's; div,
+        // pow on the scalar tail path), a scalar operand on either side; a broadcast over rows does not.
+        const b0 = mt.parallelCalls;
+        for (const op of ['add', 'mul', 'div', 'pow', 'greater'] as const) same(mt.read(mt[op](xm, shape, dym, shape, shape)), st.read(st[op](x, shape, dy, shape, shape)));
+        const [k, km] = both(Float32Array.of(0.75));
+        same(mt.read(mt.sub(xm, shape, km, [], shape)), st.read(st.sub(x, shape, k, [], shape)));
+        same(mt.read(mt.sub(km, [], xm, shape, shape)), st.read(st.sub(k, [], x, shape, shape)));
+        expect(mt.parallelCalls - b0).toBe(7);
+        const [row, rowm] = both(randomArray(w, seed + 3));
+        same(mt.read(mt.add(xm, shape, rowm, [w], shape)), st.read(st.add(x, shape, row, [w], shape)));
+        expect(mt.parallelCalls - b0).toBe(7);
       }
     });
 
