@@ -23,9 +23,11 @@
  * worker has claimed yet and runs it itself (with that share's arguments and scratch, so the
  * result is the same whoever runs it). A worker that the OS has not scheduled (another process
  * holds the core) then costs at most its share on the main thread, instead of a wait of a
- * scheduler time slice for every split call: the FNN's 12.8 M-multiply-add GEMMs split over 2
- * threads next to one busy process took 4.8 ms per training step against 0.96 unsplit (AMD EPYC
- * Zen 5, 2026-12-04). A worker that wakes to a stolen share finds CLAIMED and goes back to waiting.
+ * scheduler time slice for every split call: without stealing, the FNN's 12.8 M-multiply-add GEMMs
+ * split over 2 threads next to one busy process took 4.8 ms per training step against 0.96
+ * unsplit (AMD EPYC Zen 5, 2026-12-04); with it, 1.7. A worker that wakes to a stolen share finds
+ * CLAIMED and goes back to waiting without spinning (it was late: its core is contended, and a
+ * spin would take the core the main thread needs); Note [contended pool] does the rest.
  *
  * Both sides spin (Atomics.load) for up to SPIN_MS before they block in Atomics.wait: a training
  * step issues dozens of split calls a few microseconds to a millisecond apart, and waking a thread
