@@ -158,13 +158,13 @@ export class WorkerPool {
   /** Worker shares the main thread ran itself (Note [share stealing]). */
   stolen = 0;
   /**
-   * Test hook: the main thread claims every worker share before it runs its own, so that all of
-   * a call runs on it through the stealing path (test/threads.test.ts).
+   * Test hook: the main thread runs every worker share itself, with that share's arguments and
+   * scratch, as stealing does; the workers get none (test/threads.test.ts).
    */
   stealFirst = false;
   /**
    * How often, lately, the main thread waited for a worker longer than its own share took (a
-   * moving average over split calls, weight 1/32: Note [contended pool]).
+   * moving average over split calls, weight 1/64: Note [contended pool]).
    */
   private slowShare = 0;
   /** Atomics.wait is not allowed on a browser's main thread: spin there instead. */
@@ -248,9 +248,10 @@ export class WorkerPool {
       const base = THREAD_BASE + t * THREAD_SLOTS;
       if (a !== null) for (let i = 0; i < a.length; i++) ctl[base + 1 + i] = a[i]!;
       if (a !== null) shares++;
-      Atomics.store(ctl, base, a === null ? -1 : a.length);
+      // The test hook leaves every share claimed: the main thread runs them below.
+      Atomics.store(ctl, base, a === null || this.stealFirst ? CLAIMED : a.length);
     }
-    Atomics.store(ctl, PENDING, shares);
+    Atomics.store(ctl, PENDING, this.stealFirst ? 0 : shares);
     let mainError: unknown;
     const runHere = (a: readonly number[] | null | undefined): void => {
       try {
@@ -261,8 +262,14 @@ export class WorkerPool {
     };
     const t0 = performance.now();
     const stolenBefore = this.stolen;
-    // The test hook claims every share before the workers can see the call.
-    if (this.stealFirst) this.steal(runHere);
+    if (this.stealFirst) {
+      for (let t = 1; t < this.threads; t++) {
+        const a = args[t];
+        if (a === null || a === undefined) continue;
+        this.stolen++;
+        runHere(a);
+      }
+    }
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
     runHere(args[0]);
@@ -277,7 +284,7 @@ export class WorkerPool {
     const waited = performance.now() - t1;
     const slow = this.stolen !== stolenBefore || waited > t1 - t0;
     // While contended only the probes split (Note [contended pool]): each weighs more.
-    if (this.calls > CONTENDED_WARMUP_CALLS) this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.wasContended ? 4 : 32);
+    if (this.calls > CONTENDED_WARMUP_CALLS) this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.wasContended ? 4 : 64);
     if (mainError !== undefined) throw mainError;
     const failed = Atomics.load(ctl, ERROR);
     if (failed !== 0) throw new Error(`kernels-wasm: ${kernel} failed on worker ${failed} (see the message logged above)`);
@@ -288,21 +295,20 @@ export class WorkerPool {
    * that splitting a call costs more than it saves. A split call is slow when a worker had not
    * claimed its share by the time the main thread finished its own (which then ran it: Note
    * [share stealing]), or the main thread waited for a worker longer than its own share took;
-   * the pool is contended when over 30 % of the recent split calls were slow (a moving average of
-   * weight 1/32, so that a burst of a few, as V8's background threads cause on a quiet machine,
-   * does not count), and stays so until under 15 % (then only the probes below split, and each
-   * has weight 1/4). The first CONTENDED_WARMUP_CALLS split calls
-   * do not count. Callers for whom a split is marginal (GEMMs under GEMM_THREADS_ALWAYS_MACS) then
+   * the pool is contended when over 40 % of the recent split calls were slow (a moving average of
+   * weight 1/64, so that a burst of a few dozen, as V8's background threads cause in a young
+   * process on a quiet machine, does not count), and stays so until under 20 % (then only the
+   * probes below split, and each has weight 1/4). The first CONTENDED_WARMUP_CALLS split calls do
+   * not count. Callers for whom a split is marginal (GEMMs under GEMM_THREADS_ALWAYS_MACS) then
    * run on one thread, and split one call in CONTENDED_PROBE to measure again; the choice never
    * changes a result (a split computes every item as one thread does). Measured on the FNN's
-   * training epoch, 2 threads, AMD EPYC Zen 5 (2026-12-04, apps/bench scripts, same process,
-   * alternating): quiet, 0.30 s split against 0.45 s on one thread once warm; beside one busy
-   * process, 0.47–0.51 against 0.45–0.48 (split without this: 0.63–0.68; without stealing too,
-   * 5× the unsplit step).
+   * training step, 2 threads, AMD EPYC Zen 5 (2026-12-04, `apps/bench/scripts/pool-ab.mjs`, the
+   * build before this against this one, same process, alternating): quiet, 0.95 → 0.66 ms; beside
+   * one busy process, 0.98 → 1.19 ms (split with stealing but without this estimate: 1.7 ms).
    */
   get contended(): boolean {
-    // Hysteresis: on above 0.3, off again only below 0.15.
-    this.wasContended = this.slowShare > (this.wasContended ? 0.15 : 0.3);
+    // Hysteresis: on above 0.4, off again only below 0.2.
+    this.wasContended = this.slowShare > (this.wasContended ? 0.2 : 0.4);
     return this.wasContended;
   }
   private wasContended = false;
