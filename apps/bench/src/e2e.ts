@@ -28,6 +28,11 @@ export interface E2eResult {
   msPerStep: number | null;
   inferenceImagesPerSecond: number | null;
   inferenceImagesTimed: number;
+  /**
+   * Our runs on several threads: kernel calls of the timed epoch split across the worker pool, and
+   * worker shares of them the main thread ran itself (Note [share stealing] in kernels-wasm).
+   */
+  pool?: { splitCalls: number; stolenShares: number };
   note?: string;
   error?: string;
 }
@@ -61,10 +66,13 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   fit(model, optimizer, { trainLoader: new DataLoader(subset(train.images, train.labels, warmup * BATCH_SIZE), { batchSize: BATCH_SIZE }), epochs: 1 });
   const count = quick ? QUICK_IMAGES : EPOCH_IMAGES;
   const loader = new DataLoader(subset(train.images, train.labels, count), { batchSize: BATCH_SIZE, shuffle: true, seed: 1 });
+  const [calls0, stolen0] = [backend.parallelCalls, backend.stolenShares];
   const [logs] = fit(model, optimizer, { trainLoader: loader, epochs: 1 });
+  const pool = threads > 1 ? { splitCalls: backend.parallelCalls - calls0, stolenShares: backend.stolenShares - stolen0 } : undefined;
   const seconds = logs!.seconds;
   const epochSeconds = (seconds * EPOCH_IMAGES) / count;
-  log(`  tapegrad wasm ${kind} (${threads} thr): ${quick ? `${count} images in ${seconds.toFixed(2)} s → ` : ''}${epochSeconds.toFixed(2)} s/epoch${quick ? ' (extrapolated)' : ''}, loss ${logs!.trainLoss.toFixed(3)}`);
+  log(`  tapegrad wasm ${kind} (${threads} thr): ${quick ? `${count} images in ${seconds.toFixed(2)} s → ` : ''}${epochSeconds.toFixed(2)} s/epoch${quick ? ' (extrapolated)' : ''}, loss ${logs!.trainLoss.toFixed(3)}` +
+    (pool ? `; ${pool.splitCalls} split calls, ${pool.stolenShares} worker shares run by the main thread` : ''));
   evaluate(model, test.images.subarray(0, 500 * 784), test.labels.subarray(0, 500), [1, 28, 28]); // warm-up
   const t0 = performance.now();
   const r = evaluate(model, test.images, test.labels, [1, 28, 28], { batchSize: 500 });
@@ -77,7 +85,7 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
     framework: 'tapegrad', backend: 'wasm', model: kind, threads, build: backend.build,
     epochSeconds, trainImagesTimed: count, extrapolated: count !== EPOCH_IMAGES, trainImagesPerSecond: count / seconds,
     msPerStep: (1000 * seconds * BATCH_SIZE) / count,
-    inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count,
+    inferenceImagesPerSecond: test.count / inferSeconds, inferenceImagesTimed: test.count, ...(pool ? { pool } : {}),
   };
 }
 

@@ -76,6 +76,11 @@ export class Dispatch {
     return this.pool?.calls ?? 0;
   }
 
+  /** Worker shares the calling thread ran itself so far (Note [share stealing]). */
+  get stolen(): number {
+    return this.pool?.stolen ?? 0;
+  }
+
   /** Terminates the workers; calls run on this thread afterwards. */
   async dispose(): Promise<void> {
     const pool = this.pool;

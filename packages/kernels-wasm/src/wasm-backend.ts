@@ -163,6 +163,14 @@ export class WasmBackend implements Backend, KernelHost {
     return this.dispatch.calls;
   }
 
+  /**
+   * Worker shares of those calls that the calling thread ran itself because no worker had
+   * started them when its own share was done (Note [share stealing] in src/worker-pool.ts).
+   */
+  get stolenShares(): number {
+    return this.dispatch.stolen;
+  }
+
   /** Terminates the worker threads; the backend stays usable, on one thread. */
   async dispose(): Promise<void> {
     await this.dispatch.dispose();

@@ -323,6 +323,7 @@ describe('wasm backend threads: share stealing and the contended pool', () => {
         // Every worker share of the four calls ran on the main thread (the GEMM's 131 rows, the
         // conv's 7 images and batch norm's 37 channels give each thread a share).
         expect(pool.stolen - stolen).toBe(4 * (threads - 1));
+        expect(mt.stolenShares).toBe(pool.stolen);
         got.forEach((v, i) => expect(v, `call ${i}`).toEqual(want[i]));
         pool.stealFirst = false;
         results(mt).forEach((v, i) => expect(v, `call ${i}, workers`).toEqual(want[i]));
