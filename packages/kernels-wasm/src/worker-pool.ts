@@ -284,7 +284,11 @@ export class WorkerPool {
     const waited = performance.now() - t1;
     const slow = this.stolen !== stolenBefore || waited > t1 - t0;
     // While contended only the probes split (Note [contended pool]): each weighs more.
-    if (this.calls > CONTENDED_WARMUP_CALLS) this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.wasContended ? 4 : 64);
+    if (this.calls > CONTENDED_WARMUP_CALLS) {
+      this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.isContended ? 4 : 64);
+      // Hysteresis: on above 0.4, off again only below 0.2.
+      this.isContended = this.slowShare > (this.isContended ? 0.2 : 0.4);
+    }
     if (mainError !== undefined) throw mainError;
     const failed = Atomics.load(ctl, ERROR);
     if (failed !== 0) throw new Error(`kernels-wasm: ${kernel} failed on worker ${failed} (see the message logged above)`);
@@ -307,11 +311,9 @@ export class WorkerPool {
    * one busy process, 0.98 → 1.19 ms (split with stealing but without this estimate: 1.7 ms).
    */
   get contended(): boolean {
-    // Hysteresis: on above 0.4, off again only below 0.2.
-    this.wasContended = this.slowShare > (this.wasContended ? 0.2 : 0.4);
-    return this.wasContended;
+    return this.isContended;
   }
-  private wasContended = false;
+  private isContended = false;
 
   /** Runs on this thread every worker share of the current call not yet claimed (Note [share stealing]). */
   private steal(runHere: (a: readonly number[]) => void): void {
