@@ -2,9 +2,10 @@
 // `savedPtr` holds [mean[C], invstd[C]] for the backward. weightPtr / biasPtr may be 0 (affine off).
 //
 // Note [batch norm sums]: the per-channel sums (Σx, Σ(x − mean)², Σdy, Σdy·(x − mean)) run on
-// f32x4 lanes within one row of `spatial` floats (four accumulators, so each lane sums spatial/16
-// values) and add the rows in f64, with two passes for the variance (the mean first, then the
-// squares around it). So a row's error is that of a sum of spatial/16 floats, never of N·spatial,
+// f32x4 lanes within one row of `spatial` floats (Σx is reduce.ts's rowSum; four or two
+// accumulators, so each lane sums spatial/16 or spatial/8 values) and add the rows in f64, with two
+// passes for the variance (the mean first, then the squares around it). So a row's error is that
+// of a sum of at most spatial/8 floats, never of N·spatial,
 // and the element loops are four floats an instruction instead of the two of f64x2 (they were
 // the cost: 1.8 ms forward and 2.6 ms backward on the resnet suite's [64, 32, 32, 32] on Zen 5,
 // five times a ReLU's pass over the same tensor). A channel's rows (N·spatial·4 bytes: 256 KiB
@@ -15,30 +16,13 @@
 // the ReLU's output pass nor its backward's [N, C, spatial] gradient is written. The masked dy is
 // exactly reluBackward's, so the results are bit for bit batchNorm → relu and reluBackward →
 // batchNormBackward (test/fused.test.ts).
+import { rowSum } from './reduce';
 
 /** The total of four f32x4 accumulators: added in f32 lane by lane, then the four lanes in f64. */
 // @ts-ignore: decorator
 @inline function laneTotal(a: v128, b: v128, c: v128, d: v128): f64 {
   const s = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
   return <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
-}
-
-/** Σ x over one row of `count` floats (Note [batch norm sums]). */
-// @ts-ignore: decorator
-@inline function rowSum(rowPtr: usize, count: i32): f64 {
-  let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0), d = f32x4.splat(0);
-  let i = 0;
-  for (; i + 16 <= count; i += 16) {
-    const p = rowPtr + (<usize>i << 2);
-    a = f32x4.add(a, v128.load(p));
-    b = f32x4.add(b, v128.load(p, 16));
-    c = f32x4.add(c, v128.load(p, 32));
-    d = f32x4.add(d, v128.load(p, 48));
-  }
-  for (; i + 4 <= count; i += 4) a = f32x4.add(a, v128.load(rowPtr + (<usize>i << 2)));
-  let s = laneTotal(a, b, c, d);
-  for (; i < count; i++) s += <f64>load<f32>(rowPtr + (<usize>i << 2));
-  return s;
 }
 
 /** Σ (x − m)² over one row (Note [batch norm sums]). */
@@ -95,7 +79,7 @@ function batchNormRange(
     let mean: f64, invstd: f64;
     if (training) {
       let s: f64 = 0;
-      for (let b = 0; b < n; b++) s += rowSum(xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2), spatial);
+      for (let b = 0; b < n; b++) s += <f64>rowSum(xPtr + ((<usize>b * <usize>c + <usize>ch) * <usize>spatial << 2), spatial);
       mean = s / count;
       // The squares are taken around the f32 mean m; Σ(x − mean)² = Σ(x − m)² − count·(mean − m)².
       const m = <f32>mean;
@@ -140,6 +124,12 @@ function batchNormRange(
       }
     }
   }
+}
+
+/** One element of g: dy masked by y > 0 when yPtr ≠ 0 (the fused ReLU's backward), else dy. */
+// @ts-ignore: decorator
+@inline function maskedAt(dyPtr: usize, yPtr: usize, p: usize): f32 {
+  return yPtr && !(load<f32>(yPtr + p) > 0) ? <f32>0 : load<f32>(dyPtr + p);
 }
 
 /** dy masked by y > 0 when `keep` is all zeros (the fused ReLU's backward), dy itself when all ones. */
@@ -192,7 +182,7 @@ export function batchNormBackward(
       sdyc += laneTotal(b0, b1, zero, zero);
       for (; i < spatial; i++) {
         const p = off + (<usize>i << 2);
-        const g = yPtr && !(load<f32>(yPtr + p) > 0) ? <f32>0 : load<f32>(dyPtr + p);
+        const g = maskedAt(dyPtr, yPtr, p);
         sdy += <f64>g;
         sdyc += <f64>(g * (load<f32>(xPtr + p) - m));
       }
@@ -224,7 +214,7 @@ export function batchNormBackward(
       }
       for (; i < spatial; i++) {
         const p = off + (<usize>i << 2);
-        const g = yPtr && !(load<f32>(yPtr + p) > 0) ? <f32>0 : load<f32>(dyPtr + p);
+        const g = maskedAt(dyPtr, yPtr, p);
         store<f32>(dxPtr + p, training ? ka * g + kb * (load<f32>(xPtr + p) - m) + kc : ka * g);
       }
     }

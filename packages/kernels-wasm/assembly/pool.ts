@@ -5,6 +5,7 @@
 import {
   geom, G_H, G_W, G_KH, G_KW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_OH, G_OW,
 } from './geometry';
+import { rowSum } from './reduce';
 
 /**
  * y = max over each window (padding is −∞); argmax[i] (i32 stored in the f32 storage) is the
@@ -326,7 +327,7 @@ export function maxPoolReluBackwardBias(
           outOff += 4;
         }
       }
-      store<f32>(rowSumPtr + (<usize>plane << 2), planeSum(dxPlanePtr, planeSize));
+      store<f32>(rowSumPtr + (<usize>plane << 2), rowSum(dxPlanePtr, planeSize));
     }
     return;
   }
@@ -341,30 +342,6 @@ export function maxPoolReluBackwardBias(
       const p = dxPlanePtr + (<usize>index << 2);
       store<f32>(p, load<f32>(p) + g);
     }
-    store<f32>(rowSumPtr + (<usize>plane << 2), planeSum(dxPlanePtr, planeSize));
+    store<f32>(rowSumPtr + (<usize>plane << 2), rowSum(dxPlanePtr, planeSize));
   }
-}
-
-/**
- * Σ of the s floats at ptr in reluBackwardBias's order (elementwise.ts): four f32x4 accumulators
- * over blocks of 16, combined pairwise, then blocks of 4, then the lanes, then the scalar tail.
- * The sums must stay in that order for maxPoolReluBackwardBias's dbias to equal the unfused one.
- */
-@inline
-function planeSum(ptr: usize, s: i32): f32 {
-  const vzero = f32x4.splat(0);
-  let vacc0 = vzero, vacc1 = vzero, vacc2 = vzero, vacc3 = vzero;
-  let i = 0;
-  for (; i + 16 <= s; i += 16) {
-    const p = ptr + (<usize>i << 2);
-    vacc0 = f32x4.add(vacc0, v128.load(p));
-    vacc1 = f32x4.add(vacc1, v128.load(p, 16));
-    vacc2 = f32x4.add(vacc2, v128.load(p, 32));
-    vacc3 = f32x4.add(vacc3, v128.load(p, 48));
-  }
-  let vacc = f32x4.add(f32x4.add(vacc0, vacc1), f32x4.add(vacc2, vacc3));
-  for (; i + 4 <= s; i += 4) vacc = f32x4.add(vacc, v128.load(ptr + (<usize>i << 2)));
-  let acc: f32 = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) + (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
-  for (; i < s; i++) acc += load<f32>(ptr + (<usize>i << 2));
-  return acc;
 }

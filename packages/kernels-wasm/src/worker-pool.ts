@@ -252,28 +252,21 @@ export class WorkerPool {
       Atomics.store(ctl, base, a === null || this.stealFirst ? CLAIMED : a.length);
     }
     Atomics.store(ctl, PENDING, this.stealFirst ? 0 : shares);
-    let mainError: unknown;
-    const runHere = (a: readonly number[] | null | undefined): void => {
-      try {
-        if (a !== null && a !== undefined) (this.main[kernel] as (...a: readonly number[]) => void)(...a);
-      } catch (e) {
-        mainError ??= e;
-      }
-    };
     const t0 = performance.now();
     const stolenBefore = this.stolen;
+    let mainError: unknown;
     if (this.stealFirst) {
       for (let t = 1; t < this.threads; t++) {
-        const a = args[t];
-        if (a === null || a === undefined) continue;
-        this.stolen++;
-        runHere(a);
+        const e = this.runStolen(kernel, args[t]);
+        mainError ??= e;
       }
     }
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
-    runHere(args[0]);
-    this.steal(runHere);
+    // Every share runs even after one threw (the first error is reported).
+    const ownError = this.runShare(kernel, args[0]);
+    const stealError = this.steal(kernel, args);
+    mainError = mainError ?? ownError ?? stealError;
     const t1 = performance.now();
     const until = t1 + SPIN_MS;
     for (let i = 1; ; i++) {
@@ -315,17 +308,39 @@ export class WorkerPool {
   }
   private isContended = false;
 
-  /** Runs on this thread every worker share of the current call not yet claimed (Note [share stealing]). */
-  private steal(runHere: (a: readonly number[]) => void): void {
+  /**
+   * Runs on this thread every worker share of the current call (`args`) not yet claimed (Note
+   * [share stealing]); returns the first error a share threw.
+   */
+  private steal<K extends PoolKernel>(kernel: K, args: readonly (KernelArgs<K> | null)[]): unknown {
     const ctl = this.ctl;
+    let error: unknown;
     for (let t = 1; t < this.threads; t++) {
       const base = THREAD_BASE + t * THREAD_SLOTS;
-      const argc = Atomics.exchange(ctl, base, CLAIMED);
-      if (argc < 0) continue;
-      this.stolen++;
-      runHere(Array.from(ctl.subarray(base + 1, base + 1 + argc)));
+      if (Atomics.exchange(ctl, base, CLAIMED) < 0) continue;
+      const e = this.runStolen(kernel, args[t]);
+      error ??= e;
       if (Atomics.sub(ctl, PENDING, 1) === 1) Atomics.notify(ctl, PENDING);
     }
+    return error;
+  }
+
+  /** A worker's share run on this thread (counted in `stolen`); returns what it threw. */
+  private runStolen<K extends PoolKernel>(kernel: K, a: KernelArgs<K> | null | undefined): unknown {
+    if (a === null || a === undefined) return undefined;
+    this.stolen++;
+    return this.runShare(kernel, a);
+  }
+
+  /** Runs one share on this thread; returns what it threw (undefined if nothing). */
+  private runShare<K extends PoolKernel>(kernel: K, a: KernelArgs<K> | null | undefined): unknown {
+    if (a === null || a === undefined) return undefined;
+    try {
+      (this.main[kernel] as (...a: KernelArgs<K>) => void)(...a);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
   }
 
   /** Stops and terminates the workers; the pool cannot be used afterwards. */

@@ -49,6 +49,15 @@ export function fusionEnabled(): boolean {
 }
 
 /**
+ * Whether layer `m` may run as part of a fused op in place of its own forward (Note [layer
+ * fusion]): fusion is on, nothing observes the layer (a hook, a pre-hook or a replaced forward),
+ * and its forward is `layer`'s, not a subclass's.
+ */
+export function fusible(m: { readonly forwardObserved: boolean }, layer: { readonly prototype: { forward: unknown } }): boolean {
+  return fusionEnabled() && !m.forwardObserved && (Object.getPrototypeOf(m) as { forward: unknown }).forward === layer.prototype.forward;
+}
+
+/**
  * Turns layer fusion on or off for every model from now on (Note [layer fusion]).
  * @example setFusion(false) // Conv2d then ReLU run as two ops, as a debugging baseline
  */

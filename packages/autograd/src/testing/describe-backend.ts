@@ -300,48 +300,34 @@ export function describeBackend(name: string, makeBackend: () => Backend | Promi
       }
     });
 
-    it.each([[[8, 3], true], [[4, 5, 3, 3], true], [[2, 16, 6, 6], true], [[4, 5, 3, 3], false], [[3, 2, 7], true]] as Array<[Shape, boolean]>)('batchNorm %j training=%s, forward, running statistics and backward', (s, training) => {
+    // batchNorm, and the fused batchNormRelu against the reference's composition; [3, 4, 20, 20]
+    // runs the kernels' long vector loops, and an offset of 100 (x and the running mean) the sums'
+    // cancellation.
+    const bnCases: Array<[string, Shape, boolean, number]> = [
+      ...([[[8, 3], true], [[4, 5, 3, 3], true], [[2, 16, 6, 6], true], [[4, 5, 3, 3], false], [[3, 2, 7], true]] as Array<[Shape, boolean]>).map(([sh, tr]) => ['batchNorm', sh, tr, 1] as [string, Shape, boolean, number]),
+      ...([[[4, 5, 3, 3], true, 1], [[2, 16, 6, 6], true, 1], [[4, 5, 3, 3], false, 1], [[3, 2, 7], true, 1], [[3, 4, 20, 20], true, 1], [[3, 4, 20, 20], true, 100]] as Array<[Shape, boolean, number]>).map(([sh, tr, off]) => ['batchNormRelu', sh, tr, off] as [string, Shape, boolean, number]),
+    ];
+    it.each(bnCases)('%s %j training=%s offset %d, forward, running statistics and backward', (op, s, training, offset) => {
+      const relu = op === 'batchNormRelu';
       const c = s[1]!;
       const n = s[0]!;
       const spatial = sizeOf(s.slice(2));
       const p = { n, c, spatial, eps: 1e-5, momentum: 0.1, training };
       const rv = randn(c).map((v) => Math.abs(v) + 0.5);
       for (const affine of [true, false]) {
-        const [[x, rmS, rvS, w, bb, dy], [xr, rmR, rvR, wr, bbr, dyr]] = both([randn(sizeOf(s), 2).map((v) => v + 1), randn(c), rv, randn(c), randn(c), randn(sizeOf(s))]);
-        const got = b.batchNorm(x!, rmS!, rvS!, affine ? w! : null, affine ? bb! : null, p);
-        const want = ref.batchNorm(xr!, rmR!, rvR!, affine ? wr! : null, affine ? bbr! : null, p);
-        same('batchNorm y', got.y, want.y, tol(n * spatial * 4));
+        const [[x, rmS, rvS, w, bb, dy], [xr, rmR, rvR, wr, bbr, dyr]] = both([randn(sizeOf(s), 2).map((v) => v + offset), randn(c).map((v) => v + offset - 1), rv, randn(c), randn(c), randn(sizeOf(s))]);
+        const forward = (be: Backend, ...a: Parameters<Backend['batchNorm']>) => (relu ? be.batchNormRelu(...a) : be.batchNorm(...a));
+        const got = forward(b, x!, rmS!, rvS!, affine ? w! : null, affine ? bb! : null, p);
+        const want = forward(ref, xr!, rmR!, rvR!, affine ? wr! : null, affine ? bbr! : null, p);
+        same(`${op} y`, got.y, want.y, tol(n * spatial * 4));
+        if (relu) expect(b.read(got.y).every((v) => v >= 0)).toBe(true);
         same('runningMean', rmS!, rmR!, tol(n * spatial));
         same('runningVar', rvS!, rvR!, tol(n * spatial * 4));
-        const gb = b.batchNormBackward(dy!, x!, got.saved, affine ? w! : null, p);
-        const gr = ref.batchNormBackward(dyr!, xr!, want.saved, affine ? wr! : null, p);
-        same('batchNorm dx', gb.dx, gr.dx, tol(n * spatial * 16));
-        same('batchNorm dweight', gb.dweight, gr.dweight, tol(n * spatial * 4));
-        same('batchNorm dbias', gb.dbias, gr.dbias, tol(n * spatial));
-      }
-    });
-
-    // The fused batch norm + ReLU against the reference's composition; [3, 4, 20, 20] runs the
-    // kernels' long vector loops, and an offset of 100 the sums' cancellation.
-    it.each([[[4, 5, 3, 3], true, 1], [[2, 16, 6, 6], true, 1], [[4, 5, 3, 3], false, 1], [[3, 2, 7], true, 1], [[3, 4, 20, 20], true, 1], [[3, 4, 20, 20], true, 100]] as Array<[Shape, boolean, number]>)('batchNormRelu %j training=%s offset %d, forward, running statistics and backward', (s, training, offset) => {
-      const c = s[1]!;
-      const n = s[0]!;
-      const spatial = sizeOf(s.slice(2));
-      const p = { n, c, spatial, eps: 1e-5, momentum: 0.1, training };
-      const rv = randn(c).map((v) => Math.abs(v) + 0.5);
-      for (const affine of [true, false]) {
-        const [[x, rmS, rvS, w, bb, dy], [xr, rmR, rvR, wr, bbr, dyr]] = both([randn(sizeOf(s), 2).map((v) => v + offset), randn(c).map((v) => v + offset), rv, randn(c), randn(c), randn(sizeOf(s))]);
-        const got = b.batchNormRelu(x!, rmS!, rvS!, affine ? w! : null, affine ? bb! : null, p);
-        const want = ref.batchNormRelu(xr!, rmR!, rvR!, affine ? wr! : null, affine ? bbr! : null, p);
-        same('batchNormRelu y', got.y, want.y, tol(n * spatial * 4));
-        expect(b.read(got.y).every((v) => v >= 0)).toBe(true);
-        same('runningMean', rmS!, rmR!, tol(n * spatial));
-        same('runningVar', rvS!, rvR!, tol(n * spatial * 4));
-        const gb = b.batchNormReluBackward(dy!, got.y, x!, got.saved, affine ? w! : null, p);
-        const gr = ref.batchNormReluBackward(dyr!, want.y, xr!, want.saved, affine ? wr! : null, p);
-        same('batchNormRelu dx', gb.dx, gr.dx, tol(n * spatial * 16));
-        same('batchNormRelu dweight', gb.dweight, gr.dweight, tol(n * spatial * 4));
-        same('batchNormRelu dbias', gb.dbias, gr.dbias, tol(n * spatial));
+        const gb = relu ? b.batchNormReluBackward(dy!, got.y, x!, got.saved, affine ? w! : null, p) : b.batchNormBackward(dy!, x!, got.saved, affine ? w! : null, p);
+        const gr = relu ? ref.batchNormReluBackward(dyr!, want.y, xr!, want.saved, affine ? wr! : null, p) : ref.batchNormBackward(dyr!, xr!, want.saved, affine ? wr! : null, p);
+        same(`${op} dx`, gb.dx, gr.dx, tol(n * spatial * 16));
+        same(`${op} dweight`, gb.dweight, gr.dweight, tol(n * spatial * 4));
+        same(`${op} dbias`, gb.dbias, gr.dbias, tol(n * spatial));
       }
     });
 

@@ -1,5 +1,5 @@
 import { batchNorm, batchNormRelu, formatShape, ones, relu, type Tensor, zeros } from '@tapegrad/autograd';
-import { fusionEnabled } from '../fusion.js';
+import { fusible } from '../fusion.js';
 import { checkBool, checkInput, checkInt, checkNumber, checkOptions } from '../check.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyFloat } from '../module-repr.js';
@@ -61,7 +61,7 @@ class BatchNormBase extends Module {
 
   /** Whether forwardRelu may skip this.forward (Note [layer fusion]). */
   canFuse(): boolean {
-    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as BatchNormBase).forward === BatchNormBase.prototype.forward;
+    return fusible(this, BatchNormBase);
   }
 
   private normalise(x: Tensor, withRelu: boolean): Tensor {

@@ -1,6 +1,6 @@
 import { conv1d, conv2d, conv2dRelu, conv2dReluMaxPool, relu, type Tensor } from '@tapegrad/autograd';
 import { checkBool, checkInputShape, checkInt, checkOptions, fail } from '../check.js';
-import { fusionEnabled } from '../fusion.js';
+import { fusible } from '../fusion.js';
 import { defaultInit } from '../init.js';
 import { keepClassName, Module } from '../module.js';
 import { pyBool, pyTuple } from '../module-repr.js';
@@ -104,7 +104,7 @@ export class Conv2d extends Module {
 
   /** Whether forwardRelu may skip this.forward (Note [layer fusion]). */
   canFuse(): boolean {
-    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as Conv2d).forward === Conv2d.prototype.forward;
+    return fusible(this, Conv2d);
   }
 
   override extraRepr(): string {

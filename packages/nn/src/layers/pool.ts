@@ -1,6 +1,6 @@
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type Pool2dOptions, type Tensor } from '@tapegrad/autograd';
 import { checkInputShape, checkOptions, checkPair, fail } from '../check.js';
-import { fusionEnabled } from '../fusion.js';
+import { fusible } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
 import { pyTuple } from '../module-repr.js';
 
@@ -32,7 +32,7 @@ export class MaxPool2d extends Module {
   }
   /** Whether a fused op may stand in for this.forward (Note [layer fusion], fusion.ts). */
   canFuse(): boolean {
-    return fusionEnabled() && !this.forwardObserved && (Object.getPrototypeOf(this) as MaxPool2d).forward === MaxPool2d.prototype.forward;
+    return fusible(this, MaxPool2d);
   }
   override extraRepr(): string {
     const o = this.opts;

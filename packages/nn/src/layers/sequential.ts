@@ -1,5 +1,6 @@
 import { type Tensor, tidy } from '@tapegrad/autograd';
 import { checkInput, describeValue } from '../check.js';
+import { fusible } from '../fusion.js';
 import { keepClassName, Module } from '../module.js';
 import { BatchNorm1d, BatchNorm2d } from './batch-norm.js';
 import { Conv2d } from './conv.js';
@@ -87,5 +88,5 @@ function batchNormFusesWithRelu(m: Module, next: Module): m is BatchNorm1d | Bat
 
 /** A ReLU that nothing observes (its hooks would expect the pre-ReLU input) and whose forward is ReLU's. */
 function plainRelu(next: Module): boolean {
-  return next instanceof ReLU && !next.forwardObserved && (Object.getPrototypeOf(next) as ReLU).forward === ReLU.prototype.forward;
+  return next instanceof ReLU && fusible(next, ReLU);
 }
