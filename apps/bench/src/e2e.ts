@@ -44,12 +44,6 @@ function subset(images: Float32Array, labels: Int32Array, count: number): ArrayD
 }
 
 const WARMUP_BATCHES = 24;
-/**
- * Warm-up of a full (not --quick) run: a fifth of an epoch. The case-study CNN speeds up over its
- * first epoch (fashion train on 2 threads: 6.6 s for epoch 1, 6.0 for epoch 2, 5.6–5.8 s after),
- * and the figure that compares with PyTorch's is the steady state, not the warm-up.
- */
-const WARMUP_BATCHES_FULL = 94;
 
 export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string) => void, threads = 1): Promise<E2eResult> {
   const backend = await createWasmBackend({ threads });
@@ -58,12 +52,20 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   const { train, test } = benchData();
   const model = buildModel(kind);
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-  // Warm-up: the JIT (the tape and the ops are JS and tier up over the first few dozen steps), the
-  // allocator's free lists and the kernels' scratch. With only 4 warm-up batches the --quick FNN
-  // figure came out 2.5× the full epoch's (3.6 vs 1.4 s); with 24 it is 1.6–2.0 vs 1.5 s. The FNN's
-  // timed --quick run lasts only ~0.2 s, so it stays the noisiest figure.
-  const warmup = quick ? WARMUP_BATCHES : WARMUP_BATCHES_FULL;
-  fit(model, optimizer, { trainLoader: new DataLoader(subset(train.images, train.labels, warmup * BATCH_SIZE), { batchSize: BATCH_SIZE }), epochs: 1 });
+  // Warm-up: the JIT (the tape, the ops and the loader are JS, and V8 optimises a function called
+  // once per step only after hundreds of steps), the allocator's free lists and the kernels'
+  // scratch. A full run warms up on one whole shuffled epoch and times the second, as the PyTorch
+  // peer does (src/pytorch.ts). With a fifth of an epoch (before 2026-12-06) the FNN's 2-thread
+  // epoch was timed while V8 was still optimising the per-step JS: 20–60 TurboFan compiles per
+  // 300 steps until step ~2 400 (node --trace-opt), each taking 10–20 ms on a compiler thread that
+  // shares the 2 cores with the spinning worker, which then starts its shares late (the main
+  // thread steals them: 130 of 600 in steps 0–300, under 10 after step 2 100). --quick warms up on WARMUP_BATCHES, as its PyTorch run. With only 4 warm-up
+  // batches the --quick FNN figure came out 2.5× the full epoch's (3.6 vs 1.4 s); with 24 it is
+  // 1.6–2.0 vs 1.5 s. The FNN's timed --quick run lasts only ~0.2 s, so it stays the noisiest figure.
+  const warmupLoader = quick
+    ? new DataLoader(subset(train.images, train.labels, WARMUP_BATCHES * BATCH_SIZE), { batchSize: BATCH_SIZE })
+    : new DataLoader(subset(train.images, train.labels, EPOCH_IMAGES), { batchSize: BATCH_SIZE, shuffle: true, seed: 0 });
+  fit(model, optimizer, { trainLoader: warmupLoader, epochs: 1 });
   const count = quick ? QUICK_IMAGES : EPOCH_IMAGES;
   const loader = new DataLoader(subset(train.images, train.labels, count), { batchSize: BATCH_SIZE, shuffle: true, seed: 1 });
   const [calls0, stolen0] = [backend.parallelCalls, backend.stolenShares];
