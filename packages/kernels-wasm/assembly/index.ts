@@ -8,7 +8,7 @@ export { reduce } from './reduce';
 export { fill, copyStrided } from './layout';
 export { logSoftmax, logSoftmaxBackward, crossEntropy, crossEntropyBackward } from './softmax';
 export { batchNormChannels, batchNormBackward } from './batch-norm';
-export { sgdStep, adamStep } from './optim';
+export { sgdStep, adamStep, sgdStepShare, adamStepShare } from './optim';
 export { dropoutMask } from './dropout';
 
 /** First byte the TS allocator may use (after static data). */

@@ -119,3 +119,35 @@ export function adamStep(
       vdecay, vwd, vw1, vbeta2, vw2, vnegStepSize, vbias2Sqrt, veps);
   }
 }
+
+// Note [optimizer shares]: the worker pool passes i32 arguments only, so a share of a step takes
+// elements [begin, end) and reads its f64 scalars from a block at argsPtr (written once
+// per call by the backend); every element is updated by the same lane code as in one call (bulk
+// and tail alike, see the header), so a split step is bit for bit the unsplit one. The block is
+// 7 f64 (56 bytes; OPTIM_ARGS_BYTES in src/wasm-backend.ts).
+
+/**
+ * sgdStep over elements [begin, end) (every pointer offset by begin; bufPtr 0: no momentum), its
+ * scalars at argsPtr as f64: lr, momentum, dampening, nesterov (0/1), weight decay, firstStep (0/1).
+ */
+export function sgdStepShare(paramPtr: usize, gradPtr: usize, bufPtr: usize, begin: i32, end: i32, argsPtr: usize): void {
+  const off = <usize>begin << 2;
+  sgdStep(
+    paramPtr + off, gradPtr + off, bufPtr != 0 ? bufPtr + off : 0, end - begin,
+    load<f64>(argsPtr), load<f64>(argsPtr, 8), load<f64>(argsPtr, 16), load<f64>(argsPtr, 24) != 0, load<f64>(argsPtr, 32),
+    load<f64>(argsPtr, 40) != 0,
+  );
+}
+
+/**
+ * adamStep over elements [begin, end) (every pointer offset by begin), its scalars at argsPtr as
+ * f64: lr, β1, β2, eps, weight decay, decoupled (0/1), step.
+ */
+export function adamStepShare(paramPtr: usize, gradPtr: usize, mPtr: usize, vPtr: usize, begin: i32, end: i32, argsPtr: usize): void {
+  const off = <usize>begin << 2;
+  adamStep(
+    paramPtr + off, gradPtr + off, mPtr + off, vPtr + off, end - begin,
+    load<f64>(argsPtr), load<f64>(argsPtr, 8), load<f64>(argsPtr, 16), load<f64>(argsPtr, 24), load<f64>(argsPtr, 32),
+    load<f64>(argsPtr, 40) != 0, load<f64>(argsPtr, 48),
+  );
+}

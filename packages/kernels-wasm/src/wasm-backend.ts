@@ -70,6 +70,8 @@ const CHAIN_CHUNK_BYTES = 1 << 20;
  * (1 thread) and 1.04× (2 threads) the step time before, and 1.00× the inference images/s.
  */
 const CHAIN_MIN_BYTES = 16 << 20;
+/** Bytes of the f64 scalars block of an optimizer step's shares (7 f64: Note [optimizer shares], assembly/optim.ts). */
+const OPTIM_ARGS_BYTES = 56;
 /**
  * Methods that do not run a deferred conv on entry (Note [deferred conv]): the chain's consumers,
  * which decide themselves; the helpers the methods use inside (after their own entry: their
@@ -79,7 +81,7 @@ const CHAIN_MIN_BYTES = 16 << 20;
 const NO_FLUSH = new Set([
   'conv2dRelu', 'conv2dReluMaxPool', 'runDeferred', 'runChain', 'chainsFrom', 'conv2dReluNow', 'own', 'ptr', 'params', 'geometry', 'meta',
   'refreshViews', 'unary', 'binary', 'reduce', 'copyStrided', 'sumRows', 'batchNormForward', 'batchNormGrad', 'f32At', 'geometryBlock',
-  'transposeInto', 'alloc', 'bytesInUse', 'bytesInUsePeak', 'resetBytesInUsePeak', 'memoryBytes', 'scratchBytes', 'resetScratchPeak',
+  'transposeInto', 'optimArgs', 'alloc', 'bytesInUse', 'bytesInUsePeak', 'resetBytesInUsePeak', 'memoryBytes', 'scratchBytes', 'resetScratchPeak',
 ]);
 
 export interface WasmBackendOptions {
@@ -889,18 +891,28 @@ export class WasmBackend implements Backend, KernelHost {
 
   // ---- optimizers ----
 
+  // The steps split by element ranges across the pool (Note [optimizer shares], assembly/optim.ts):
+  // `work` counts the four (SGD: three) arrays a step streams, so a 784×128 weight (the FNN's fc1,
+  // 100 352 parameters, 0.09 ms of a 0.8 ms step on one thread) splits where a lone relu of that
+  // size would not.
+
   sgdStep(param: Storage, grad: Storage, momentumBuf: Storage | null, p: SgdParams): void {
-    this.kernels.sgdStep(
-      this.ptr(param), this.ptr(grad), momentumBuf !== null ? this.ptr(momentumBuf) : 0, param.size,
-      p.lr, p.momentum, p.dampening, p.nesterov ? 1 : 0, p.weightDecay, p.firstStep ? 1 : 0,
-    );
+    const [pPtr, gPtr, bufPtr] = [this.ptr(param), this.ptr(grad), momentumBuf !== null ? this.ptr(momentumBuf) : 0];
+    const args = this.optimArgs([p.lr, p.momentum, p.dampening, p.nesterov ? 1 : 0, p.weightDecay, p.firstStep ? 1 : 0]);
+    this.dispatch.runSplit('sgdStepShare', param.size, 3 * param.size, 4, (b, e) => [pPtr, gPtr, bufPtr, b, e, args]);
   }
 
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
-    this.kernels.adamStep(
-      this.ptr(param), this.ptr(grad), this.ptr(m), this.ptr(v), param.size,
-      p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled ? 1 : 0, p.step,
-    );
+    const [pPtr, gPtr, mPtr, vPtr] = [this.ptr(param), this.ptr(grad), this.ptr(m), this.ptr(v)];
+    const args = this.optimArgs([p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled ? 1 : 0, p.step]);
+    this.dispatch.runSplit('adamStepShare', param.size, 4 * param.size, 4, (b, e) => [pPtr, gPtr, mPtr, vPtr, b, e, args]);
+  }
+
+  /** The f64 scalars of an optimizer step into their block (Note [optimizer shares]); returns its address. */
+  private optimArgs(values: readonly number[]): number {
+    const ptr = this.dispatch.scratch('optimArgs', OPTIM_ARGS_BYTES);
+    this.heapF64.set(values, ptr >> 3);
+    return ptr;
   }
 }
 

@@ -67,6 +67,7 @@ export const POOL_KERNELS = [
   'directConv2d', 'conv2dReluBackwardWeight',
   'groupedConv2d', 'groupedConv2dBackwardInput', 'groupedConv2dBackwardWeight',
   'unary', 'binaryRow', 'reluBackward', 'reluBackwardBias', 'maxPool2d', 'maxPool2dBackward', 'reduce', 'batchNormChannels', 'batchNormBackward',
+  'sgdStepShare', 'adamStepShare',
 ] as const satisfies readonly KernelName[];
 export type PoolKernel = (typeof POOL_KERNELS)[number];
 

@@ -157,6 +157,38 @@ for (const threads of [2, 3]) {
       }
     });
 
+    it('SGD and Adam steps split by element ranges (Note [optimizer shares]), with the same results', () => {
+      const same = (a: Float32Array, b: Float32Array) => expectClose(a, b, 0, 0);
+      // the FNN's fc1 weight (784·128), an odd count (shares and the scalar tail meet), and one
+      // under the split threshold (4 arrays · 30 000 < 2^17 elements: one thread)
+      for (const [size, splits] of [[100_352, 1], [50_001, 1], [30_000, 0]] as const) {
+        const [p, pm] = both(randomArray(size, 21));
+        const [g, gm] = both(randomArray(size, 22));
+        const [m, mm] = both(randomArray(size, 23).map(Math.abs));
+        const [v, vm] = both(randomArray(size, 24).map(Math.abs));
+        const [buf, bufm] = both(randomArray(size, 25));
+        const before = mt.parallelCalls;
+        for (const step of [1, 2]) {
+          const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: step === 2 ? 0.01 : 0, decoupled: step === 2, step };
+          st.adamStep(p, g, m, v, adam);
+          mt.adamStep(pm, gm, mm, vm, adam);
+        }
+        same(mt.read(pm), st.read(p));
+        same(mt.read(mm), st.read(m));
+        same(mt.read(vm), st.read(v));
+        const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 1e-4, firstStep: false };
+        st.sgdStep(p, g, buf, sgd);
+        mt.sgdStep(pm, gm, bufm, sgd);
+        // SGD streams 3 arrays: 50 001 · 3 ≥ 2^17 splits, 30 000 · 3 does not
+        same(mt.read(pm), st.read(p));
+        same(mt.read(bufm), st.read(buf));
+        st.sgdStep(p, g, null, { ...sgd, momentum: 0, nesterov: false });
+        mt.sgdStep(pm, gm, null, { ...sgd, momentum: 0, nesterov: false });
+        same(mt.read(pm), st.read(p));
+        expect(mt.parallelCalls - before).toBe(4 * splits);
+      }
+    });
+
     it('batch norm forward and backward split by channel, with the same results (training and eval)', () => {
       const same = (a: Float32Array, b: Float32Array) => expectClose(a, b, 0, 0);
       const [n, c, h, w] = [64, 16, 26, 26];
