@@ -37,7 +37,7 @@ export class WasmStorage implements Storage {
  * is 21.6 MB, past L2, so conv2 read it from L3 or DRAM (inference 31 µs an image against 27 µs at
  * batch 32). So the public conv2dRelu does not run at once: it checks its arguments, allocates its
  * output and leaves the call pending (at most one, `deferred`) when that output is at least
- * CHAIN_MIN_BYTES. A conv2dRelu or conv2dReluMaxPool whose input is that output then runs the two
+ * CHAIN_MIN_BYTES and one image's output fits a chunk (chainable). A conv2dRelu or conv2dReluMaxPool whose input is that output then runs the two
  * as a chain over chunks of images (CHAIN_CHUNK_BYTES of the first's output per thread): the first
  * conv writes a chunk of its output, in its place in the full tensor, and the second reads it
  * while it is still in cache. Anything else runs the
@@ -79,7 +79,7 @@ const OPTIM_ARGS_BYTES = 56;
  * bookkeeping that reads no storage. Every other method flushes on entry.
  */
 const NO_FLUSH = new Set([
-  'conv2dRelu', 'conv2dReluMaxPool', 'runDeferred', 'runChain', 'chainsFrom', 'conv2dReluNow', 'own', 'ptr', 'params', 'geometry', 'meta',
+  'conv2dRelu', 'conv2dReluMaxPool', 'runDeferred', 'runChain', 'chainsFrom', 'chainable', 'conv2dReluNow', 'own', 'ptr', 'params', 'geometry', 'meta',
   'refreshViews', 'unary', 'binary', 'reduce', 'copyStrided', 'sumRows', 'batchNormForward', 'batchNormGrad', 'f32At', 'geometryBlock',
   'transposeInto', 'optimArgs', 'alloc', 'bytesInUse', 'bytesInUsePeak', 'resetBytesInUsePeak', 'memoryBytes', 'scratchBytes', 'resetScratchPeak',
 ]);
@@ -211,7 +211,7 @@ export class WasmBackend implements Backend, KernelHost {
     flushDeferred = null;
     const g1 = d.g;
     const imageFloats1 = g1.c * g1.h * g1.w, outFloats1 = g1.o * g1.oh * g1.ow;
-    const chunk = this.threads * Math.max(1, Math.floor(CHAIN_CHUNK_BYTES / (4 * outFloats1)));
+    const chunk = this.threads * Math.floor(CHAIN_CHUNK_BYTES / (4 * outFloats1));
     const [xPtr, wPtr, biasPtr, outPtr] = [d.x.block.ptr, d.w.block.ptr, d.bias !== null ? d.bias.block.ptr : 0, d.out.block.ptr];
     for (let n0 = 0; n0 < g1.n; n0 += chunk) {
       const n = Math.min(chunk, g1.n - n0);
@@ -613,8 +613,8 @@ export class WasmBackend implements Backend, KernelHost {
       this.runChain(g, (n0, g2) => convForward(this, xs.block.ptr + 4 * n0 * imageFloats, ws.block.ptr, bs !== null ? bs.block.ptr : 0, yPtr + 4 * n0 * outFloats, g2, this.conv, true));
     }
     this.runDeferred();
-    // Only an output that a chain could take is deferred (chainsFrom's size test).
-    if (out.size > 0 && g.n > 1 && 4 * out.size >= CHAIN_MIN_BYTES) {
+    // Only an output that a chain could take is deferred.
+    if (this.chainable(g)) {
       this.deferred = { x: xs, w: ws, bias: bs, g, out };
       flushDeferred = () => this.runDeferred();
     } else if (out.size > 0) {
@@ -631,6 +631,16 @@ export class WasmBackend implements Backend, KernelHost {
   }
 
   /**
+   * Whether a conv2dRelu of geometry g may start a chain (Note [deferred conv]): its output is at
+   * least CHAIN_MIN_BYTES, one image's fits a chunk (larger images gain nothing from chunks), and
+   * the batch spans more than one chunk.
+   */
+  private chainable(g: Conv2dGeometry): boolean {
+    const outBytes = 4 * g.o * g.oh * g.ow;
+    return outBytes > 0 && outBytes <= CHAIN_CHUNK_BYTES && g.n * outBytes >= CHAIN_MIN_BYTES && g.n > this.threads * Math.floor(CHAIN_CHUNK_BYTES / outBytes);
+  }
+
+  /**
    * Whether a conv with input x and geometry g (images [N, C, H, W]) chains with the pending
    * conv2dRelu (Note [deferred conv]): x is its output, alive, and the batch spans more than one chunk.
    */
@@ -638,9 +648,7 @@ export class WasmBackend implements Backend, KernelHost {
     const d = this.deferred;
     if (d === null || d.out !== x || d.out.freed) return false;
     const g1 = d.g;
-    const outBytes = 4 * g1.o * g1.oh * g1.ow;
-    return g.n === g1.n && g.c === g1.o && g.h === g1.oh && g.w === g1.ow && g1.n * outBytes >= CHAIN_MIN_BYTES &&
-      g1.n > this.threads * Math.max(1, Math.floor(CHAIN_CHUNK_BYTES / outBytes));
+    return g.n === g1.n && g.c === g1.o && g.h === g1.oh && g.w === g1.ow && this.chainable(g1);
   }
 
   reluBackwardBias(dy: Storage, y: Storage, n: number, c: number, s: number): { dx: Storage; dbias: Storage } {

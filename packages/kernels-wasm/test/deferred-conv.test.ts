@@ -100,6 +100,15 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     expectClose(st.read(y2), noBias, 0, tol);
   });
 
+  it('images whose first-conv output exceeds a chunk (1 MiB) do not chain', () => {
+    const g1 = geometry(17, 16, 130, 130, 16, 1); // 130·130·16·4 = 1.08 MB an image, 18.4 MB in all
+    const g2 = geometry(17, 16, 130, 130, 16, 1);
+    const { x, w1, b1, w2, b2 } = inputs(st, g1, g2);
+    const chains0 = st.chainedConvs;
+    st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1), w2, b2, g2);
+    expect(st.chainedConvs).toBe(chains0);
+  });
+
   it('batches too small to chain run at once', () => {
     const g1 = geometry(128, 1, 28, 28, 16); // 5.5 MB of conv1 output: under the 16 MiB
     const { x, w1, b1, w2, b2 } = inputs(st, g1, geometry(128, 16, 26, 26, 16));
