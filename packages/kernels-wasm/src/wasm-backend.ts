@@ -611,6 +611,8 @@ export class WasmBackend implements Backend, KernelHost {
       const yPtr = out.block.ptr;
       const imageFloats = g.c * g.h * g.w, outFloats = g.o * g.oh * g.ow;
       this.runChain(g, (n0, g2) => convForward(this, xs.block.ptr + 4 * n0 * imageFloats, ws.block.ptr, bs !== null ? bs.block.ptr : 0, yPtr + 4 * n0 * outFloats, g2, this.conv, true));
+      // computed: a chain's second conv does not wait in turn (a third conv reads it from memory)
+      return out;
     }
     this.runDeferred();
     // Only an output that a chain could take is deferred.

@@ -100,6 +100,21 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     expectClose(st.read(y2), noBias, 0, tol);
   });
 
+  it('three convs in a row: the first two chain, the third reads the second from memory; the same values as one by one', () => {
+    const g1 = CASE1, g2 = geometry(401, 16, 26, 26, 16, 1), g3 = geometry(401, 16, 26, 26, 16, 1);
+    const { x, w1, b1, w2, b2 } = inputs(st, g1, g2);
+    const [w3, b3] = [st.fromArray(randomArray(16 * 16 * 9, 6)), st.fromArray(randomArray(16, 7))];
+    const chains0 = st.chainedConvs;
+    const y = st.conv2dRelu(st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1), w2, b2, g2), w3, b3, g3);
+    expect(st.chainedConvs).toBe(chains0 + 1);
+    const h1 = st.conv2dRelu(x, w1, b1, g1);
+    st.read(h1);
+    const h2 = st.conv2dRelu(h1, w2, b2, g2);
+    st.read(h2);
+    expectSameBits(st.read(y), st.read(st.conv2dRelu(h2, w3, b3, g3)), 'third conv');
+    expect(st.chainedConvs).toBe(chains0 + 1);
+  });
+
   it('images whose first-conv output exceeds a chunk (1 MiB) do not chain', () => {
     const g1 = geometry(17, 16, 130, 130, 16, 1); // 130·130·16·4 = 1.08 MB an image, 18.4 MB in all
     const g2 = geometry(17, 16, 130, 130, 16, 1);
