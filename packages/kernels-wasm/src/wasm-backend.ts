@@ -122,6 +122,12 @@ export interface WasmBackendOptions {
    */
   winogradBlockTiles?: number;
   /**
+   * Deferred conv chains (Note [deferred conv]): a conv2dRelu of at least 16 MiB of output waits
+   * for the conv that reads it, and the two run over chunks of images. Default true; false runs
+   * every conv2dRelu at once. Results are bit for bit the same either way.
+   */
+  convChains?: boolean;
+  /**
    * The relaxed-SIMD build (f32x4.relaxed_madd in the GEMM tiles) where the engine supports it
    * (see CompileKernelsOptions in kernels.ts); default true, unless TAPEGRAD_RELAXED_SIMD is `0`
    * or `false` in the environment.
@@ -189,6 +195,8 @@ export class WasmBackend implements Backend, KernelHost {
 
   /** The pending conv2dRelu (Note [deferred conv]), or null. */
   private deferred: DeferredConv | null = null;
+  /** Whether conv2dRelu may defer (createWasmBackend's convChains). */
+  private chainsOn = true;
   /** Chains run so far (Note [deferred conv]): the tests' and the bench's check that one ran. */
   chainedConvs = 0;
 
@@ -242,7 +250,11 @@ export class WasmBackend implements Backend, KernelHost {
     }
     const conv: ConvOptions = { winograd: options.winograd ?? true, direct: options.direct ?? true, winogradBlockTiles: blockTiles };
     const gemm: GemmOptions = { threadsMinMacs: options.gemmThreadsMinMacs ?? GEMM_THREADS_MIN_MACS, skipZeros: options.gemmSkipZeros ?? true };
+    if (options.convChains !== undefined && typeof options.convChains !== 'boolean') {
+      throw new Error(`wasm backend: convChains must be true or false, got ${String(options.convChains)}`);
+    }
     const backend = new WasmBackend(kernels, memory, pool, conv, gemm);
+    backend.chainsOn = options.convChains ?? true;
     backend.build = compiledFrom(module)?.pathname.split('/').pop() ?? 'unknown';
     return backend;
   }
@@ -639,7 +651,7 @@ export class WasmBackend implements Backend, KernelHost {
    */
   private chainable(g: Conv2dGeometry): boolean {
     const outBytes = 4 * g.o * g.oh * g.ow;
-    return outBytes > 0 && outBytes <= CHAIN_CHUNK_BYTES && g.n * outBytes >= CHAIN_MIN_BYTES && g.n > this.threads * Math.floor(CHAIN_CHUNK_BYTES / outBytes);
+    return this.chainsOn && outBytes > 0 && outBytes <= CHAIN_CHUNK_BYTES && g.n * outBytes >= CHAIN_MIN_BYTES && g.n > this.threads * Math.floor(CHAIN_CHUNK_BYTES / outBytes);
   }
 
   /**

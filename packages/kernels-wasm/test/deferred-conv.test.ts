@@ -1,4 +1,7 @@
-import { type Conv2dGeometry, type ConvGeometry, createRefBackend, type Storage } from '@tapegrad/autograd';
+import {
+  type Conv2dGeometry, type ConvGeometry, conv2dRelu, conv2dReluMaxPool, createRefBackend, crossEntropy, flatten, linear, type Storage,
+  tensor, type Tensor, tidy, withBackend,
+} from '@tapegrad/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
 import { EPS32, expectClose, randomArray } from './helpers.js';
@@ -113,6 +116,47 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     st.read(h2);
     expectSameBits(st.read(y), st.read(st.conv2dRelu(h2, w3, b3, g3)), 'third conv');
     expect(st.chainedConvs).toBe(chains0 + 1);
+  });
+
+  for (const threads of [1, 2]) {
+    it(`${threads} thread(s): the case study's CNN trains at batch 400 (chains forward) exactly as with convChains: false`, async () => {
+      const run = async (convChains: boolean) => {
+        const b = await createWasmBackend({ threads, convChains });
+        const result = withBackend(b, () => {
+          const param = (shape: number[], seed: number, scale: number) =>
+            tensor(Array.from(randomArray(shape.reduce((p, q) => p * q, 1), seed), (v) => v * scale), shape, { requiresGrad: true });
+          const ps = [param([16, 1, 3, 3], 11, 0.6), param([16], 12, 0.1), param([16, 16, 3, 3], 13, 0.15), param([16], 14, 0.1), param([10, 2304], 15, 0.03), param([10], 16, 0.1)];
+          const x = tensor(Array.from(randomArray(400 * 784, 17), (v) => v + 0.5), [400, 1, 28, 28]);
+          const labels = Int32Array.from({ length: 400 }, (_, i) => (i * 7) % 10);
+          const losses: number[] = [];
+          for (let step = 0; step < 2; step++) {
+            tidy(() => {
+              const [w1, b1, w2, b2, wf, bf] = ps as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+              const h = conv2dReluMaxPool(conv2dRelu(x, w1, b1), w2, b2, {}, { kernelSize: 2 });
+              const loss = crossEntropy(linear(flatten(h), wf, bf), labels);
+              losses.push(loss.item());
+              loss.backward();
+              for (const p of ps) {
+                b.adamStep(p.storage, p.grad!.storage, b.fill(p.size, 0), b.fill(p.size, 0), { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 });
+                p.grad = null;
+              }
+            });
+          }
+          return { losses, params: ps.map((p) => b.read(p.storage)), chained: b.chainedConvs };
+        });
+        await b.dispose();
+        return result;
+      };
+      const [on, off] = [await run(true), await run(false)];
+      expect(on.chained).toBe(2);
+      expect(off.chained).toBe(0);
+      expect(on.losses).toEqual(off.losses);
+      on.params.forEach((p, i) => expectSameBits(p, off.params[i]!, `parameter ${i}`));
+    });
+  }
+
+  it('convChains must be a boolean', async () => {
+    await expect(createWasmBackend({ convChains: 1 as unknown as boolean })).rejects.toThrow('convChains must be true or false, got 1');
   });
 
   it('images whose first-conv output exceeds a chunk (1 MiB) do not chain', () => {
