@@ -151,8 +151,11 @@ export interface Backend {
   /**
    * y = max(0, conv2d(x, w) + bias): the convolution with ReLU in its epilogue, for the fused op
    * `conv2dRelu` (Note [fused conv epilogue] in ops/conv2d-relu.ts). The reference is relu(conv2d).
+   * `taped`: whether the tape keeps y for a backward pass (the op passes it; false: y only feeds
+   * what comes next, and a backend may schedule it with its consumer, as the WASM backend's
+   * Note [deferred conv]; undefined: not known). It never changes the values.
    */
-  conv2dRelu(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry): Storage;
+  conv2dRelu(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry, taped?: boolean): Storage;
   /**
    * The backward of y = relu(conv + bias) up to the convolution's input: dx = dy where y > 0 (the
    * ReLU's backward; y its output or input), dbias[c] = Σ over n and s of dx[n, c, s], over

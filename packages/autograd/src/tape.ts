@@ -53,6 +53,11 @@ export class Node {
   }
 }
 
+/** Whether an op on `inputs` is recorded now (record's test): grad mode is on and some input requires grad. */
+export function taped(inputs: readonly Tensor[]): boolean {
+  return engine.gradEnabled && inputs.some((t) => t.requiresGrad);
+}
+
 /**
  * Records `out = op(inputs)` when grad mode is on and some input requires grad. `saved` tensors
  * are shared (not copied) and owned by the node from now on. `attrs` go to an op observer only
@@ -60,7 +65,7 @@ export class Node {
  */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: Vjp, saved: readonly Tensor[] = [], attrs?: Readonly<Record<string, unknown>>): Tensor {
   notifyOp(op, out, inputs, attrs);
-  if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return out;
+  if (!taped(inputs)) return out;
   const nodeInputs: NodeInput[] = inputs.map((t) => {
     if (t.gradFn) t.gradFn.refs++;
     return { node: t.gradFn, leaf: t.gradFn ? null : t.requiresGrad ? t : null, shape: t.shape, needsGrad: t.requiresGrad };

@@ -1,17 +1,17 @@
 import {
-  type Conv2dGeometry, type ConvGeometry, conv2dRelu, conv2dReluMaxPool, createRefBackend, crossEntropy, flatten, linear, type Storage,
-  tensor, type Tensor, tidy, withBackend,
+  type Conv2dGeometry, type ConvGeometry, conv2dRelu, conv2dReluMaxPool, createRefBackend, crossEntropy, flatten, linear, noGrad,
+  type Storage, tensor, type Tensor, tidy, withBackend,
 } from '@tapegrad/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
 import { EPS32, expectClose, randomArray } from './helpers.js';
 
-// Note [deferred conv] (src/wasm-backend.ts): a large conv2dRelu waits for its consumer, and a
-// conv2dRelu or conv2dReluMaxPool that takes its output runs the two over chunks of images. The
-// chained results (the second conv's, the pool's argmax and the intermediate, always written
-// whole) must be bit for bit those of the same calls with the intermediate flushed first, on one
-// thread and on the pool; anything else that touches the pending call's output or inputs must see
-// it run first.
+// Note [deferred conv] (src/wasm-backend.ts): in inference (taped false) a large conv2dRelu waits
+// for its consumer, and a conv2dRelu or conv2dReluMaxPool that takes its output runs the two over
+// chunks of images. The chained results (the second conv's, the pool's argmax and the
+// intermediate, always written whole) must be bit for bit those of the same calls with the
+// intermediate flushed first, on one thread and on the pool; anything else that touches the
+// pending call's output or inputs must see it run first.
 
 function geometry(n: number, c: number, h: number, w: number, o: number, p = 0): Conv2dGeometry {
   return { n, c, h, w, kh: 3, kw: 3, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, oh: h + 2 * p - 2, ow: w + 2 * p - 2, o };
@@ -60,15 +60,15 @@ describe('deferred conv chains (Note [deferred conv])', () => {
       it(`${name}, ${threads} thread(s): chained bit for bit as flushed first`, () => {
         const b = threads === 1 ? st : mt;
         const { x, w1, b1, w2, b2 } = inputs(b, g1, g2);
-        const second = (h: Storage) => pool ? b.conv2dReluMaxPool(h, w2, b2, g2, POOL(g2)) : { y: b.conv2dRelu(h, w2, b2, g2), argmax: null };
+        const second = (h: Storage) => pool ? b.conv2dReluMaxPool(h, w2, b2, g2, POOL(g2)) : { y: b.conv2dRelu(h, w2, b2, g2, false), argmax: null };
         // flushed: the intermediate read (so computed) before the second conv runs
-        const h0 = b.conv2dRelu(x, w1, b1, g1);
+        const h0 = b.conv2dRelu(x, w1, b1, g1, false);
         const hWant = b.read(h0);
         const chains0 = b.chainedConvs;
         const want = second(h0);
         expect(b.chainedConvs).toBe(chains0);
         // chained: the second conv straight after the first
-        const h1 = b.conv2dRelu(x, w1, b1, g1);
+        const h1 = b.conv2dRelu(x, w1, b1, g1, false);
         const got = second(h1);
         expect(b.chainedConvs).toBe(chains0 + 1);
         expectSameBits(b.read(got.y), b.read(want.y), 'second conv');
@@ -87,17 +87,17 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     const tol = 8 * EPS32 * 9;
     // read
     const [x, w, b] = [st.fromArray(xd), st.fromArray(wd), st.fromArray(bd)];
-    expectClose(st.read(st.conv2dRelu(x, w, b, g)), want, 0, tol);
+    expectClose(st.read(st.conv2dRelu(x, w, b, g, false)), want, 0, tol);
     // x freed and w overwritten (in place, by an optimizer step) before the output is read
-    const y = st.conv2dRelu(x, w, b, g);
+    const y = st.conv2dRelu(x, w, b, g, false);
     st.free(x);
     st.sgdStep(w, st.fromArray(new Float32Array(wd.length).fill(1)), null, { lr: 10, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: true });
     expect(st.read(w)[0]).toBeCloseTo(wd[0]! - 10, 4);
     expectClose(st.read(y), want, 0, tol);
     // a second pending conv runs the first before it waits
     const [x2, w2] = [st.fromArray(xd), st.fromArray(wd)];
-    const y1 = st.conv2dRelu(x2, w2, b, g);
-    const y2 = st.conv2dRelu(x2, w2, null, g);
+    const y1 = st.conv2dRelu(x2, w2, b, g, false);
+    const y2 = st.conv2dRelu(x2, w2, null, g, false);
     expectClose(st.read(y1), want, 0, tol);
     const noBias = ref.read(ref.conv2dRelu(ref.fromArray(xd), ref.fromArray(wd), null, g));
     expectClose(st.read(y2), noBias, 0, tol);
@@ -108,32 +108,32 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     const { x, w1, b1, w2, b2 } = inputs(st, g1, g2);
     const [w3, b3] = [st.fromArray(randomArray(16 * 16 * 9, 6)), st.fromArray(randomArray(16, 7))];
     const chains0 = st.chainedConvs;
-    const y = st.conv2dRelu(st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1), w2, b2, g2), w3, b3, g3);
+    const y = st.conv2dRelu(st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1, false), w2, b2, g2, false), w3, b3, g3, false);
     expect(st.chainedConvs).toBe(chains0 + 1);
-    const h1 = st.conv2dRelu(x, w1, b1, g1);
+    const h1 = st.conv2dRelu(x, w1, b1, g1, false);
     st.read(h1);
-    const h2 = st.conv2dRelu(h1, w2, b2, g2);
+    const h2 = st.conv2dRelu(h1, w2, b2, g2, false);
     st.read(h2);
-    expectSameBits(st.read(y), st.read(st.conv2dRelu(h2, w3, b3, g3)), 'third conv');
+    expectSameBits(st.read(y), st.read(st.conv2dRelu(h2, w3, b3, g3, false)), 'third conv');
     expect(st.chainedConvs).toBe(chains0 + 1);
   });
 
   for (const threads of [1, 2]) {
-    it(`${threads} thread(s): the case study's CNN trains at batch 400 (chains forward) exactly as with convChains: false`, async () => {
+    it(`${threads} thread(s): the case study's CNN at batch 400 trains without chains (taped) and infers with one, as with convChains: false`, async () => {
       const run = async (convChains: boolean) => {
         const b = await createWasmBackend({ threads, convChains });
         const result = withBackend(b, () => {
           const param = (shape: number[], seed: number, scale: number) =>
             tensor(Array.from(randomArray(shape.reduce((p, q) => p * q, 1), seed), (v) => v * scale), shape, { requiresGrad: true });
           const ps = [param([16, 1, 3, 3], 11, 0.6), param([16], 12, 0.1), param([16, 16, 3, 3], 13, 0.15), param([16], 14, 0.1), param([10, 2304], 15, 0.03), param([10], 16, 0.1)];
+          const [w1, b1, w2, b2, wf, bf] = ps as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+          const forward = (x: Tensor) => linear(flatten(conv2dReluMaxPool(conv2dRelu(x, w1, b1), w2, b2, {}, { kernelSize: 2 })), wf, bf);
           const x = tensor(Array.from(randomArray(400 * 784, 17), (v) => v + 0.5), [400, 1, 28, 28]);
           const labels = Int32Array.from({ length: 400 }, (_, i) => (i * 7) % 10);
           const losses: number[] = [];
           for (let step = 0; step < 2; step++) {
             tidy(() => {
-              const [w1, b1, w2, b2, wf, bf] = ps as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
-              const h = conv2dReluMaxPool(conv2dRelu(x, w1, b1), w2, b2, {}, { kernelSize: 2 });
-              const loss = crossEntropy(linear(flatten(h), wf, bf), labels);
+              const loss = crossEntropy(forward(x), labels);
               losses.push(loss.item());
               loss.backward();
               for (const p of ps) {
@@ -142,18 +142,27 @@ describe('deferred conv chains (Note [deferred conv])', () => {
               }
             });
           }
-          return { losses, params: ps.map((p) => b.read(p.storage)), chained: b.chainedConvs };
+          const trainingChains = b.chainedConvs;
+          const logits = noGrad(() => tidy(() => b.read(forward(x).storage)));
+          return { losses, logits, trainingChains, chains: b.chainedConvs, params: ps.map((p) => b.read(p.storage)) };
         });
         await b.dispose();
         return result;
       };
       const [on, off] = [await run(true), await run(false)];
-      expect(on.chained).toBe(2);
-      expect(off.chained).toBe(0);
+      expect([on.trainingChains, on.chains, off.chains]).toEqual([0, 1, 0]);
       expect(on.losses).toEqual(off.losses);
       on.params.forEach((p, i) => expectSameBits(p, off.params[i]!, `parameter ${i}`));
+      expectSameBits(on.logits, off.logits, 'logits');
     });
   }
+
+  it('a conv2dRelu whose output the tape keeps, or may (taped true or not given), does not wait', () => {
+    const { x, w1, b1, w2, b2 } = inputs(st, CASE1, CASE2);
+    const chains0 = st.chainedConvs;
+    for (const taped of [true, undefined]) st.conv2dReluMaxPool(st.conv2dRelu(x, w1, b1, CASE1, taped), w2, b2, CASE2, POOL(CASE2));
+    expect(st.chainedConvs).toBe(chains0);
+  });
 
   it('convChains must be a boolean', async () => {
     await expect(createWasmBackend({ convChains: 1 as unknown as boolean })).rejects.toThrow('convChains must be true or false, got 1');
@@ -164,7 +173,7 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     const g2 = geometry(17, 16, 130, 130, 16, 1);
     const { x, w1, b1, w2, b2 } = inputs(st, g1, g2);
     const chains0 = st.chainedConvs;
-    st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1), w2, b2, g2);
+    st.conv2dRelu(st.conv2dRelu(x, w1, b1, g1, false), w2, b2, g2, false);
     expect(st.chainedConvs).toBe(chains0);
   });
 
@@ -172,7 +181,7 @@ describe('deferred conv chains (Note [deferred conv])', () => {
     const g1 = geometry(128, 1, 28, 28, 16); // 5.5 MB of conv1 output: under the 16 MiB
     const { x, w1, b1, w2, b2 } = inputs(st, g1, geometry(128, 16, 26, 26, 16));
     const chains0 = st.chainedConvs;
-    const h = st.conv2dRelu(x, w1, b1, g1);
+    const h = st.conv2dRelu(x, w1, b1, g1, false);
     st.conv2dReluMaxPool(h, w2, b2, geometry(128, 16, 26, 26, 16), POOL(geometry(128, 16, 26, 26, 16)));
     expect(st.chainedConvs).toBe(chains0);
   });

@@ -2,7 +2,7 @@ import type { Storage } from '../backend.js';
 import { getBackend } from '../engine.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { record } from '../tape.js';
+import { record, taped } from '../tape.js';
 import { type Conv2dOptions, conv2dGeometry } from './conv2d.js';
 import { checkBackend, wrap } from './util.js';
 
@@ -29,7 +29,7 @@ export function conv2dRelu(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2d
   checkBackend('conv2dRelu', ...inputs);
   const g = conv2dGeometry('conv2dRelu', x.shape, w.shape, opts);
   if (b && (b.ndim !== 1 || b.shape[0] !== g.o)) throw new Error(`conv2dRelu: bias must be [${g.o}], got ${fmt(b.shape)} (w=${fmt(w.shape)})`);
-  const y = wrap(getBackend().conv2dRelu(x.storage, w.storage, b ? b.storage : null, g), [g.n, g.o, g.oh, g.ow]);
+  const y = wrap(getBackend().conv2dRelu(x.storage, w.storage, b ? b.storage : null, g, taped(inputs)), [g.n, g.o, g.oh, g.ow]);
   return record('conv2dRelu', y, inputs, (dy, [xs, ws, ys], needs) => {
     const be = getBackend();
     // x needs no gradient (a first layer): dw and dbias in one backend call, which may never store dpre
