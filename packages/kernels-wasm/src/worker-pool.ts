@@ -277,12 +277,15 @@ export class WorkerPool {
     }
     const waited = performance.now() - t1;
     const slow = this.stolen !== stolenBefore || waited > t1 - t0;
-    // While contended only the probes split (Note [contended pool]): each weighs more.
-    if (this.calls > CONTENDED_WARMUP_CALLS) {
-      this.slowShare += ((slow ? 1 : 0) - this.slowShare) / (this.isContended ? 4 : 64);
-      // Hysteresis: on above 0.4, off again only below 0.2.
-      this.isContended = this.slowShare > (this.isContended ? 0.2 : 0.4);
-    }
+    // While contended only the probes split (Note [contended pool]): each weighs more. Evaluated on
+    // every call and applied only after the warm-up (counted 0 or 1): as a branch first taken at
+    // call 513, it deoptimised this method's TurboFan code (16 times in a 2-thread CNN run,
+    // `node --trace-deopt`: no type feedback for the fields yet).
+    const counted = this.calls > CONTENDED_WARMUP_CALLS ? 1 : 0;
+    this.slowShare += (counted * ((slow ? 1 : 0) - this.slowShare)) / (this.isContended ? 4 : 64);
+    // Hysteresis: on above 0.4, off again only below 0.2.
+    const over = this.slowShare > (this.isContended ? 0.2 : 0.4);
+    this.isContended = counted === 1 ? over : this.isContended;
     if (mainError !== undefined) throw mainError;
     const failed = Atomics.load(ctl, ERROR);
     if (failed !== 0) throw new Error(`kernels-wasm: ${kernel} failed on worker ${failed} (see the message logged above)`);
