@@ -59,9 +59,10 @@ export async function runE2e(kind: ModelKind, quick: boolean, log: (line: string
   // epoch was timed while V8 was still optimising the per-step JS: 20–60 TurboFan compiles per
   // 300 steps until step ~2 400 (node --trace-opt), each taking 10–20 ms on a compiler thread that
   // shares the 2 cores with the spinning worker, which then starts its shares late (the main
-  // thread steals them: 130 of 600 in steps 0–300, under 10 after step 2 100). --quick warms up on WARMUP_BATCHES, as its PyTorch run. With only 4 warm-up
-  // batches the --quick FNN figure came out 2.5× the full epoch's (3.6 vs 1.4 s); with 24 it is
-  // 1.6–2.0 vs 1.5 s. The FNN's timed --quick run lasts only ~0.2 s, so it stays the noisiest figure.
+  // thread steals them: 130 of 600 in steps 0–300, under 10 after step 2 100). --quick warms up
+  // on WARMUP_BATCHES, as its PyTorch run. With only 4 warm-up batches the --quick FNN figure came
+  // out 2.5× the full epoch's (3.6 vs 1.4 s); with 24 it is 1.6–2.0 vs 1.5 s. The FNN's timed
+  // --quick run lasts only ~0.2 s, so it stays the noisiest figure.
   const warmupLoader = quick
     ? new DataLoader(subset(train.images, train.labels, WARMUP_BATCHES * BATCH_SIZE), { batchSize: BATCH_SIZE })
     : new DataLoader(subset(train.images, train.labels, EPOCH_IMAGES), { batchSize: BATCH_SIZE, shuffle: true, seed: 0 });

@@ -81,7 +81,7 @@ const OPTIM_ARGS_BYTES = 56;
  * bookkeeping that reads no storage. Every other method flushes on entry.
  */
 const NO_FLUSH = new Set([
-  'conv2dRelu', 'conv2dReluMaxPool', 'runDeferred', 'runChain', 'chainsFrom', 'chainable', 'conv2dReluNow', 'own', 'ptr', 'params', 'geometry', 'meta',
+  'conv2dRelu', 'conv2dReluMaxPool', 'takeDeferred', 'runConvRelu', 'runDeferred', 'runChain', 'chainsFrom', 'chainable', 'conv2dReluNow', 'own', 'ptr', 'params', 'geometry', 'meta',
   'refreshViews', 'unary', 'binary', 'reduce', 'copyStrided', 'sumRows', 'batchNormForward', 'batchNormGrad', 'f32At', 'geometryBlock',
   'transposeInto', 'optimArgs', 'alloc', 'bytesInUse', 'bytesInUsePeak', 'resetBytesInUsePeak', 'memoryBytes', 'scratchBytes', 'resetScratchPeak',
 ]);
@@ -202,31 +202,40 @@ export class WasmBackend implements Backend, KernelHost {
   /** Chains run so far (Note [deferred conv]): the tests' and the bench's check that one ran. */
   chainedConvs = 0;
 
-  /** Runs the pending conv2dRelu, if any (Note [deferred conv]). */
-  private runDeferred(): void {
+  /** The pending conv2dRelu, no longer pending (Note [deferred conv]), or null. */
+  private takeDeferred(): DeferredConv | null {
     const d = this.deferred;
-    if (d === null) return;
     this.deferred = null;
     flushDeferred = null;
-    convForward(this, d.x.block.ptr, d.w.block.ptr, d.bias !== null ? d.bias.block.ptr : 0, d.out.block.ptr, d.g, this.conv, true);
+    return d;
+  }
+
+  /** conv2dRelu of `c` on its images [n0, n0 + n) (all of them by default): raw addresses, no flush. */
+  private runConvRelu(c: DeferredConv, n0 = 0, n = c.g.n): void {
+    const g = c.g;
+    convForward(
+      this, c.x.block.ptr + 4 * n0 * g.c * g.h * g.w, c.w.block.ptr, c.bias !== null ? c.bias.block.ptr : 0,
+      c.out.block.ptr + 4 * n0 * g.o * g.oh * g.ow, n === g.n ? g : { ...g, n }, this.conv, true,
+    );
+  }
+
+  /** Runs the pending conv2dRelu, if any (Note [deferred conv]). */
+  private runDeferred(): void {
+    const d = this.takeDeferred();
+    if (d !== null) this.runConvRelu(d);
   }
 
   /**
-   * Runs the pending conv2dRelu (whose output is `x`) and `second` over chunks of images (Note
-   * [deferred conv]); second(n0, g2) runs the second conv on images [n0, n0 + g2.n) of x.
+   * Runs the pending conv2dRelu (whose output is the second conv's input) and `second` over chunks
+   * of images (Note [deferred conv]); second(n0, n) runs the second conv on images [n0, n0 + n).
    */
-  private runChain(g2: Conv2dGeometry, second: (n0: number, g2: Conv2dGeometry) => void): void {
-    const d = this.deferred!;
-    this.deferred = null;
-    flushDeferred = null;
-    const g1 = d.g;
-    const imageFloats1 = g1.c * g1.h * g1.w, outFloats1 = g1.o * g1.oh * g1.ow;
-    const chunk = this.threads * Math.floor(CHAIN_CHUNK_BYTES / (4 * outFloats1));
-    const [xPtr, wPtr, biasPtr, outPtr] = [d.x.block.ptr, d.w.block.ptr, d.bias !== null ? d.bias.block.ptr : 0, d.out.block.ptr];
-    for (let n0 = 0; n0 < g1.n; n0 += chunk) {
-      const n = Math.min(chunk, g1.n - n0);
-      convForward(this, xPtr + 4 * n0 * imageFloats1, wPtr, biasPtr, outPtr + 4 * n0 * outFloats1, { ...g1, n }, this.conv, true);
-      second(n0, { ...g2, n });
+  private runChain(second: (n0: number, n: number) => void): void {
+    const d = this.takeDeferred()!;
+    const chunk = this.threads * Math.floor(CHAIN_CHUNK_BYTES / (4 * d.g.o * d.g.oh * d.g.ow));
+    for (let n0 = 0; n0 < d.g.n; n0 += chunk) {
+      const n = Math.min(chunk, d.g.n - n0);
+      this.runConvRelu(d, n0, n);
+      second(n0, n);
     }
     this.chainedConvs++;
   }
@@ -619,25 +628,22 @@ export class WasmBackend implements Backend, KernelHost {
    */
   conv2dRelu(x: Storage, w: Storage, bias: Storage | null, g: Conv2dGeometry, taped?: boolean): Storage {
     const chained = this.chainsFrom(x, g);
-    const [xs, ws, bs] = [this.own(x), this.own(w), bias !== null ? this.own(bias) : null];
-    const out = this.alloc(g.n * g.o * g.oh * g.ow);
+    const call: DeferredConv = { x: this.own(x), w: this.own(w), bias: bias !== null ? this.own(bias) : null, g, out: this.alloc(g.n * g.o * g.oh * g.ow) };
     if (chained) {
-      const yPtr = out.block.ptr;
-      const imageFloats = g.c * g.h * g.w, outFloats = g.o * g.oh * g.ow;
-      this.runChain(g, (n0, g2) => convForward(this, xs.block.ptr + 4 * n0 * imageFloats, ws.block.ptr, bs !== null ? bs.block.ptr : 0, yPtr + 4 * n0 * outFloats, g2, this.conv, true));
       // computed: a chain's second conv does not wait in turn (a third conv reads it from memory)
-      return out;
+      this.runChain((n0, n) => this.runConvRelu(call, n0, n));
+      return call.out;
     }
     this.runDeferred();
     // Only an output the tape does not keep (inference: training measured no faster with chains)
     // and that a chain could take is deferred.
     if (taped === false && this.chainable(g)) {
-      this.deferred = { x: xs, w: ws, bias: bs, g, out };
+      this.deferred = call;
       flushDeferred = () => this.runDeferred();
-    } else if (out.size > 0) {
-      convForward(this, xs.block.ptr, ws.block.ptr, bs !== null ? bs.block.ptr : 0, out.block.ptr, g, this.conv, true);
+    } else if (call.out.size > 0) {
+      this.runConvRelu(call);
     }
-    return out;
+    return call.out;
   }
 
   /** conv2dRelu run at once (the backend's own fallbacks: nothing inside the backend defers). */
@@ -659,11 +665,12 @@ export class WasmBackend implements Backend, KernelHost {
 
   /**
    * Whether a conv with input x and geometry g (images [N, C, H, W]) chains with the pending
-   * conv2dRelu (Note [deferred conv]): x is its output, alive, and the batch spans more than one chunk.
+   * conv2dRelu (Note [deferred conv]): x is its output (which cannot have been freed: free flushes)
+   * and the batch spans more than one chunk.
    */
   private chainsFrom(x: Storage, g: Conv2dGeometry): boolean {
     const d = this.deferred;
-    if (d === null || d.out !== x || d.out.freed) return false;
+    if (d === null || d.out !== x) return false;
     const g1 = d.g;
     return g.n === g1.n && g.c === g1.o && g.h === g1.oh && g.w === g1.ow && this.chainable(g1);
   }
@@ -722,7 +729,7 @@ export class WasmBackend implements Backend, KernelHost {
     const [xPtr, wPtr, biasPtr, yPtr, argmaxPtr] = [xs.block.ptr, ws.block.ptr, bs !== null ? bs.block.ptr : 0, y.block.ptr, argmax.block.ptr];
     if (chained) {
       const imageFloats = g.c * g.h * g.w, pooledFloats = pool.c * pool.oh * pool.ow;
-      this.runChain(g, (n0, g2) => convReluMaxPool(this, xPtr + 4 * n0 * imageFloats, wPtr, biasPtr, yPtr + 4 * n0 * pooledFloats, argmaxPtr + 4 * n0 * pooledFloats, g2, this.conv));
+      this.runChain((n0, n) => convReluMaxPool(this, xPtr + 4 * n0 * imageFloats, wPtr, biasPtr, yPtr + 4 * n0 * pooledFloats, argmaxPtr + 4 * n0 * pooledFloats, { ...g, n }, this.conv));
     } else {
       convReluMaxPool(this, xPtr, wPtr, biasPtr, yPtr, argmaxPtr, g, this.conv);
     }

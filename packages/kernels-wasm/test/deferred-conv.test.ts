@@ -4,7 +4,7 @@ import {
 } from '@tapegrad/autograd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
-import { EPS32, expectClose, randomArray } from './helpers.js';
+import { convGeometry, EPS32, expectClose, randomArray } from './helpers.js';
 
 // Note [deferred conv] (src/wasm-backend.ts): in inference (taped false) a large conv2dRelu waits
 // for its consumer, and a conv2dRelu or conv2dReluMaxPool that takes its output runs the two over
@@ -13,9 +13,8 @@ import { EPS32, expectClose, randomArray } from './helpers.js';
 // intermediate flushed first, on one thread and on the pool; anything else that touches the
 // pending call's output or inputs must see it run first.
 
-function geometry(n: number, c: number, h: number, w: number, o: number, p = 0): Conv2dGeometry {
-  return { n, c, h, w, kh: 3, kw: 3, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, oh: h + 2 * p - 2, ow: w + 2 * p - 2, o };
-}
+/** A 3×3, stride-1 conv with padding p. */
+const geometry = (n: number, c: number, h: number, w: number, o: number, p = 0): Conv2dGeometry => convGeometry(n, c, h, w, o, 3, 1, p);
 const POOL = (g: Conv2dGeometry): ConvGeometry => ({
   n: g.n, c: g.o, h: g.oh, w: g.ow, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, oh: g.oh >> 1, ow: g.ow >> 1,
 });

@@ -1,17 +1,12 @@
 import { type Conv2dGeometry, createRefBackend, type Storage } from '@tapegrad/autograd';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
-import { EPS32, expectClose, randomArray, withNanOutput } from './helpers.js';
+import { convGeometry as geometry, EPS32, expectClose, randomArray, withNanOutput } from './helpers.js';
 
 // The fused kernels (Note [fused conv epilogue], src/conv.ts) against the reference backend (their
 // spec: relu(conv2d), reluBackward then sum) and bit for bit against the unfused WASM kernels, on
 // one thread and on the worker pool.
 
-function geometry(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, p = 0): Conv2dGeometry {
-  const oh = Math.floor((h + 2 * p - k) / s) + 1;
-  const ow = Math.floor((w + 2 * p - k) / s) + 1;
-  return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
-}
 const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}`;
 
 // Winograd (3×3, C ≥ 8: odd output sizes leave ragged 2×2 tiles, O off the 4-row tile) and im2col

@@ -1,4 +1,4 @@
-import type { Storage } from '@tapegrad/autograd';
+import type { Conv2dGeometry, Storage } from '@tapegrad/autograd';
 import { expect } from 'vitest';
 import type { WasmBackend, WasmStorage } from '../src/index.js';
 
@@ -13,6 +13,13 @@ export function randomArray(size: number, seed: number): Float32Array {
     out[i] = (s / 2 ** 32) * 2 - 1;
   }
   return out;
+}
+
+/** Geometry of a square-kernel conv (stride s, padding p, dilation 1); oh/ow from the usual formula. */
+export function convGeometry(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, p = 0): Conv2dGeometry {
+  const oh = Math.floor((h + 2 * p - k) / s) + 1;
+  const ow = Math.floor((w + 2 * p - k) / s) + 1;
+  return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
 }
 
 /** A storage of `size` elements pre-filled with NaN, so an element a kernel fails to write shows. */

@@ -5,14 +5,8 @@ import type { Conv2dGeometry, GemmParams, Storage } from '@tapegrad/autograd';
 import { describeBackend } from '@tapegrad/autograd/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createWasmBackend, type WasmBackend } from '../src/index.js';
-import { EPS32, expectClose, randomArray } from './helpers.js';
+import { convGeometry as geometry, EPS32, expectClose, randomArray } from './helpers.js';
 
-/** Geometry of a square-kernel conv; oh/ow from the usual formula. */
-function geometry(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, p = 0): Conv2dGeometry {
-  const oh = Math.floor((h + 2 * p - k) / s) + 1;
-  const ow = Math.floor((w + 2 * p - k) / s) + 1;
-  return { n, c, h, w, kh: k, kw: k, sh: s, sw: s, ph: p, pw: p, dh: 1, dw: 1, oh, ow, o };
-}
 
 const label = (g: Conv2dGeometry) => `x=[${g.n},${g.c},${g.h},${g.w}] w=[${g.o},${g.c / (g.groups ?? 1)},${g.kh},${g.kw}] s=${g.sh} p=${g.ph}${g.groups ? ` groups=${g.groups}` : ''}`;
 
