@@ -11,16 +11,20 @@ export interface BenchArgs {
   /** --only as given (null without it), recorded in the JSON. */
   only: SuiteName[] | null;
   help: boolean;
+  /** Alternating rounds of the suites timed against PyTorch (Note [alternating rounds]): 2, 1 with --quick. */
+  rounds: number;
 }
 
 export function usage(): string {
   const width = Math.max(...SUITE_NAMES.map((n) => n.length));
   return [
-    'usage: node dist/cli.js [--quick] [--only SUITE[,SUITE…]] [--skip-peers] [--out FILE] [--help]',
+    'usage: node dist/cli.js [--quick] [--only SUITE[,SUITE…]] [--skip-peers] [--rounds N] [--out FILE] [--help]',
     '',
     '  --quick         short runs: a few seconds per case, training extrapolated from 50 batches',
     '  --only LIST     run only these suites (comma-separated names below)',
     '  --skip-peers    leave out the peers suite (TensorFlow.js) from a run of every suite',
+    '  --rounds N      alternating rounds of e2e + pytorch and of resnet, each figure the best of its rounds',
+    '                  (default 2, 1 with --quick)',
     '  --out FILE      write the JSON there (default bench-results/bench-<timestamp>.json)',
     '  --help          this text',
     '',
@@ -51,7 +55,7 @@ export function parseSuiteList(list: string): SuiteName[] {
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  let values: { quick?: boolean; out?: string; only?: string; 'skip-peers'?: boolean; help?: boolean };
+  let values: { quick?: boolean; out?: string; only?: string; 'skip-peers'?: boolean; rounds?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -62,6 +66,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         out: { type: 'string' },
         only: { type: 'string' },
         'skip-peers': { type: 'boolean' },
+        rounds: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -73,5 +78,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   if (only !== null && values['skip-peers']) throw new UsageError('--skip-peers applies to a run of every suite; with --only, leave peers out of the list');
   if (values.out === '') throw new UsageError('--out: empty file name');
   const suites = only ?? SUITE_NAMES.filter((n) => !(values['skip-peers'] && n === 'peers'));
-  return { quick: values.quick ?? false, out: values.out ?? null, suites, only, help: values.help ?? false };
+  const quick = values.quick ?? false;
+  let rounds = quick ? 1 : 2;
+  if (values.rounds !== undefined) {
+    rounds = Number(values.rounds);
+    if (!/^[0-9]+$/.test(values.rounds) || !Number.isSafeInteger(rounds) || rounds < 1 || rounds > 10) {
+      throw new UsageError(`--rounds: a whole number from 1 to 10, got "${values.rounds}"`);
+    }
+  }
+  return { quick, out: values.out ?? null, suites, only, help: values.help ?? false, rounds };
 }

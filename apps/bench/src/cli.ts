@@ -3,7 +3,7 @@
  * tapegrad's benchmark runner. Everything runs in one sitting, so the ratios compare figures taken
  * under the same machine load.
  *
- *   node dist/cli.js [--quick] [--only SUITE[,SUITE…]] [--skip-peers] [--out FILE] [--help]
+ *   node dist/cli.js [--quick] [--only SUITE[,SUITE…]] [--skip-peers] [--rounds N] [--out FILE] [--help]
  *
  * Suites are registered in suites.ts (--help lists them). Writes tables to the terminal and every
  * figure, the machine, its load and the git commit to a JSON file (default
@@ -15,15 +15,7 @@ import { type BenchArgs, parseBenchArgs, usage } from './args.js';
 import { loadAverage, machineInfo } from './machine.js';
 import { summaryTables } from './report.js';
 import { resultsJson } from './results-json.js';
-import type { SuiteOptions } from './suite.js';
-import { SUITES, type SuiteResults } from './suites.js';
-
-async function runSuites(args: BenchArgs, o: SuiteOptions): Promise<SuiteResults> {
-  const results: SuiteResults = {};
-  // Each suite's result goes under its own name; the loop is generic over the registry.
-  for (const name of args.suites) (results as Record<string, unknown>)[name] = await SUITES[name].run(o);
-  return results;
-}
+import { runSuites } from './run-suites.js';
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
@@ -35,7 +27,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = machineInfo();
   log(`tapegrad bench ${args.quick ? '--quick ' : ''}· ${machine.cpu} · ${machine.cores} cores · load ${machine.loadAverage.join(' ')} · Node ${machine.node} · ${machine.commit?.slice(0, 10) ?? 'no git'}${machine.dirty ? ' (dirty)' : ''}`);
-  log(`suites: ${args.suites.join(', ')}`);
+  log(`suites: ${args.suites.join(', ')}; ${args.rounds} alternating round${args.rounds > 1 ? 's' : ''} of the suites timed against PyTorch`);
   log(`started ${started.toISOString()}; other processes share this machine, so figures are noisy\n`);
 
   const results = await runSuites(args, { quick: args.quick, log, cores: machine.cores, shared: {} });

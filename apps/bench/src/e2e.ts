@@ -33,6 +33,11 @@ export interface E2eResult {
    * worker shares of them the main thread ran itself (Note [share stealing] in kernels-wasm).
    */
   pool?: { splitCalls: number; stolenShares: number };
+  /**
+   * With alternating rounds (Note [alternating rounds], rounds.ts): every round's epoch and
+   * inference figure; epochSeconds is the shortest, inferenceImagesPerSecond the highest.
+   */
+  rounds?: { epochSeconds: (number | null)[]; inferenceImagesPerSecond: (number | null)[] };
   note?: string;
   error?: string;
 }

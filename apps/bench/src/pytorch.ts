@@ -21,6 +21,7 @@ import { findFashionMnistFiles } from '@tapegrad/nn/node';
 import { BATCH_SIZE, EPOCH_IMAGES, QUICK_IMAGES } from './data.js';
 import type { E2eResult } from './e2e.js';
 import type { ModelKind } from './models.js';
+import { mergeE2eRounds } from './rounds.js';
 import type { SuiteOptions } from './suite.js';
 
 export const PYTHON = '/usr/bin/python3';
@@ -162,6 +163,12 @@ function caseStudyRun(config: PytorchConfig, model: ModelKind, threads: number, 
   } catch (e) {
     return { ...base, error: (e as Error).message };
   }
+}
+
+/** The pytorch suite's rounds as one result: each run the best of its rounds (Note [alternating rounds]). */
+export function mergePytorchRounds(rounds: PytorchResult[]): PytorchResult {
+  const first = rounds[0]!;
+  return first.ran ? { ...first, runs: mergeE2eRounds(rounds.map((r) => r.runs)) } : first;
 }
 
 /** The `pytorch` suite: the case-study CNN and FNN on PyTorch, 1 and 2 threads. */

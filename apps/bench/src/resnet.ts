@@ -18,6 +18,7 @@ import { createWasmBackend } from '@tapegrad/kernels-wasm';
 import { Adam, BatchNorm2d, Conv2d, Linear, Module, ReLU, Residual, Sequential } from '@tapegrad/nn';
 import { fmt, renderTable } from '@tapegrad/term';
 import { PYTORCH_THREADS, type PytorchConfig, describeConfig, pytorchConfig, pytorchEnv, runScript } from './pytorch.js';
+import { mergeResnetRounds } from './rounds.js';
 import type { SuiteOptions } from './suite.js';
 
 export const RESNET_BATCH = 64;
@@ -51,6 +52,8 @@ export interface ResnetRun {
   threads: number;
   /** Median ms per train step; null with `error`. */
   msPerStep: number | null;
+  /** Each round's median, when rounds were merged (Note [alternating rounds]); msPerStep is the least. */
+  roundMsPerStep?: (number | null)[];
   /** Every timed step, ms. */
   stepMs: number[];
   warmupSteps: number;
@@ -62,6 +65,8 @@ export interface ResnetRun {
 
 export interface ResnetResult {
   batch: number;
+  /** Alternating rounds merged into the runs (Note [alternating rounds]); absent: one. */
+  rounds?: number;
   tapegrad: ResnetRun[];
   pytorch: { ran: boolean; note?: string; config: PytorchConfig | null; runs: ResnetRun[] };
 }
@@ -144,9 +149,18 @@ export async function runResnetSuite(o: SuiteOptions): Promise<ResnetResult> {
     });
     pytorch = { ran: true, config: found.config, runs };
   }
-  const result = { batch: RESNET_BATCH, tapegrad, pytorch };
-  o.log(`\n${resnetTable(result)}\n`);
-  return result;
+  return { batch: RESNET_BATCH, tapegrad, pytorch };
+}
+
+/** The resnet suite's rounds as one result: each run the best of its rounds (Note [alternating rounds]). */
+export function mergeResnetSuite(rounds: ResnetResult[]): ResnetResult {
+  const first = rounds[0]!;
+  return {
+    ...first,
+    rounds: rounds.length,
+    tapegrad: mergeResnetRounds(rounds.map((r) => r.tapegrad)),
+    pytorch: first.pytorch.ran ? { ...first.pytorch, runs: mergeResnetRounds(rounds.map((r) => r.pytorch.runs)) } : first.pytorch,
+  };
 }
 
 export function resnetTable(r: ResnetResult): string {
@@ -157,7 +171,8 @@ export function resnetTable(r: ResnetResult): string {
     return [`tapegrad ${t.threads} thr`, fmt(t.msPerStep, 1), fmt(p1?.msPerStep, 1), fmt(p2?.msPerStep, 1),
       p1 && t.msPerStep ? fmt(t.msPerStep / p1.msPerStep!, 2) : '—', p2 && t.msPerStep ? fmt(t.msPerStep / p2.msPerStep!, 2) : '—'];
   });
-  const title = `ResNet-style CNN on 32×32×3, batch ${r.batch}: median ms per train step (forward, backward, Adam); ratio = tapegrad ÷ PyTorch`;
+  const best = (r.rounds ?? 1) > 1 ? `, the least of ${r.rounds} alternating rounds` : '';
+  const title = `ResNet-style CNN on 32×32×3, batch ${r.batch}: median ms per train step (forward, backward, Adam)${best}; ratio = tapegrad ÷ PyTorch`;
   const absent = r.pytorch.ran ? '' : `\n${r.pytorch.note ?? 'PyTorch was not run'}`;
   return `${renderTable(title, ['run', 'ms/step', 'PyTorch 1 thr', 'PyTorch 2 thr', 'vs PyTorch 1', 'vs PyTorch 2'], rows)}${absent}`;
 }

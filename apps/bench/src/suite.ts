@@ -16,12 +16,20 @@ export interface SuiteOptions {
   cores: number;
   /** Figures one suite measures that another uses for its rates (the kernels suite sets `peak`). */
   shared: { peak?: PeakResult[] };
+  /** This round (0-based) and how many there are, for suites with a merge (Note [alternating rounds], rounds.ts). */
+  round: number;
+  rounds: number;
 }
 
 export interface Suite<R> {
   /** One line for --help. */
   describe: string;
   run(options: SuiteOptions): Promise<R>;
+  /**
+   * Suites that time tapegrad against PyTorch: run `--rounds` times, alternating with the adjacent
+   * suites that have one, and their rounds merged into the result (Note [alternating rounds]).
+   */
+  merge?(rounds: R[]): R;
 }
 
 /** Declares a suite; the identity function that lets TypeScript infer R for the registry. */

@@ -8,8 +8,9 @@ import { runKernelsSuite } from './kernels.js';
 import { runMemorySuite } from './memory.js';
 import { runOnnxSuite } from './onnx.js';
 import { runPeersSuite } from './peers/index.js';
-import { runPytorchSuite } from './pytorch.js';
-import { runResnetSuite } from './resnet.js';
+import { mergePytorchRounds, runPytorchSuite } from './pytorch.js';
+import { mergeResnetSuite, runResnetSuite } from './resnet.js';
+import { mergeE2eRounds } from './rounds.js';
 import { defineSuite } from './suite.js';
 import { runThreadsSuite } from './threads.js';
 import { runWinogradSuite } from './winograd.js';
@@ -26,10 +27,12 @@ export const SUITES = {
   e2e: defineSuite({
     describe: 'case-study CNN and FNN: seconds per training epoch and inference images/s, 1 thread and all cores',
     run: runE2eSuite,
+    merge: mergeE2eRounds,
   }),
   pytorch: defineSuite({
     describe: 'PyTorch (/usr/bin/python3 with torch) on the case-study CNN and FNN, 1 and 2 threads, its best config (glibc tunables, OpenBLAS)',
     run: runPytorchSuite,
+    merge: mergePytorchRounds,
   }),
   peers: defineSuite({
     describe: 'TensorFlow.js 4.22 cpu and wasm: the same kernels and the same training and inference (--skip-peers leaves it out)',
@@ -38,6 +41,7 @@ export const SUITES = {
   resnet: defineSuite({
     describe: 'a small ResNet-style CNN on 32×32×3, batch 64: ms per train step, tapegrad 1 thread and all cores against PyTorch 1 and 2 threads in this run',
     run: runResnetSuite,
+    merge: mergeResnetSuite,
   }),
   memory: defineSuite({
     describe: 'peak WASM memory of a training step (linear memory, tensors and kernel scratch high-water marks), case-study CNN and resnet, 1 thread and all cores',

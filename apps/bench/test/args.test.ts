@@ -4,7 +4,7 @@ import { SUITE_NAMES } from '../src/suites.js';
 
 describe('parseBenchArgs', () => {
   it('no arguments: every suite in registry order, not quick, default output', () => {
-    expect(parseBenchArgs([])).toEqual({ quick: false, out: null, suites: SUITE_NAMES, only: null, help: false });
+    expect(parseBenchArgs([])).toEqual({ quick: false, out: null, suites: SUITE_NAMES, only: null, help: false, rounds: 2 });
   });
 
   it('--only e2e,kernels runs both in registry order and records the list', () => {
@@ -23,6 +23,18 @@ describe('parseBenchArgs', () => {
     const a = parseBenchArgs(['--skip-peers']);
     expect(a.suites).toEqual(SUITE_NAMES.filter((n) => n !== 'peers'));
     expect(a.suites.length).toBe(SUITE_NAMES.length - 1);
+  });
+
+  it('--rounds: 2 alternating rounds by default, 1 with --quick, or as given', () => {
+    expect(parseBenchArgs(['--quick']).rounds).toBe(1);
+    expect(parseBenchArgs(['--rounds', '3']).rounds).toBe(3);
+    expect(parseBenchArgs(['--quick', '--rounds=2']).rounds).toBe(2);
+  });
+
+  it('--rounds that is not a whole number from 1 to 10 is an error naming the option and the value', () => {
+    for (const bad of ['0', '11', '1.5', 'two', '', '-1', '2e0']) {
+      expect(() => parseBenchArgs([`--rounds=${bad}`]), bad).toThrow(new RegExp(`--rounds: a whole number from 1 to 10, got "${bad.replace('.', '\\.')}"`));
+    }
   });
 
   it('an unknown option is an error naming it', () => {
