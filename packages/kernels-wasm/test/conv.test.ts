@@ -31,6 +31,12 @@ const CASES: Array<{ x: [number, number, number, number]; w: [number, number, nu
   { x: [2, 4, 11, 9], w: [3, 4, 3, 2], p: [2, 1], d: [2, 1] },
   { x: [1, 6, 7, 7], w: [5, 6, 1, 1], p: [1, 0] },
   { x: [3, 4, 8, 10], w: [9, 4, 3, 3], s: 2, p: [1, 1] },
+  // stride 2 (Note [stride-2 gather] in assembly/conv/im2col.ts): rows whose 4-output groups end
+  // at the row's last float, one past it, or leave a ragged tail; 1×1 and padding on one side
+  { x: [2, 3, 9, 17], w: [4, 3, 3, 3], s: 2, p: [1, 1] },
+  { x: [1, 2, 6, 33], w: [3, 2, 1, 1], s: 2, p: [0, 0] },
+  { x: [2, 3, 8, 16], w: [5, 3, 3, 3], s: 2, p: [0, 2] },
+  { x: [1, 2, 7, 32], w: [3, 2, 3, 3], s: 2, p: [1, 1], d: [1, 2] },
   { x: [2, 1, 12, 12], w: [16, 1, 3, 3] },
   { x: [2, 16, 10, 10], w: [16, 16, 3, 3] },
 ];
