@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = machineInfo();
   log(`tapegrad bench ${args.quick ? '--quick ' : ''}· ${machine.cpu} · ${machine.cores} cores · load ${machine.loadAverage.join(' ')} · Node ${machine.node} · ${machine.commit?.slice(0, 10) ?? 'no git'}${machine.dirty ? ' (dirty)' : ''}`);
-  log(`suites: ${args.suites.join(', ')}; ${args.rounds} alternating round${args.rounds > 1 ? 's' : ''} of the suites timed against PyTorch`);
+  log(`suites: ${args.suites.join(', ')}; ${args.rounds > 1 ? `${args.rounds} alternating rounds` : 'one round'} of the suites timed against PyTorch`);
   log(`started ${started.toISOString()}; other processes share this machine, so figures are noisy\n`);
 
   const results = await runSuites(args, { quick: args.quick, log, cores: machine.cores, shared: {} });

@@ -59,6 +59,11 @@ const CASES: Case[] = [
   { x: [2, 1, 4, 4], k: [1, 1], s: [2, 2] },
   { x: [1, 3, 10, 7], k: [2, 4], s: [3, 2], p: [1, 3], d: [2, 1] },
   { x: [2, 16, 13, 13], k: [3, 3] },
+  // stride 2 along rows of 16–33 floats (Note [stride-2 gather]): vector groups up to the row's end,
+  // ragged tails, 1×1 and one-sided padding
+  { x: [2, 2, 6, 19], k: [3, 3], s: [2, 2], p: [1, 1] },
+  { x: [1, 2, 5, 32], k: [1, 1], s: [2, 2] },
+  { x: [1, 3, 4, 33], k: [3, 3], s: [1, 2], p: [0, 2] },
 ];
 
 describe('im2col / col2im', () => {
@@ -89,6 +94,26 @@ describe('im2col / col2im', () => {
       backend.free(dx);
     });
   }
+
+  it('col2im with stride 2 adds each input\'s taps in f32 in tap order, bit for bit (x=[1,3,4,33] k=3 s=[1,2] p=[0,2])', () => {
+    const g = geometry(CASES[CASES.length - 1]!);
+    const colsData = randomArray(g.n * g.c * g.kh * g.kw * g.oh * g.ow, 7);
+    const want = new Float32Array(g.n * g.c * g.h * g.w);
+    const p = g.oh * g.ow;
+    for (let c = 0; c < g.c; c++) for (let i = 0; i < g.kh; i++) for (let j = 0; j < g.kw; j++) {
+      for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
+        const iy = oy * g.sh - g.ph + i * g.dh;
+        const ix = ox * g.sw - g.pw + j * g.dw;
+        const k = (c * g.h + iy) * g.w + ix;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) want[k] = Math.fround(want[k]! + colsData[((c * g.kh + i) * g.kw + j) * p + oy * g.ow + ox]!);
+      }
+    }
+    const cols = backend.fromArray(colsData);
+    const dx = backend.col2im(cols, g);
+    expect(new Uint32Array(Float32Array.from(backend.read(dx)).buffer)).toEqual(new Uint32Array(want.buffer));
+    backend.free(cols);
+    backend.free(dx);
+  });
 
   it('col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)> for x=[2,3,7,7] k=3 s=2 p=1', () => {
     const g = geometry(CASES[1]!);
