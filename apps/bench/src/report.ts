@@ -5,6 +5,7 @@ import type { KernelResult } from './kernels.js';
 import type { PeakResult } from './peak.js';
 import { type PytorchResult, describeConfig } from './pytorch.js';
 import { resnetTable } from './resnet.js';
+import { roundCount } from './rounds.js';
 import type { SuiteResults } from './suites.js';
 import { CONV_LAYERS, convFlops } from './shapes.js';
 import { fmt, ratio, renderTable } from '@tapegrad/term';
@@ -99,7 +100,7 @@ export function e2eTable(ours: E2eResult[], peers: E2eResult[], pytorch?: Pytorc
   const peer = (backend: string, model: string): E2eResult | undefined => peers.find((p) => p.backend === backend && p.model === model);
   const pt = (model: string, threads: number): E2eResult | undefined => pytorch?.runs.find((r) => r.model === model && r.threads === threads);
   const lines: string[] = [];
-  const rounds = Math.max(1, ...[...ours, ...(pytorch?.runs ?? [])].map((r) => r.rounds?.epochSeconds.length ?? 1));
+  const rounds = roundCount([...ours, ...(pytorch?.runs ?? [])]);
   const best = rounds > 1 ? `; ours and PyTorch's: the best of ${rounds} alternating rounds` : '';
   const trainRows: string[][] = [];
   const inferRows: string[][] = [];
@@ -173,7 +174,7 @@ export function summaryTables(results: SuiteResults): string {
   if (results.e2e || results.peers || results.pytorch) parts.push(e2eTable(results.e2e ?? [], results.peers?.e2e ?? [], results.pytorch));
   if (results.resnet) parts.push(resnetTable(results.resnet));
   const bars = allBars(results);
-  const rounds = Math.max(1, results.resnet?.rounds ?? 1, ...(results.e2e ?? []).map((r) => r.rounds?.epochSeconds.length ?? 1));
+  const rounds = Math.max(results.resnet?.rounds ?? 1, roundCount(results.e2e ?? []));
   if (bars.length) parts.push(barsTable(bars, rounds));
   return parts.join('\n\n');
 }

@@ -18,6 +18,11 @@ import type { ResnetRun } from './resnet.js';
 /** Every round's figure of one case (null where the round had none). */
 export type RoundFigures = NonNullable<E2eResult['rounds']>;
 
+/** How many alternating rounds were merged into these runs (1 when none were). */
+export function roundCount(runs: readonly { rounds?: RoundFigures }[]): number {
+  return Math.max(1, ...runs.map((r) => r.rounds?.epochSeconds.length ?? 1));
+}
+
 /** Index of the best finite value (`better(a, b)`: a beats b), or -1 when there is none. */
 function bestIndex(values: readonly (number | null)[], better: (a: number, b: number) => boolean): number {
   let best = -1;

@@ -10,26 +10,28 @@ import { SUITES, type SuiteResults } from './suites.js';
  */
 export async function runSuites(
   args: { suites: readonly string[]; rounds: BenchArgs['rounds'] },
-  o: Omit<SuiteOptions, 'round' | 'rounds'>,
+  o: SuiteOptions,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each suite has its own result type
   suites: Readonly<Record<string, Suite<any>>> = SUITES,
 ): Promise<SuiteResults> {
+  const groups: string[][] = [];
+  for (const name of args.suites) {
+    const last = groups.at(-1);
+    if (last && suites[name]!.merge && suites[last[0]!]!.merge) last.push(name);
+    else groups.push([name]);
+  }
   const results: Record<string, unknown> = {};
-  const names = args.suites;
-  for (let i = 0; i < names.length;) {
-    const group = [names[i]!];
-    if (suites[names[i]!]!.merge) while (i + group.length < names.length && suites[names[i + group.length]!]!.merge) group.push(names[i + group.length]!);
-    i += group.length;
+  for (const group of groups) {
     const rounds = suites[group[0]!]!.merge ? args.rounds : 1;
-    const got = new Map<string, unknown[]>(group.map((n) => [n, []]));
+    const got = group.map((): unknown[] => []);
     for (let round = 0; round < rounds; round++) {
       if (rounds > 1) o.log(`round ${round + 1} of ${rounds}: ${group.join(', ')}`);
-      for (const name of group) got.get(name)!.push(await suites[name]!.run({ ...o, round, rounds }));
+      for (const [i, name] of group.entries()) got[i]!.push(await suites[name]!.run(o));
     }
-    for (const name of group) {
-      const suite = suites[name]!;
-      results[name] = suite.merge ? suite.merge(got.get(name)!) : got.get(name)![0];
-    }
+    group.forEach((name, i) => {
+      const merge = suites[name]!.merge;
+      results[name] = merge ? merge(got[i]!) : got[i]![0];
+    });
   }
   return results as SuiteResults;
 }

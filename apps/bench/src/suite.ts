@@ -16,9 +16,6 @@ export interface SuiteOptions {
   cores: number;
   /** Figures one suite measures that another uses for its rates (the kernels suite sets `peak`). */
   shared: { peak?: PeakResult[] };
-  /** This round (0-based) and how many there are, for suites with a merge (Note [alternating rounds], rounds.ts). */
-  round: number;
-  rounds: number;
 }
 
 export interface Suite<R> {

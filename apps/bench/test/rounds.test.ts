@@ -52,9 +52,15 @@ describe('mergeResnetRounds', () => {
 describe('runSuites', () => {
   it('repeats adjacent suites with a merge as a group, in turn, and merges each; the rest run once', async () => {
     const calls: string[] = [];
+    const runs = new Map<string, number>();
     const suite = (name: string, merge: boolean) => defineSuite({
       describe: `${name} suite`,
-      run: async (o) => { calls.push(`${name}${o.round}/${o.rounds}`); return [o.round]; },
+      run: async () => {
+        const round = runs.get(name) ?? 0;
+        runs.set(name, round + 1);
+        calls.push(`${name}${round}/${merge ? 2 : 1}`);
+        return [round];
+      },
       ...(merge ? { merge: (rounds: number[][]) => rounds.flat() } : {}),
     });
     const suites = { a: suite('a', false), b: suite('b', true), c: suite('c', true), d: suite('d', false), e: suite('e', true) };
